@@ -1,0 +1,25 @@
+"""The platform's own default hook implementations, registered like any plugin."""
+
+from __future__ import annotations
+
+from sas_core.adapters import AdapterConfig, PluginMetadata
+from sas_core.hookspecs import hookimpl
+from sas_core.plugins import BUILTIN_PLUGIN
+from sas_core.slots import Slot
+from sas_core.sso import SsoRedirect, with_origin
+
+
+@hookimpl
+def sas_plugin_metadata() -> PluginMetadata:
+    return PluginMetadata(
+        name=BUILTIN_PLUGIN,
+        description="Default behaviour of the platform (SSO redirect with `origin`).",
+    )
+
+
+@hookimpl(trylast=True)
+def sas_sso_redirect(adapter: AdapterConfig, slot: Slot, origin: str) -> SsoRedirect | None:
+    """Digest §8.1: the booking URL is the slot's `comment`, with `origin` appended."""
+    if slot.booking_url is None:
+        return None
+    return SsoRedirect(url=with_origin(slot.booking_url, origin), adapter=adapter.name)

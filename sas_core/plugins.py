@@ -1,0 +1,296 @@
+"""Finding, loading and calling plugins.
+
+Plugins are declared under one entry-point group, loaded with stevedore (so one that fails to
+import is reported and the others still load) and registered with pluggy.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import inspect
+import logging
+import os
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib.metadata import EntryPoint
+from types import ModuleType
+from typing import Any, TypeVar, cast
+
+import pluggy
+from pydantic import ValidationError
+from stevedore import ExtensionManager, NamedExtensionManager
+
+from sas_core import hookspecs
+from sas_core.adapters import DEFAULT_TIMEOUT_S, AdapterConfig, PluginMetadata, UseCase
+
+#: The entry-point group every plugin distribution declares.
+ENTRY_POINT_GROUP = "sas_connect.plugins"
+#: Comma-separated plugin names: only these load (the built-in defaults always do).
+ALLOW_ENV = "SAS_PLUGINS"
+#: Set to 1 to log every hook call with its arguments and result (logger `sas_core.hooks`).
+TRACE_ENV = "SAS_TRACE_HOOKS"
+#: The plugin holding the platform's own default behaviour, registered like any other.
+BUILTIN_PLUGIN = "sas-core-defaults"
+
+log = logging.getLogger(__name__)
+trace_log = logging.getLogger("sas_core.hooks")
+
+T = TypeVar("T")
+
+
+class PluginError(Exception):
+    """A plugin or adapter the caller asked for cannot be used; the message says why."""
+
+
+@dataclass
+class PluginInfo:
+    """What `sas plugins list` shows about one plugin, loaded or not."""
+
+    name: str
+    version: str | None = None
+    use_cases: tuple[UseCase, ...] = ()
+    description: str = ""
+    error: str | None = None
+    module: str | None = None
+    distribution: str | None = None
+    metadata: PluginMetadata | None = field(default=None, repr=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "version": self.version,
+            "use_cases": [str(u) for u in self.use_cases],
+            "description": self.description,
+            "module": self.module,
+            "distribution": self.distribution,
+            "error": self.error,
+        }
+
+
+def allow_list_from_env() -> set[str] | None:
+    raw = os.environ.get(ALLOW_ENV)
+    if raw is None or not raw.strip():
+        return None
+    return {name.strip() for name in raw.split(",") if name.strip()}
+
+
+class PluginHost:
+    """The loaded plugins and the pluggy manager that calls them."""
+
+    def __init__(self, *, trace: bool | None = None) -> None:
+        self.pm = pluggy.PluginManager(hookspecs.PROJECT)
+        self.pm.add_hookspecs(hookspecs)
+        self.plugins: dict[str, PluginInfo] = {}
+        self._callers: dict[str, Any] = {}
+        if trace if trace is not None else os.environ.get(TRACE_ENV) == "1":
+            self.pm.add_hookcall_monitoring(_trace_before, _trace_after)
+
+    @classmethod
+    def discover(
+        cls, allow: Collection[str] | None = None, *, trace: bool | None = None
+    ) -> PluginHost:
+        """Load the installed plugins, restricted to `allow` (default: `$SAS_PLUGINS`, or all)."""
+        host = cls(trace=trace)
+        allowed = set(allow) if allow is not None else allow_list_from_env()
+        manager: ExtensionManager[Any]
+        if allowed is None:
+            manager = ExtensionManager(
+                ENTRY_POINT_GROUP,
+                invoke_on_load=False,
+                on_load_failure_callback=host._load_failed,
+            )
+        else:
+            manager = NamedExtensionManager(
+                ENTRY_POINT_GROUP,
+                names=sorted(allowed | {BUILTIN_PLUGIN}),
+                name_order=True,
+                invoke_on_load=False,
+                on_load_failure_callback=host._load_failed,
+                on_missing_entrypoints_callback=host._missing,
+            )
+        for ext in manager:
+            host.register(ext.plugin, name=ext.name, entry_point=ext.entry_point)
+        return host
+
+    def register(
+        self, plugin: ModuleType | object, *, name: str, entry_point: EntryPoint | None = None
+    ) -> PluginInfo:
+        """Register one plugin object; invalid metadata is recorded, not raised."""
+        info = PluginInfo(name=name, module=getattr(plugin, "__name__", type(plugin).__name__))
+        info.distribution, info.version = _distribution(entry_point)
+        self.plugins[name] = info
+        self._callers.clear()
+        try:
+            self.pm.register(plugin, name=name)
+        except (pluggy.PluginValidationError, ValueError) as exc:
+            info.error = f"invalid hook implementation: {exc}"
+            return info
+        try:
+            metadata = self._ask_metadata(name)
+        except Exception as exc:
+            self.pm.unregister(name=name)
+            info.error = f"invalid metadata: {_one_line(exc)}"
+            return info
+        if metadata.name != name:
+            self.pm.unregister(name=name)
+            info.error = (
+                f"invalid metadata: plugin calls itself {metadata.name!r} "
+                f"but its entry point is named {name!r}"
+            )
+            return info
+        if metadata.version is None and info.version is not None:
+            metadata = metadata.model_copy(update={"version": info.version})
+        info.metadata = metadata
+        info.version = metadata.version
+        info.use_cases = metadata.use_cases
+        info.description = metadata.description
+        return info
+
+    def _ask_metadata(self, name: str) -> PluginMetadata:
+        answers = self._caller(name).sas_plugin_metadata()
+        if not answers:
+            raise PluginError("the plugin does not implement sas_plugin_metadata")
+        answer = answers[0]
+        if isinstance(answer, PluginMetadata):
+            return answer
+        return PluginMetadata.model_validate(answer)
+
+    def _load_failed(self, _manager: object, entry_point: EntryPoint, exc: BaseException) -> None:
+        dist, version = _distribution(entry_point)
+        self.plugins[entry_point.name] = PluginInfo(
+            name=entry_point.name,
+            version=version,
+            distribution=dist,
+            module=entry_point.value,
+            error=f"failed to load {entry_point.value}: {_one_line(exc)}",
+        )
+        log.warning("plugin %s failed to load: %s", entry_point.name, exc)
+
+    def _missing(self, names: Iterable[str]) -> None:
+        for name in names:
+            self.plugins[name] = PluginInfo(
+                name=name,
+                error=f"listed in {ALLOW_ENV} but no installed distribution declares it "
+                f"in the {ENTRY_POINT_GROUP!r} entry-point group",
+            )
+
+    # -- using plugins ---------------------------------------------------------------------------
+
+    def loaded(self) -> list[PluginInfo]:
+        return [p for p in self.plugins.values() if p.error is None]
+
+    def get(self, name: str) -> PluginInfo:
+        """The loaded plugin `name`, or a `PluginError` that says what is installed instead."""
+        info = self.plugins.get(name)
+        if info is None:
+            known = ", ".join(sorted(p.name for p in self.loaded())) or "none"
+            raise PluginError(f"unknown adapter plugin {name!r} (loaded plugins: {known})")
+        if info.error is not None:
+            raise PluginError(f"plugin {name!r} is installed but unusable: {info.error}")
+        return info
+
+    def adapter(
+        self,
+        plugin: str,
+        settings: Mapping[str, Any] | None = None,
+        *,
+        name: str | None = None,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+    ) -> AdapterConfig:
+        """Build an adapter instance, validating `settings` against the plugin's schema."""
+        info = self.get(plugin)
+        assert info.metadata is not None
+        schema = info.metadata.settings_schema
+        validated: Any = dict(settings or {})
+        if schema is not None:
+            try:
+                validated = schema.model_validate(validated)
+            except ValidationError as exc:
+                problems = "; ".join(
+                    f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}"
+                    for e in exc.errors()
+                )
+                raise PluginError(f"invalid settings for adapter {plugin!r}: {problems}") from None
+        return AdapterConfig(
+            name=name or plugin, plugin=plugin, timeout_s=timeout_s, settings=validated
+        )
+
+    def _caller(self, plugin: str) -> Any:
+        """A hook relay that reaches only `plugin` (pluggy's subset caller), cached."""
+        caller = self._callers.get(plugin)
+        if caller is None:
+            others = [p for n, p in self.pm.list_name_plugin() if n != plugin]
+            caller = _SubsetRelay(self.pm, others)
+            self._callers[plugin] = caller
+        return caller
+
+    def call_owner(self, hook: str, adapter: AdapterConfig, **kwargs: Any) -> list[Any]:
+        """Call a flow hook on the plugin that owns `adapter` only."""
+        return cast(
+            list[Any], getattr(self._caller(adapter.plugin), hook)(adapter=adapter, **kwargs)
+        )
+
+    @property
+    def hook(self) -> Any:
+        """Every plugin's hooks (for broadcast hooks such as `sas_appointment_reported`)."""
+        return self.pm.hook
+
+    async def close_adapter(self, adapter: AdapterConfig) -> None:
+        for result in self.pm.hook.sas_adapter_closed(adapter=adapter):
+            await resolve(result)
+
+
+class _SubsetRelay:
+    """Attribute access returns `pm.subset_hook_caller(name, others)` for each hook."""
+
+    def __init__(self, pm: pluggy.PluginManager, remove: list[object]) -> None:
+        self._pm = pm
+        self._remove = remove
+
+    def __getattr__(self, hook: str) -> Callable[..., Any]:
+        return cast(Callable[..., Any], self._pm.subset_hook_caller(hook, self._remove))
+
+
+async def resolve(value: T | Awaitable[T]) -> T:
+    """Await what an `async def` hook returned; pass a plain value through."""
+    if inspect.isawaitable(value):
+        return await value
+    return value
+
+
+def _distribution(entry_point: EntryPoint | None) -> tuple[str | None, str | None]:
+    """The distribution declaring `entry_point`, found from its top-level module.
+
+    stevedore caches entry points without their distribution, so it is looked up here.
+    """
+    if entry_point is None:
+        return None, None
+    top = entry_point.value.split(":")[0].split(".")[0]
+    names = importlib.metadata.packages_distributions().get(top) or []
+    if not names:
+        return None, None
+    return names[0], importlib.metadata.version(names[0])
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return f"{type(exc).__name__}: {text}" if not text.startswith(type(exc).__name__) else text
+
+
+def _trace_before(
+    hook_name: str, impls: Sequence[pluggy.HookImpl], kwargs: Mapping[str, Any]
+) -> None:
+    trace_log.info("call %s on %s with %s", hook_name, [i.plugin_name for i in impls], dict(kwargs))
+
+
+def _trace_after(
+    outcome: pluggy.Result[Any],
+    hook_name: str,
+    impls: Sequence[pluggy.HookImpl],
+    kwargs: Mapping[str, Any],
+) -> None:
+    exc = outcome.exception
+    if exc is not None:
+        trace_log.info("%s raised %r", hook_name, exc)
+    else:
+        trace_log.info("%s returned %r", hook_name, outcome.get_result())
