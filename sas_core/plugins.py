@@ -92,6 +92,9 @@ class PluginHost:
         """Load the installed plugins, restricted to `allow` (default: `$SAS_PLUGINS`, or all)."""
         host = cls(trace=trace)
         allowed = set(allow) if allow is not None else allow_list_from_env()
+        # stevedore memoises entry points per namespace for the life of the process; forget them
+        # so a plugin installed since then is seen (its on-disk cache keeps this cheap).
+        ExtensionManager.ENTRY_POINT_CACHE.pop(ENTRY_POINT_GROUP, None)
         manager: ExtensionManager[Any]
         if allowed is None:
             manager = ExtensionManager(
@@ -124,6 +127,16 @@ class PluginHost:
             self.pm.register(plugin, name=name)
         except (pluggy.PluginValidationError, ValueError) as exc:
             info.error = f"invalid hook implementation: {exc}"
+            return info
+        unknown = sorted(
+            c.name for c in self.pm.get_hookcallers(plugin) or [] if not c.has_spec()
+        )
+        if unknown:
+            self.pm.unregister(name=name)
+            info.error = (
+                f"implements unknown hook(s) {', '.join(unknown)}: "
+                f"check the names against sas_core.hookspecs"
+            )
             return info
         try:
             metadata = self._ask_metadata(name)

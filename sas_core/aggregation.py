@@ -1,0 +1,201 @@
+"""Fan-out of a slot search to every adapter, each cut at its own deadline.
+
+The platform asks every interfaced vendor at once and waits for none longer than its timeout
+(digest §4.1, §12): the wall time of a search is that of the slowest vendor that answers in time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from sas_core.adapters import AdapterConfig
+from sas_core.plugins import PluginError, PluginHost, resolve
+from sas_core.slots import (
+    MAX_PRACTITIONERS_PER_QUERY,
+    MAX_STRUCTURES_PER_QUERY,
+    AdapterOutcome,
+    SearchWindow,
+    Slot,
+    SlotBatch,
+    SlotQuery,
+    SourceOutcome,
+)
+
+#: Called as lots finish: (adapter name, lots done for it, lots in all for it).
+ProgressCallback = Callable[[str, int, int], None]
+
+
+@dataclass
+class AggregatedSlots:
+    """Every adapter's slots, sorted by start, and one outcome per adapter."""
+
+    slots: list[Slot] = field(default_factory=list)
+    outcomes: list[AdapterOutcome] = field(default_factory=list)
+
+    @property
+    def all_failed(self) -> bool:
+        return bool(self.outcomes) and all(o.status == "error" for o in self.outcomes)
+
+
+def split_into_lots(ids: Sequence[str], size: int) -> list[tuple[str, ...]]:
+    """Cut `ids` into lots of at most `size`, keeping order and dropping duplicates."""
+    unique = list(dict.fromkeys(ids))
+    return [tuple(unique[i : i + size]) for i in range(0, len(unique), size)]
+
+
+def build_queries(
+    window: SearchWindow, practitioners: Sequence[str] = (), structures: Sequence[str] = ()
+) -> list[SlotQuery]:
+    """The queries one adapter receives: practitioners by 25, structures by 10."""
+    queries = [
+        SlotQuery(window=window, practitioners=lot)
+        for lot in split_into_lots(practitioners, MAX_PRACTITIONERS_PER_QUERY)
+    ]
+    queries += [
+        SlotQuery(window=window, structures=lot)
+        for lot in split_into_lots(structures, MAX_STRUCTURES_PER_QUERY)
+    ]
+    return queries
+
+
+async def fetch_lot(host: PluginHost, adapter: AdapterConfig, query: SlotQuery) -> SlotBatch:
+    """Ask one adapter for one lot; whatever goes wrong becomes an error outcome.
+
+    The deadline is enforced here as well as in the adapter, so a plugin that forgets to bound
+    its own I/O still cannot hold a search past `adapter.timeout_s`.
+    """
+    started = time.perf_counter()
+
+    def failed(reason: str) -> SlotBatch:
+        elapsed = (time.perf_counter() - started) * 1000
+        return SlotBatch(outcome=SourceOutcome(status="error", error=reason, duration_ms=elapsed))
+
+    try:
+        async with asyncio.timeout(adapter.timeout_s):
+            answers = host.call_owner("sas_fetch_slots", adapter, query=query)
+            batches: list[SlotBatch | None] = [await resolve(a) for a in answers]
+    except TimeoutError:
+        return failed(f"no answer within the {adapter.timeout_s:g} s deadline")
+    except Exception as exc:
+        return failed(f"{type(exc).__name__}: {exc}")
+    answered = [b for b in batches if b is not None]
+    if not answered:
+        return failed(f"plugin {adapter.plugin!r} does not implement slot fetching")
+    if len(answered) == 1:
+        return answered[0]
+    return SlotBatch(
+        slots=[s for b in answered for s in b.slots],
+        outcome=_combine([b.outcome for b in answered]),
+    )
+
+
+def _combine(outcomes: Sequence[SourceOutcome]) -> SourceOutcome:
+    merged = AdapterOutcome.merge("", outcomes, max(o.duration_ms for o in outcomes))
+    return SourceOutcome(
+        status=merged.status,
+        error=merged.error,
+        duration_ms=merged.duration_ms,
+        slot_count=merged.slot_count,
+        issues=merged.issues,
+    )
+
+
+async def fetch_slots(
+    host: PluginHost,
+    adapters: Sequence[AdapterConfig],
+    window: SearchWindow,
+    *,
+    practitioners: Sequence[str] = (),
+    structures: Sequence[str] = (),
+    on_progress: ProgressCallback | None = None,
+) -> AggregatedSlots:
+    """Fetch slots of `practitioners`/`structures` from every adapter, all lots concurrently."""
+    queries = build_queries(window, practitioners, structures)
+
+    async def run_adapter(adapter: AdapterConfig) -> tuple[list[Slot], AdapterOutcome]:
+        started = time.perf_counter()
+        done = 0
+
+        async def run_lot(query: SlotQuery) -> SlotBatch:
+            nonlocal done
+            batch = await fetch_lot(host, adapter, query)
+            done += 1
+            if on_progress is not None:
+                on_progress(adapter.name, done, len(queries))
+            return batch
+
+        batches = await asyncio.gather(*(run_lot(q) for q in queries))
+        wall_ms = (time.perf_counter() - started) * 1000
+        outcome = AdapterOutcome.merge(adapter.name, [b.outcome for b in batches], wall_ms)
+        return [s for b in batches for s in b.slots], outcome
+
+    results = await asyncio.gather(*(run_adapter(a) for a in adapters))
+    slots = sorted((s for r in results for s in r[0]), key=lambda s: (s.start, s.adapter, s.id))
+    return AggregatedSlots(slots=slots, outcomes=[r[1] for r in results])
+
+
+@dataclass(frozen=True)
+class AdapterRequest:
+    """An adapter to include in a fan-out, before its settings have been validated."""
+
+    plugin: str
+    settings: dict[str, object] = field(default_factory=dict)
+    name: str | None = None
+    timeout_s: float | None = None
+
+    @property
+    def label(self) -> str:
+        return self.name or self.plugin
+
+
+async def collect_slots(
+    host: PluginHost,
+    requests: Sequence[AdapterRequest],
+    window: SearchWindow,
+    *,
+    practitioners: Sequence[str] = (),
+    structures: Sequence[str] = (),
+    on_progress: ProgressCallback | None = None,
+) -> AggregatedSlots:
+    """Build each adapter, fan out, and release the adapters' resources afterwards.
+
+    An adapter that cannot be built (unknown plugin, invalid settings) becomes an error outcome
+    of its own; the others still run.
+    """
+    adapters: list[AdapterConfig] = []
+    refused: list[AdapterOutcome] = []
+    for request in requests:
+        try:
+            kwargs = {} if request.timeout_s is None else {"timeout_s": request.timeout_s}
+            adapters.append(
+                host.adapter(request.plugin, request.settings, name=request.label, **kwargs)
+            )
+        except PluginError as exc:
+            refused.append(
+                AdapterOutcome(
+                    adapter=request.label,
+                    status="error",
+                    error=str(exc),
+                    duration_ms=0.0,
+                    requests=0,
+                    slot_count=0,
+                )
+            )
+    try:
+        result = await fetch_slots(
+            host,
+            adapters,
+            window,
+            practitioners=practitioners,
+            structures=structures,
+            on_progress=on_progress,
+        )
+    finally:
+        for adapter in adapters:
+            await host.close_adapter(adapter)
+    order = {r.label: i for i, r in enumerate(requests)}
+    result.outcomes = sorted(result.outcomes + refused, key=lambda o: order.get(o.adapter, 0))
+    return result

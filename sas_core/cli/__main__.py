@@ -1,0 +1,3 @@
+from sas_core.cli import main
+
+main()

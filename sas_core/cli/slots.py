@@ -1,0 +1,236 @@
+"""`sas slots`: fetch slots from adapters and show what came back."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any, NoReturn
+from zoneinfo import ZoneInfo
+
+import click
+from pydantic import ValidationError
+
+from sas_core.aggregation import AdapterRequest, AggregatedSlots, collect_slots
+from sas_core.cli.output import echo_table, stderr
+from sas_core.identifiers import IdentifierError, parse_rpps
+from sas_core.plugins import PluginHost
+from sas_core.slots import MAX_WINDOW, SearchWindow
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+@click.group("slots")
+def slots_group() -> None:
+    """Fetch free slots from vendors."""
+
+
+def default_window(now: datetime) -> SearchWindow:
+    """From now to the end of the day after tomorrow (Paris), as the ANS test kit asks."""
+    local = now.astimezone(PARIS)
+    end_of_d2 = datetime.combine(local.date() + timedelta(days=3), datetime.min.time(), PARIS)
+    end = min(end_of_d2 - timedelta(milliseconds=1), now + MAX_WINDOW)
+    return SearchWindow(start=now, end=end)
+
+
+def parse_window(start: str | None, end: str | None, now: datetime) -> SearchWindow:
+    """Read `--start`/`--end`; an instant without offset is Paris wall-clock time."""
+    from sas_core.fhir.instants import parse_instant
+
+    try:
+        begin = parse_instant(start) if start else now
+        if end:
+            finish = parse_instant(end)
+        elif start:
+            finish = begin + timedelta(hours=48)
+        else:
+            return default_window(now)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--start/--end") from None
+    if finish <= now:
+        raise click.BadParameter(
+            f"the window ends at {finish.isoformat()}, in the past: only future slots are free",
+            param_hint="--end",
+        )
+    try:
+        return SearchWindow(start=begin, end=finish)
+    except ValidationError as exc:
+        raise click.BadParameter(exc.errors()[0]["msg"], param_hint="--start/--end") from None
+
+
+def slot_dicts(result: AggregatedSlots) -> dict[str, Any]:
+    """The `--format json` document: `{"slots": [...], "outcomes": [...]}` (a public contract)."""
+    return {
+        "slots": [s.model_dump(mode="json") for s in result.slots],
+        "outcomes": [o.model_dump(mode="json") for o in result.outcomes],
+    }
+
+
+def fail_usage(fmt: str, message: str) -> NoReturn:
+    """Refuse the command line; in JSON mode stdout still carries the contract's document."""
+    if fmt == "json":
+        click.echo(json.dumps({"slots": [], "outcomes": [], "error": message}, indent=2))
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(2)
+
+
+def pair_adapters(
+    adapters: Sequence[str], base_urls: Sequence[str], extra: dict[str, str]
+) -> list[AdapterRequest]:
+    """Pair `--adapter` with `--base-url` by position; a single URL serves every adapter."""
+    if base_urls and len(base_urls) not in (1, len(adapters)):
+        raise click.UsageError(
+            f"{len(adapters)} --adapter but {len(base_urls)} --base-url: give one URL, "
+            "or one per adapter in the same order"
+        )
+    requests = []
+    seen: dict[str, int] = {}
+    for i, plugin in enumerate(adapters):
+        settings: dict[str, object] = dict(extra)
+        if base_urls:
+            settings["base_url"] = base_urls[i] if len(base_urls) > 1 else base_urls[0]
+        seen[plugin] = seen.get(plugin, 0) + 1
+        name = plugin if adapters.count(plugin) == 1 else f"{plugin}#{seen[plugin]}"
+        requests.append(AdapterRequest(plugin=plugin, settings=settings, name=name))
+    return requests
+
+
+def parse_settings(pairs: Sequence[str]) -> dict[str, str]:
+    settings = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"{pair!r} is not KEY=VALUE", param_hint="--setting")
+        settings[key.strip()] = value
+    return settings
+
+
+@slots_group.command("fetch")
+@click.option(
+    "--adapter", "adapters", multiple=True, required=True, help="Adapter plugin (repeatable)."
+)
+@click.option("--base-url", "base_urls", multiple=True, help="Vendor FHIR base URL (repeatable).")
+@click.option(
+    "--rpps", "rpps", multiple=True, required=True, help="RPPS, 11 digits or 8 + 11 (repeatable)."
+)
+@click.option("--start", help="Window start, ISO 8601 (no offset = Paris time). Default: now.")
+@click.option("--end", help="Window end, ISO 8601. Default: end of day D+2, at most 72 h.")
+@click.option("--timeout", type=click.FloatRange(0.1, 60), help="Per-vendor deadline, s [7].")
+@click.option("--client-cert", type=click.Path(dir_okay=False), help="mTLS client cert (PEM).")
+@click.option("--client-key", type=click.Path(dir_okay=False), help="mTLS client key (PEM).")
+@click.option("--ca-bundle", type=click.Path(dir_okay=False), help="CA to verify vendors.")
+@click.option("--setting", "settings", multiple=True, help="Extra adapter setting KEY=VALUE.")
+@click.option("--store/--no-store", default=True, show_default=True, help="Keep the result.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+def fetch(
+    adapters: tuple[str, ...],
+    base_urls: tuple[str, ...],
+    rpps: tuple[str, ...],
+    start: str | None,
+    end: str | None,
+    timeout: float | None,
+    client_cert: str | None,
+    client_key: str | None,
+    ca_bundle: str | None,
+    settings: tuple[str, ...],
+    store: bool,
+    fmt: str,
+) -> None:
+    """Fetch the free slots of practitioners from one or more adapters.
+
+    Identifiers are checked before any request. Exits 1 only when every adapter failed; the
+    JSON document is printed in every case.
+    """
+    now = datetime.now(PARIS)
+    try:
+        practitioners = [parse_rpps(r).value for r in rpps]
+        window = parse_window(start, end, now)
+        extra = parse_settings(settings)
+        for key, value in (
+            ("client_cert", client_cert),
+            ("client_key", client_key),
+            ("ca_bundle", ca_bundle),
+        ):
+            if value:
+                extra[key] = value
+        requests = pair_adapters(adapters, base_urls, extra)
+    except IdentifierError as exc:
+        fail_usage(fmt, str(exc))
+    except click.UsageError as exc:
+        fail_usage(fmt, exc.format_message())
+    if timeout is not None:
+        requests = [
+            AdapterRequest(r.plugin, r.settings, name=r.name, timeout_s=timeout) for r in requests
+        ]
+
+    host = PluginHost.discover()
+    started = datetime.now(PARIS)
+    result = asyncio.run(collect_slots(host, requests, window, practitioners=practitioners))
+    if store:
+        _store(result, window, practitioners, requests, started)
+
+    if fmt == "json":
+        click.echo(json.dumps(slot_dicts(result), indent=2, ensure_ascii=False))
+    else:
+        _print_tables(result)
+    sys.exit(1 if result.all_failed else 0)
+
+
+def _store(
+    result: AggregatedSlots,
+    window: SearchWindow,
+    practitioners: Sequence[str],
+    requests: Sequence[AdapterRequest],
+    started: datetime,
+) -> None:
+    from sas_core.storage import open_database, record_fetch
+
+    try:
+        engine = open_database()
+        record_fetch(
+            engine,
+            kind="cli",
+            window=window,
+            practitioners=practitioners,
+            structures=(),
+            outcomes=result.outcomes,
+            slots=result.slots,
+            plugins={r.label: r.plugin for r in requests},
+            started_at=started,
+            finished_at=datetime.now(PARIS),
+        )
+        engine.dispose()
+    except Exception as exc:
+        stderr.print(f"[yellow]warning:[/] the slots were not stored: {exc}")
+
+
+def _print_tables(result: AggregatedSlots) -> None:
+    echo_table(
+        ["start", "end", "practitioner", "place", "types", "modalities", "adapter", "booking"],
+        [
+            [
+                s.start.astimezone(PARIS).strftime("%a %d %b %H:%M"),
+                s.end.astimezone(PARIS).strftime("%H:%M"),
+                s.practitioner,
+                s.place.address.city if s.place else None,
+                " ".join(s.slot_types),
+                " ".join(s.modalities),
+                s.adapter,
+                s.booking_url,
+            ]
+            for s in result.slots
+        ],
+        title=f"{len(result.slots)} free slots",
+    )
+    echo_table(
+        ["adapter", "status", "slots", "requests", "duration ms", "error"],
+        [
+            [o.adapter, o.status, o.slot_count, o.requests, f"{o.duration_ms:.0f}", o.error]
+            for o in result.outcomes
+        ],
+        title="outcome per adapter",
+    )
