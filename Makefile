@@ -1,0 +1,38 @@
+# SAS Connect — the two commands a newcomer needs are `make run` and `make test`.
+#
+# Everything installs into .venv at the repository root from uv.lock (the root distribution and
+# every plugin under plugins/, editable). uv itself is bootstrapped into .tools/ when the machine
+# does not have it.
+
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+VENV := .venv
+
+.PHONY: install run test lint bench clean
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet "uv==$(UV_VERSION)"
+
+install: $(UV)
+	$(UV) sync --all-packages --frozen
+	@echo "installed: $(VENV)/bin/sas"
+
+run: install
+	$(VENV)/bin/sas demo
+
+test: install
+	$(VENV)/bin/pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy sas_core sas_simulator plugins/sas-fhir/sas_fhir_adapter bench
+
+bench: install
+	$(VENV)/bin/python -m bench.ingest
+	$(VENV)/bin/python -m bench.fanout
+
+clean:
+	rm -rf $(VENV) .tools .sas-data .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,142 @@
+"""`sas demo`: the whole slot path on one machine, with simulated vendors."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from contextlib import ExitStack
+from dataclasses import dataclass
+from datetime import datetime
+
+import click
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from sas_core.aggregation import AdapterRequest, AggregatedSlots, collect_slots
+from sas_core.cli.output import echo_table, stderr
+from sas_core.cli.slots import PARIS, default_window
+from sas_core.plugins import PluginHost
+from sas_core.slots import SearchWindow
+
+
+@dataclass(frozen=True)
+class DemoVendor:
+    name: str
+    seed: int
+    practitioners: int
+    latency_ms: int
+    fault: str = "none"
+
+
+VENDORS = (
+    DemoVendor("editeur-a", seed=42, practitioners=30, latency_ms=80),
+    DemoVendor("editeur-b", seed=7, practitioners=20, latency_ms=350),
+)
+FAULTY = DemoVendor("editeur-c", seed=99, practitioners=5, latency_ms=50, fault="http-500")
+
+
+@click.command("demo")
+@click.option("--faulty-vendor", is_flag=True, help="Add a vendor that answers HTTP 500.")
+@click.option(
+    "--serve", is_flag=True, help="Keep the simulated vendors running afterwards (Ctrl-C stops)."
+)
+def demo(faulty_vendor: bool, serve: bool) -> None:
+    """Start simulated vendors, fetch every practitioner's slots through the installed
+    `sas-fhir` adapter, store them, and print a summary per adapter."""
+    from sas_core.storage import open_database, record_fetch
+    from sas_simulator.app import create_app
+    from sas_simulator.dataset import build_dataset
+    from sas_simulator.faults import Faults
+    from sas_simulator.server import SimulatorServer
+
+    vendors = (*VENDORS, FAULTY) if faulty_vendor else VENDORS
+    host = PluginHost.discover()
+    host.get("sas-fhir")
+    engine = open_database()
+
+    with ExitStack() as stack:
+        requests: list[AdapterRequest] = []
+        practitioners: list[str] = []
+        for vendor in vendors:
+            dataset = build_dataset(seed=vendor.seed, practitioners=vendor.practitioners)
+            faults = Faults.model_validate({"latency_ms": vendor.latency_ms, "mode": vendor.fault})
+            server = stack.enter_context(SimulatorServer(create_app(dataset, faults)))
+            stderr.print(f"simulated vendor [bold]{vendor.name}[/] at {server.base_url}")
+            requests.append(
+                AdapterRequest(
+                    plugin="sas-fhir", name=vendor.name, settings={"base_url": server.base_url}
+                )
+            )
+            practitioners += [p["idnps"] for p in dataset.as_json()["practitioners"]]
+
+        now = datetime.now(PARIS)
+        window = default_window(now)
+        stderr.print(
+            f"fetching {len(practitioners)} practitioners from {len(requests)} adapters, "
+            f"window {window.start:%a %d %H:%M} → {window.end:%a %d %H:%M}"
+        )
+        started = time.perf_counter()
+        result = _fetch_with_progress(host, requests, window, practitioners)
+        wall_ms = (time.perf_counter() - started) * 1000
+        run_id = record_fetch(
+            engine,
+            kind="demo",
+            window=window,
+            practitioners=practitioners,
+            structures=(),
+            outcomes=result.outcomes,
+            slots=result.slots,
+            plugins={r.label: r.plugin for r in requests},
+            started_at=now,
+            finished_at=datetime.now(PARIS),
+        )
+        _summary(result, wall_ms, run_id, str(engine.url))
+        if serve:
+            stderr.print(
+                "vendors keep running; try `sas slots fetch --adapter sas-fhir "
+                f"--base-url {requests[0].settings['base_url']} --rpps …`. Ctrl-C stops."
+            )
+            try:
+                while True:
+                    time.sleep(3600)
+            except KeyboardInterrupt:
+                pass
+    engine.dispose()
+
+
+def _fetch_with_progress(
+    host: PluginHost,
+    requests: list[AdapterRequest],
+    window: SearchWindow,
+    practitioners: list[str],
+) -> AggregatedSlots:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=stderr,
+        transient=True,
+    ) as progress:
+        tasks = {r.label: progress.add_task(r.label, total=None) for r in requests}
+
+        def advance(adapter: str, done: int, total: int) -> None:
+            progress.update(tasks[adapter], completed=done, total=total)
+
+        return asyncio.run(
+            collect_slots(host, requests, window, practitioners=practitioners, on_progress=advance)
+        )
+
+
+def _summary(result: AggregatedSlots, wall_ms: float, run_id: int, database: str) -> None:
+    echo_table(
+        ["adapter", "status", "slots", "requests", "duration ms", "error"],
+        [
+            [o.adapter, o.status, o.slot_count, o.requests, f"{o.duration_ms:.0f}", o.error or ""]
+            for o in result.outcomes
+        ],
+        title="slots fetched per adapter",
+    )
+    practitioners = {s.practitioner for s in result.slots}
+    click.echo(
+        f"{len(result.slots)} free slots of {len(practitioners)} practitioners in "
+        f"{wall_ms:.0f} ms (all adapters in parallel); stored as run {run_id} in {database}"
+    )
