@@ -204,4 +204,12 @@ def sas_adapter_closed(adapter: AdapterConfig) -> Awaitable[None] | None:
     you do not own.
 
     :param adapter: the instance being closed.
+
+    Example::
+
+        @hookimpl
+        async def sas_adapter_closed(adapter):
+            client = _clients.pop(adapter.name, None)
+            if client is not None:
+                await client.aclose()
     """

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import click
 
+from sas_core.cli.db import db_group
+from sas_core.cli.demo import demo
 from sas_core.cli.plugins import plugins_group
 from sas_core.cli.slots import slots_group
 
@@ -46,8 +48,10 @@ def cli(data_dir: Path | None, verbose: int, trace_hooks: bool) -> None:
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
 
 
+cli.add_command(db_group)
 cli.add_command(plugins_group)
 cli.add_command(slots_group)
+cli.add_command(demo)
 
 
 def main() -> None:
