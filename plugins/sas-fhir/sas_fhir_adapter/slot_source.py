@@ -1,0 +1,268 @@
+"""INT_R01 (digest §4): one `GET [base]/Slot` search per lot of practitioners, turned into a
+`SlotBatch` whatever the vendor does.
+
+The adapter's `timeout_s` (7 s by default, digest §4.1, §12) bounds the *whole* exchange — waiting
+for a pooled connection, the handshake, any Retry-After pause and the last byte of the body — so a
+vendor that trickles bytes forever is cut at the deadline like one that never answers.
+
+Outcome policy: a bundle that parses is `ok` even when some of its resources broke the IG and
+were dropped; they are listed in `outcome.issues` (digest §15.2 lets the platform keep the valid
+slots). Only a whole answer that cannot be used (HTTP error, not a searchset Bundle, too big, too
+slow, unreachable) makes the outcome `error`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from pydantic import ValidationError
+
+from sas_core import AdapterConfig, BundleIssue, Slot, SlotBatch, SlotQuery, SourceOutcome
+from sas_core.fhir.bundles import BundleError, parse_slot_bundle
+from sas_core.fhir.search import slot_search_params
+from sas_fhir_adapter.clients import ClientPool
+from sas_fhir_adapter.failures import (
+    FetchFailure,
+    describe_status,
+    describe_transport_error,
+    retry_after_seconds,
+)
+from sas_fhir_adapter.settings import FhirAdapterSettings
+
+log = logging.getLogger(__name__)
+
+#: Digest §2: the CapabilityStatements declare `application/fhir+json`.
+ACCEPT = "application/fhir+json"
+#: How much of an error answer is read to find an OperationOutcome in it.
+ERROR_BODY_MAX_BYTES = 64 * 1024
+#: 429 retries per lot, on top of the first request (each still bounded by the deadline).
+MAX_RETRIES_AFTER_429 = 3
+#: Bodies above this size are parsed in a worker thread so the fan-out's loop keeps running.
+PARSE_IN_THREAD_BYTES = 1024 * 1024
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class _Progress:
+    """The state of one exchange: where it was when the deadline struck, and what came back."""
+
+    def __init__(self) -> None:
+        self.phase = "waiting for the response (connection, TLS handshake, headers)"
+        self.received = 0
+        self.status = 0
+        self.body = b""
+
+    def reading(self, received: int) -> None:
+        self.phase = "reading the response body"
+        self.received = received
+
+    def describe(self) -> str:
+        if self.phase == "reading the response body":
+            return f"{self.phase} ({self.received} bytes received)"
+        return self.phase
+
+
+class SlotSource:
+    """Runs INT_R01 searches through a `ClientPool`; `clock` is injectable for replayed tests."""
+
+    def __init__(self, clients: ClientPool, clock: Callable[[], datetime] = _utcnow) -> None:
+        self.clients = clients
+        self.clock = clock
+
+    async def fetch(self, adapter: AdapterConfig, query: SlotQuery) -> SlotBatch:
+        """Search the vendor for `query`; vendor-side problems become an error outcome."""
+        started = time.monotonic()
+        http_status: int | None = None
+        try:
+            settings = _settings(adapter)
+            if query.structures:
+                raise FetchFailure(
+                    "sas-fhir searches practitioners (INT_R01); structure lots are not supported"
+                )
+            http_status, body = await self._exchange(adapter, settings, query)
+            slots, issues = await self._parse(adapter, query, body)
+        except FetchFailure as exc:
+            return self._failed(adapter, str(exc), exc.http_status or http_status, started)
+        except BundleError as exc:
+            return self._failed(adapter, f"unusable answer: {exc}", http_status, started)
+        duration_ms = round((time.monotonic() - started) * 1000, 1)
+        log.info(
+            "%s: %d slots, %d issues in %.0f ms", adapter.name, len(slots), len(issues), duration_ms
+        )
+        outcome = SourceOutcome(
+            status="ok",
+            duration_ms=duration_ms,
+            http_status=http_status,
+            slot_count=len(slots),
+            issues=issues,
+        )
+        return SlotBatch(slots=slots, outcome=outcome)
+
+    def _failed(
+        self, adapter: AdapterConfig, error: str, http_status: int | None, started: float
+    ) -> SlotBatch:
+        duration_ms = round((time.monotonic() - started) * 1000, 1)
+        log.warning("%s: %s (%.0f ms)", adapter.name, error, duration_ms)
+        outcome = SourceOutcome(
+            status="error", error=error, duration_ms=duration_ms, http_status=http_status
+        )
+        return SlotBatch(outcome=outcome)
+
+    async def _exchange(
+        self, adapter: AdapterConfig, settings: FhirAdapterSettings, query: SlotQuery
+    ) -> tuple[int, bytes]:
+        """The request, its 429 retries and the body, all inside one deadline."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + adapter.timeout_s
+        progress = _Progress()
+        host = _host(settings.base_url)
+        client = self.clients.client(adapter, settings)
+        params: list[tuple[str, str | int | float | bool | None]] = list(slot_search_params(query))
+        request = client.build_request(
+            "GET",
+            f"{settings.base_url}/Slot",
+            params=params,
+            headers={"Accept": ACCEPT},
+            # httpx's own timeouts only back up the deadline below.
+            timeout=httpx.Timeout(adapter.timeout_s + 1),
+        )
+        try:
+            async with asyncio.timeout_at(deadline):
+                for attempt in range(MAX_RETRIES_AFTER_429 + 1):
+                    wait = await self._attempt(client, request, settings, progress, deadline)
+                    if wait is None:
+                        return progress.status, progress.body
+                    if attempt == MAX_RETRIES_AFTER_429:
+                        break
+                    progress.phase = f"waiting {wait:.1f} s as asked by Retry-After"
+                    await asyncio.sleep(wait)
+        except TimeoutError:
+            raise FetchFailure(
+                f"no complete answer within the {adapter.timeout_s:g} s deadline "
+                f"(timeout_s): cut while {progress.describe()}",
+                progress.status or None,
+            ) from None
+        except httpx.TimeoutException:
+            raise FetchFailure(
+                f"no complete answer within the {adapter.timeout_s:g} s deadline (timeout_s): "
+                f"{host} timed out while {progress.describe()}"
+            ) from None
+        except httpx.HTTPError as exc:
+            raise FetchFailure(describe_transport_error(exc, host)) from None
+        raise FetchFailure(
+            f"HTTP 429 Too Many Requests {MAX_RETRIES_AFTER_429 + 1} times in a row; giving up",
+            429,
+        )
+
+    async def _attempt(
+        self,
+        client: httpx.AsyncClient,
+        request: httpx.Request,
+        settings: FhirAdapterSettings,
+        progress: _Progress,
+        deadline: float,
+    ) -> float | None:
+        """Send once. Returns the wait before a retry (429), or None once the body is in
+        `progress`; raises `FetchFailure` for an answer that cannot be used."""
+        progress.phase = "waiting for the response (connection, TLS handshake, headers)"
+        response = await client.send(request, stream=True)
+        try:
+            progress.status = response.status_code
+            if response.status_code == 429:
+                return self._retry_wait(response, deadline)
+            if not 200 <= response.status_code < 300:
+                body = await _read(response, ERROR_BODY_MAX_BYTES, progress, refuse=False)
+                raise FetchFailure(describe_status(response, body), response.status_code)
+            _refuse_declared_size(response, settings.max_body_bytes)
+            progress.body = await _read(response, settings.max_body_bytes, progress, refuse=True)
+            return None
+        finally:
+            # Closing an unfinished stream drops the connection instead of draining it.
+            await response.aclose()
+
+    def _retry_wait(self, response: httpx.Response, deadline: float) -> float:
+        header = response.headers.get("Retry-After")
+        wait = retry_after_seconds(header, self.clock())
+        if wait is None:
+            told = f"an unreadable Retry-After {header!r}" if header else "no Retry-After"
+            raise FetchFailure(f"HTTP 429 Too Many Requests with {told}", 429)
+        left = deadline - asyncio.get_running_loop().time()
+        if wait >= left:
+            raise FetchFailure(
+                f"HTTP 429 Too Many Requests: Retry-After {header} ({wait:g} s) does not fit "
+                f"in the {max(left, 0):.1f} s left before the deadline",
+                429,
+            )
+        return wait
+
+    async def _parse(
+        self, adapter: AdapterConfig, query: SlotQuery, body: bytes
+    ) -> tuple[list[Slot], list[BundleIssue]]:
+        now = self.clock()
+        kwargs: dict[str, Any] = {
+            "adapter": adapter.name,
+            "query": query,
+            "fetched_at": now,
+            "now": now,
+        }
+        if len(body) > PARSE_IN_THREAD_BYTES:
+            return await asyncio.to_thread(lambda: parse_slot_bundle(body, **kwargs))
+        return parse_slot_bundle(body, **kwargs)
+
+
+def _settings(adapter: AdapterConfig) -> FhirAdapterSettings:
+    if isinstance(adapter.settings, FhirAdapterSettings):
+        return adapter.settings
+    try:
+        return FhirAdapterSettings.model_validate(adapter.settings or {})
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}" for e in exc.errors()
+        )
+        raise FetchFailure(f"invalid settings: {problems}") from None
+
+
+def _host(base_url: str) -> str:
+    return urlsplit(base_url).netloc
+
+
+def _refuse_declared_size(response: httpx.Response, limit: int) -> None:
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise FetchFailure(
+            f"answer of {int(declared)} bytes (Content-Length) exceeds max_body_bytes "
+            f"({limit} bytes); refused without reading it",
+            response.status_code,
+        )
+
+
+async def _read(
+    response: httpx.Response, limit: int, progress: _Progress, *, refuse: bool
+) -> bytes:
+    """Read at most `limit` bytes: past it, stop and refuse (or, for error bodies, truncate)."""
+    chunks: list[bytes] = []
+    received = 0
+    progress.reading(0)
+    async for chunk in response.aiter_bytes():
+        received += len(chunk)
+        progress.reading(received)
+        if received > limit:
+            if refuse:
+                raise FetchFailure(
+                    f"answer exceeds max_body_bytes ({limit} bytes); refused after "
+                    f"{received} bytes without reading the rest",
+                    response.status_code,
+                )
+            chunks.append(chunk[: len(chunk) - (received - limit)])
+            break
+        chunks.append(chunk)
+    return b"".join(chunks)

@@ -1,0 +1,124 @@
+"""`FhirAdapterSettings`: every rule names its field, checked when an adapter is configured."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from sas_core.plugins import PluginError, PluginHost
+from sas_fhir_adapter.settings import DEFAULT_MAX_BODY_BYTES, FhirAdapterSettings
+
+
+def problems(**settings: Any) -> list[str]:
+    with pytest.raises(ValidationError) as caught:
+        FhirAdapterSettings(**settings)
+    return [
+        f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}"
+        for e in caught.value.errors()
+    ]
+
+
+def test_defaults() -> None:
+    settings = FhirAdapterSettings(base_url="https://vendor.example/fhir/")
+
+    assert settings.base_url == "https://vendor.example/fhir"
+    assert settings.verify is True
+    assert settings.max_body_bytes == DEFAULT_MAX_BODY_BYTES == 20 * 1024 * 1024
+    assert settings.max_connections == 10
+    assert settings.user_agent.startswith("sas-connect-fhir/")
+    assert settings.client_cert is None and settings.client_key is None
+
+
+@pytest.mark.parametrize(
+    ("url", "rule"),
+    [
+        ("ftp://vendor.example/fhir", "must be an http:// or https:// URL"),
+        ("vendor.example/fhir", "must be an http:// or https:// URL"),
+        ("https:///fhir", "must name a host"),
+        ("https://user:pw@vendor.example/fhir", "must not carry credentials (user:password@)"),
+        ("https://vendor.example/fhir?x=1", "must be the FHIR base, without query or fragment"),
+    ],
+)
+def test_base_url_rules(url: str, rule: str) -> None:
+    assert problems(base_url=url) == [f"base_url: Value error, {rule}"]
+
+
+def test_files_must_exist(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.pem"
+
+    assert problems(base_url="https://v.example", ca_bundle=missing) == [
+        f"ca_bundle: Value error, file {missing} does not exist"
+    ]
+
+
+def test_files_must_be_files(tmp_path: Path) -> None:
+    assert problems(base_url="https://v.example", ca_bundle=tmp_path) == [
+        f"ca_bundle: Value error, {tmp_path} is not a file"
+    ]
+
+
+def test_client_cert_and_key_go_together(pki: Any) -> None:
+    assert problems(base_url="https://v.example", client_cert=pki.client_cert) == [
+        "settings: Value error, client_cert and client_key go together: set both or neither"
+    ]
+
+
+def test_client_cert_needs_https(pki: Any) -> None:
+    assert problems(
+        base_url="http://v.example", client_cert=pki.client_cert, client_key=pki.client_key
+    ) == ["settings: Value error, client_cert/client_key need an https:// base_url"]
+
+
+def test_mismatched_key_is_refused_without_its_content(pki: Any) -> None:
+    [problem] = problems(
+        base_url="https://v.example", client_cert=pki.client_cert, client_key=pki.server_key
+    )
+
+    assert problem.startswith(
+        f"settings: Value error, client_cert {pki.client_cert} and client_key {pki.server_key} "
+        "cannot be loaded as a PEM certificate chain and its key ("
+    )
+    assert "PRIVATE KEY" not in problem and "BEGIN" not in problem
+
+
+def test_ca_bundle_must_be_pem(tmp_path: Path) -> None:
+    junk = tmp_path / "ca.pem"
+    junk.write_text("not a certificate")
+
+    [problem] = problems(base_url="https://v.example", ca_bundle=junk)
+
+    assert problem.startswith(f"settings: Value error, ca_bundle {junk} is not a PEM CA bundle")
+
+
+def test_ca_bundle_and_verify_off_conflict(pki: Any) -> None:
+    assert problems(base_url="https://v.example", ca_bundle=pki.vendor_ca, verify=False) == [
+        "settings: Value error, ca_bundle is set but verify is false: choose one"
+    ]
+
+
+def test_limits_are_positive() -> None:
+    assert problems(base_url="https://v.example", max_body_bytes=0, max_connections=0) == [
+        "max_body_bytes: Input should be greater than 0",
+        "max_connections: Input should be greater than or equal to 1",
+    ]
+
+
+def test_unknown_fields_are_refused() -> None:
+    assert problems(base_url="https://v.example", base_ulr="x") == [
+        "base_ulr: Extra inputs are not permitted"
+    ]
+
+
+def test_plugin_host_reports_the_field() -> None:
+    host = PluginHost.discover(allow=["sas-fhir"])
+
+    with pytest.raises(PluginError) as caught:
+        host.adapter("sas-fhir", {"base_url": "gopher://x"})
+
+    assert str(caught.value) == (
+        "invalid settings for adapter 'sas-fhir': base_url: Value error, "
+        "must be an http:// or https:// URL"
+    )
