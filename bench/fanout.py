@@ -1,0 +1,147 @@
+"""Fan-out benchmark: 24 simulated vendors with latencies over 50–900 ms, one never answering.
+
+The platform must answer as soon as the slowest *answering* vendor has, and cut the silent one at
+its deadline. Measured side by side in one run: the concurrent fan-out and the same adapters
+called one after another. Run with `make bench` or `python -m bench.fanout`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import time
+from contextlib import ExitStack
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bench.machine import describe_machine
+from sas_core.aggregation import AdapterRequest, AggregatedSlots, collect_slots
+from sas_core.plugins import PluginHost
+from sas_core.slots import SearchWindow
+from sas_simulator.app import create_app
+from sas_simulator.dataset import build_dataset
+from sas_simulator.faults import Faults
+from sas_simulator.server import SimulatorServer
+
+PARIS = ZoneInfo("Europe/Paris")
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def latencies(vendors: int) -> list[int]:
+    """Evenly spread over 50–900 ms, so the slowest answering vendor takes 900 ms."""
+    step = (900 - 50) / (vendors - 1)
+    return [round(50 + i * step) for i in range(vendors)]
+
+
+async def timed_fanout(
+    host: PluginHost,
+    requests: list[AdapterRequest],
+    window: SearchWindow,
+    practitioners: list[str],
+) -> tuple[float, float, AggregatedSlots]:
+    """Wall time of the whole fan-out, and the moment the last answering adapter finished."""
+    started = time.perf_counter()
+    finished: dict[str, float] = {}
+
+    def progress(adapter: str, done: int, total: int) -> None:
+        if done == total:
+            finished[adapter] = time.perf_counter() - started
+
+    result = await collect_slots(
+        host, requests, window, practitioners=practitioners, on_progress=progress
+    )
+    wall = time.perf_counter() - started
+    answered = [finished[o.adapter] for o in result.outcomes if o.status == "ok"]
+    return wall, max(answered), result
+
+
+async def sequential(
+    host: PluginHost, requests: list[AdapterRequest], window: SearchWindow, practitioners: list[str]
+) -> float:
+    started = time.perf_counter()
+    for request in requests:
+        await collect_slots(host, [request], window, practitioners=practitioners)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--vendors", type=int, default=24, help="answering vendors + 1 silent")
+    parser.add_argument("--timeout", type=float, default=1.2, help="per-vendor deadline, s")
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+
+    host = PluginHost.discover()
+    dataset = build_dataset(seed=42, practitioners=10)
+    practitioners = [p["idnps"] for p in dataset.as_json()["practitioners"]]
+    answering = latencies(args.vendors - 1)
+    now = datetime.now(PARIS)
+    window = SearchWindow(start=now, end=now + timedelta(hours=48))
+
+    with ExitStack() as stack:
+        requests = []
+        for i, latency in enumerate([*answering, 0]):
+            silent = i == len(answering)
+            faults = Faults.model_validate(
+                {"latency_ms": latency, "mode": "hang" if silent else "none"}
+            )
+            server = stack.enter_context(SimulatorServer(create_app(dataset, faults)))
+            name = "silent" if silent else f"vendor-{i:02d}-{latency}ms"
+            requests.append(
+                AdapterRequest(
+                    plugin="sas-fhir",
+                    name=name,
+                    settings={"base_url": server.base_url},
+                    timeout_s=args.timeout,
+                )
+            )
+
+        asyncio.run(timed_fanout(host, requests, window, practitioners))  # warm-up
+        runs = [
+            asyncio.run(timed_fanout(host, requests, window, practitioners))
+            for _ in range(args.repeat)
+        ]
+        sequential_s = asyncio.run(sequential(host, requests, window, practitioners))
+
+    walls = [r[0] for r in runs]
+    last_answers = [r[1] for r in runs]
+    outcomes = runs[-1][2].outcomes
+    slowest = max(answering) / 1000
+    report = {
+        "machine": describe_machine(),
+        "vendors": args.vendors,
+        "timeout_s": args.timeout,
+        "slowest_answering_s": slowest,
+        "median_last_answer_s": statistics.median(last_answers),
+        "median_wall_s": statistics.median(walls),
+        "sequential_s": sequential_s,
+        "ratio_sequential_to_fanout": sequential_s / statistics.median(walls),
+        "answered": sum(o.status == "ok" for o in outcomes),
+        "silent_error": next(o.error for o in outcomes if o.adapter == "silent"),
+        "slots": len(runs[-1][2].slots),
+    }
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "fanout.json").write_text(json.dumps(report, indent=2))
+    print(f"machine: {report['machine']}")
+    print(
+        f"{args.vendors} vendors (latency 50–900 ms, 1 silent), deadline {args.timeout} s, "
+        f"median of {args.repeat}"
+    )
+    print(f"  slowest answering vendor     {slowest * 1000:8.0f} ms")
+    print(
+        f"  last answer received at      {report['median_last_answer_s'] * 1000:8.0f} ms "
+        f"(+{(report['median_last_answer_s'] - slowest) * 1000:.0f} ms)"
+    )
+    print(f"  whole fan-out (silent cut)   {report['median_wall_s'] * 1000:8.0f} ms")
+    print(
+        f"  sequential, same adapters    {sequential_s * 1000:8.0f} ms "
+        f"(×{report['ratio_sequential_to_fanout']:.1f})"
+    )
+    print(f"  answered {report['answered']}/{args.vendors}; silent: {report['silent_error']}")
+
+
+if __name__ == "__main__":
+    main()
