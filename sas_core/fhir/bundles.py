@@ -1,0 +1,402 @@
+"""Reading a vendor's slot search answer (digest §4.3, §15.2) into domain slots.
+
+The rule throughout: a defect in one resource costs at most the slots that depend on it, never the
+whole answer; every defect is reported as a BundleIssue. Only an answer that is not a searchset
+Bundle at all raises BundleError.
+
+Decisions where the IG is silent (each also stated next to its code):
+
+- A slot is dropped only when it cannot be shown or booked correctly: not free, no usable
+  start/end, start ≥ end, start outside the window or in the past, no id, a duplicate id, no
+  schedule in the bundle, no practitioner (structure, for an SOS query) in the query.
+- Everything else is kept and reported: wrong slot-type/modality codes (ignored), `total`
+  mismatch, entries without fullUrl, a non-contained location, a malformed structure id, a
+  missing or blank comment (booking URL None).
+- Each Schedule, Practitioner and PractitionerRole is mapped once, however many slots use it, and
+  its problems are reported once, against that resource.
+- An SOS answer (a Schedule search, §6) is read with the same code: its Schedules name a Location
+  whose managingOrganization is the association. With a structures query its slots map (structure
+  = the association's IDNST, place = the PFG); with a practitioners query they are dropped, each
+  with its reason, since no practitioner can be found.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from sas_core.fhir.codes import (
+    BUNDLE_TYPE_SEARCHSET,
+    PS_SLOT_TYPES,
+    SLOT_STATUS_FREE,
+    SOS_SLOT_TYPES,
+)
+from sas_core.fhir.instants import parse_instant
+from sas_core.fhir.references import Resource, ResourceIndex, label
+from sas_core.fhir.resources import (
+    RoleDetails,
+    place_from_location,
+    practitioner_from_resource,
+    practitioner_role_details,
+    structure_from_organization,
+)
+from sas_core.fhir.slot_elements import (
+    appointment_type_of,
+    booking_url_of,
+    service_types_of,
+    slot_types_of,
+    specialties_of,
+)
+from sas_core.offer import Place
+from sas_core.slots import BundleIssue, Slot, SlotQuery
+
+
+class BundleError(ValueError):
+    """The whole answer is unusable: not JSON, not an object, not a searchset Bundle."""
+
+
+@dataclass(frozen=True, slots=True)
+class _ScheduleContext:
+    """What every slot of one Schedule shares."""
+
+    schedule_id: str | None
+    practitioner: str | None
+    structure: str | None
+    place: Place | None
+
+
+def _load(data: bytes | str | Mapping[str, Any]) -> Mapping[str, Any]:
+    if isinstance(data, Mapping):
+        bundle: Any = data
+    else:
+        try:
+            bundle = orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            raise BundleError(f"the answer is not JSON: {exc}") from None
+    if not isinstance(bundle, Mapping):
+        raise BundleError(f"the answer is a JSON {type(bundle).__name__}, not a Bundle object")
+    rtype = bundle.get("resourceType")
+    if rtype != "Bundle":
+        detail = ""
+        if rtype == "OperationOutcome":
+            texts = [
+                str(i.get("diagnostics") or i.get("details", {}).get("text") or i.get("code"))
+                for i in bundle.get("issue") or ()
+                if isinstance(i, Mapping)
+            ]
+            detail = f" ({'; '.join(texts)})" if texts else ""
+        raise BundleError(f"the answer is a {rtype!r} resource, not a Bundle{detail}")
+    if bundle.get("type") != BUNDLE_TYPE_SEARCHSET:
+        raise BundleError(f"the Bundle's type is {bundle.get('type')!r}, not 'searchset'")
+    if not isinstance(bundle.get("entry", []), list):
+        raise BundleError("the Bundle's entry is not a list")
+    return bundle
+
+
+class _BundleReader:
+    """One parse: the bundle's index, the per-resource caches and the issues found so far."""
+
+    def __init__(self, query: SlotQuery) -> None:
+        self.index = ResourceIndex()
+        self.issues: list[BundleIssue] = []
+        self.by_practitioner = bool(query.practitioners)
+        self.wanted = frozenset(query.practitioners or query.structures)
+        self.slot_types = PS_SLOT_TYPES if self.by_practitioner else SOS_SLOT_TYPES
+        self._contexts: dict[int, _ScheduleContext | str] = {}
+        self._practitioners: dict[int, str] = {}
+        self._roles: dict[int, RoleDetails] = {}
+        self._locations: dict[int, tuple[str | None, Place | None]] = {}
+
+    def report(self, resource: str, problems: list[str], dropped: bool = False) -> None:
+        self.issues.extend(
+            BundleIssue(resource=resource, reason=p, dropped=dropped) for p in problems
+        )
+
+    # -- per-resource mapping, cached by identity -----------------------------------------------
+
+    def practitioner(self, resource: Resource) -> str:
+        """The IDNPS of a Practitioner; ValueError (cached as well) when it has none."""
+        key = id(resource)
+        cached = self._practitioners.get(key)
+        if cached is None:
+            try:
+                cached = practitioner_from_resource(resource).idnps
+            except ValueError as exc:
+                cached = "!" + str(exc)
+            self._practitioners[key] = cached
+        if cached.startswith("!"):
+            raise ValueError(cached[1:])
+        return cached
+
+    def role(self, resource: Resource) -> RoleDetails:
+        key = id(resource)
+        if key not in self._roles:
+            problems: list[str] = []
+            self._roles[key] = practitioner_role_details(resource, self.index.resolve, problems)
+            self.report(label(resource), problems)
+        return self._roles[key]
+
+    def context(self, schedule: Resource) -> _ScheduleContext | str:
+        """The context of a Schedule, or the reason its slots must be dropped."""
+        key = id(schedule)
+        if key not in self._contexts:
+            problems: list[str] = []
+            self._contexts[key] = self._build_context(schedule, problems)
+            self.report(label(schedule), problems)
+        return self._contexts[key]
+
+    def _build_context(self, schedule: Resource, problems: list[str]) -> _ScheduleContext | str:
+        """Digest §4.3: Schedule → Practitioner + PractitionerRole (→ contained Location); §6.4:
+        Schedule → Location → Organization. Unresolvable actors are problems, not drops, as long
+        as the practitioner (or, for SOS, the structure) is found some other way; several
+        roles or locations: the first one is used."""
+        practitioners: list[Resource] = []
+        roles: list[Resource] = []
+        locations: list[Resource] = []
+        actors = schedule.get("actor")
+        for actor in actors if isinstance(actors, list) else ():
+            reference = actor.get("reference") if isinstance(actor, Mapping) else None
+            if not isinstance(reference, str):
+                continue
+            found = self.index.resolve(reference)
+            if found is None:
+                problems.append(f"actor {reference} is not in the bundle")
+                continue
+            rtype = found.get("resourceType")
+            if rtype == "Practitioner":
+                practitioners.append(found)
+            elif rtype == "PractitionerRole":
+                roles.append(found)
+            elif rtype == "Location":
+                locations.append(found)
+        structure: str | None = None
+        place: Place | None = None
+        if roles:
+            if len(roles) > 1:
+                problems.append(f"{len(roles)} PractitionerRoles; the first is used")
+            details = self.role(roles[0])
+            structure, place = details.structure, details.place
+            if not practitioners and details.practitioner_reference:
+                found = self.index.resolve(details.practitioner_reference, "Practitioner")
+                if found is not None:
+                    practitioners.append(found)
+        elif locations:
+            structure, place = self._sos_location(locations[0])
+        else:
+            problems.append("no PractitionerRole nor Location actor: place and structure unknown")
+
+        idnps: set[str] = set()
+        failures: list[str] = []
+        for resource in practitioners:
+            try:
+                idnps.add(self.practitioner(resource))
+            except ValueError as exc:
+                failures.append(str(exc))
+        if len(idnps) > 1:
+            return f"schedule {label(schedule)} names several practitioners: {sorted(idnps)}"
+        practitioner = next(iter(idnps), None)
+        if self.by_practitioner and practitioner is None:
+            detail = f" ({'; '.join(failures)})" if failures else ""
+            return f"schedule {label(schedule)}: no Practitioner with a valid IDNPS{detail}"
+        if not self.by_practitioner and structure is None:
+            return f"schedule {label(schedule)}: no structure with a valid IDNST"
+        schedule_id = schedule.get("id")
+        return _ScheduleContext(
+            schedule_id=schedule_id if isinstance(schedule_id, str) else None,
+            practitioner=practitioner,
+            structure=structure,
+            place=place,
+        )
+
+    def _sos_location(self, location: Resource) -> tuple[str | None, Place | None]:
+        """A standalone PFG Location (§6.4): its place and its association's IDNST."""
+        key = id(location)
+        if key not in self._locations:
+            problems: list[str] = []
+            place: Place | None = None
+            structure: str | None = None
+            try:
+                place = place_from_location(location, problems=problems)
+            except ValueError as exc:
+                problems.append(f"{exc}: the place is unknown")
+            managing = location.get("managingOrganization")
+            reference = managing.get("reference") if isinstance(managing, Mapping) else None
+            organization = (
+                self.index.resolve(reference, "Organization")
+                if isinstance(reference, str)
+                else None
+            )
+            if organization is None:
+                problems.append("no managingOrganization in the bundle: structure unknown")
+            else:
+                try:
+                    structure = structure_from_organization(organization, problems).idnst
+                except ValueError as exc:
+                    problems.append(f"{exc}; structure unknown")
+            self._locations[key] = (structure, place)
+            self.report(label(location), problems)
+        return self._locations[key]
+
+
+def parse_slot_bundle(
+    data: bytes | str | Mapping[str, Any],
+    *,
+    adapter: str,
+    query: SlotQuery,
+    fetched_at: datetime,
+    now: datetime | None = None,
+) -> tuple[list[Slot], list[BundleIssue]]:
+    """The valid slots of a vendor's search answer, and every IG violation found in it.
+
+    `data` is the raw body (bytes/str, decoded with orjson) or already-decoded JSON. Raises
+    BundleError when the answer as a whole is unusable; otherwise returns the slots in bundle
+    order and the issues (digest §15.2), each saying whether slots were dropped for it.
+    `now` (aware) drops slots that start before it ([TK]); None skips that check.
+
+    Slots are built with `Slot.model_construct`: validation would cost more than the rest of the
+    parse. Everything the validators check is guaranteed here instead: `start`/`end` are aware
+    (parse_instant) and ordered, `practitioner`/`structure` come from parse_idnps/parse_idnst,
+    `place` is a validated Place, the enums are members, the tuples hold strings, and `fetched_at`
+    is checked below.
+    """
+    if fetched_at.tzinfo is None or fetched_at.utcoffset() is None:
+        raise ValueError("fetched_at must be timezone-aware")
+    if now is not None and (now.tzinfo is None or now.utcoffset() is None):
+        raise ValueError("now must be timezone-aware")
+    bundle = _load(data)
+    reader = _BundleReader(query)
+    index = reader.index
+    issues = reader.issues
+
+    slot_resources: list[Resource] = []
+    for position, entry in enumerate(bundle.get("entry") or ()):
+        resource = entry.get("resource") if isinstance(entry, Mapping) else None
+        if not isinstance(resource, Mapping):
+            issues.append(
+                BundleIssue(
+                    resource="Bundle", reason=f"entry {position} has no resource", dropped=False
+                )
+            )
+            continue
+        full_url = entry.get("fullUrl")
+        if not isinstance(full_url, str) or not full_url:
+            full_url = None
+            issues.append(
+                BundleIssue(resource=label(resource), reason="entry has no fullUrl", dropped=False)
+            )
+        index.add(resource, full_url)
+        if resource.get("resourceType") == "Slot":
+            slot_resources.append(resource)
+
+    total = bundle.get("total")
+    if total is not None and total != len(slot_resources):
+        issues.append(
+            BundleIssue(
+                resource="Bundle",
+                reason=f"total is {total!r} but the bundle holds {len(slot_resources)} Slots",
+                dropped=False,
+            )
+        )
+
+    window_start, window_end = query.window.start, query.window.end
+    wanted = reader.wanted
+    by_practitioner = reader.by_practitioner
+    allowed_types = reader.slot_types
+    instants: dict[str, datetime] = {}
+    schedules: dict[str, _ScheduleContext | str] = {}
+    seen_ids: set[str] = set()
+    slots: list[Slot] = []
+    problems: list[str] = []
+    construct = Slot.model_construct
+
+    def instant(raw: Any) -> datetime:
+        """parse_instant, once per distinct string: slots share their boundaries."""
+        if not isinstance(raw, str):
+            raise ValueError(f"missing or not a string: {raw!r}")
+        found = instants.get(raw)
+        if found is None:
+            found = instants[raw] = parse_instant(raw)
+        return found
+
+    for resource in slot_resources:
+        slot_id = resource.get("id")
+        name = f"Slot/{slot_id}"
+        reason: str | None = None
+        start = end = None
+        context: _ScheduleContext | str | None = None
+        if not isinstance(slot_id, str) or not slot_id:
+            reason = "the Slot has no id"
+        elif slot_id in seen_ids:
+            reason = "a Slot with this id came earlier in the bundle"
+        elif resource.get("status") != SLOT_STATUS_FREE:
+            reason = f"status is {resource.get('status')!r}, not 'free'"
+        else:
+            raw_start, raw_end = resource.get("start"), resource.get("end")
+            try:
+                start, end = instant(raw_start), instant(raw_end)
+            except ValueError as exc:
+                reason = f"unusable start/end: {exc}"
+            if reason is None and start is not None and end is not None:
+                if start >= end:
+                    reason = f"start {raw_start} is not before end {raw_end}"
+                elif not window_start <= start <= window_end:
+                    reason = f"start {raw_start} is outside the requested window"
+                elif now is not None and start < now:
+                    reason = f"start {raw_start} is in the past"
+        if reason is None:
+            schedule = resource.get("schedule")
+            reference = schedule.get("reference") if isinstance(schedule, Mapping) else None
+            if not isinstance(reference, str):
+                reason = "no schedule reference"
+            else:
+                context = schedules.get(reference)
+                if context is None:
+                    target = index.resolve(reference, "Schedule")
+                    context = (
+                        f"schedule {reference} is not in the bundle"
+                        if target is None
+                        else reader.context(target)
+                    )
+                    schedules[reference] = context
+                if isinstance(context, str):
+                    reason = context
+                elif by_practitioner and context.practitioner not in wanted:
+                    reason = f"practitioner {context.practitioner} was not asked for"
+                elif not by_practitioner and context.structure not in wanted:
+                    reason = f"structure {context.structure} was not asked for"
+        if reason is not None or not isinstance(context, _ScheduleContext):
+            issues.append(BundleIssue(resource=name, reason=reason or "unusable", dropped=True))
+            continue
+        assert isinstance(slot_id, str) and start is not None and end is not None
+        seen_ids.add(slot_id)
+        slot_types = slot_types_of(resource, allowed_types, problems)
+        modalities, reasons = service_types_of(resource, problems)
+        appointment_type = appointment_type_of(resource, problems)
+        booking_url = booking_url_of(resource, appointment_type, problems)
+        if problems:
+            reader.report(name, problems)
+            problems.clear()
+        slots.append(
+            construct(
+                id=slot_id,
+                start=start,
+                end=end,
+                practitioner=context.practitioner,
+                structure=context.structure,
+                place=context.place,
+                schedule_id=context.schedule_id,
+                slot_types=slot_types,
+                modalities=modalities,
+                appointment_type=appointment_type,
+                specialties=specialties_of(resource),
+                reasons=reasons,
+                booking_url=booking_url,
+                adapter=adapter,
+                fetched_at=fetched_at,
+            )
+        )
+    return slots, issues

@@ -1,0 +1,64 @@
+"""FHIR instants as the SAS flows write them.
+
+Digest §4.2: vendors and the IG's own examples write instants with or without milliseconds, with
+`Z`, with a numeric offset or with no offset at all; §16.12: the IG never says what an offset-less
+value means. Decision: an offset-less value is Europe/Paris wall-clock time (the platform and every
+vendor are French; digest §4.2 calls it the safest choice). What we *send* always follows the test
+kit's format (§4.4): milliseconds and a numeric Europe/Paris offset.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+PARIS = ZoneInfo("Europe/Paris")
+
+# FHIR dateTime-with-time shape; seconds are required (FHIR `instant`), the offset is not (§4.2).
+_INSTANT = re.compile(
+    r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})?",
+)
+# A `+` in a query string that a URL decoder turned into a space: `...T10:00:00 02:00`.
+_SPACE_OFFSET = re.compile(r" (\d{2}:\d{2})$")
+
+
+def parse_instant(text: str) -> datetime:
+    """Read a FHIR instant/dateTime with a time part; the result is always timezone-aware.
+
+    Accepts `YYYY-MM-DDThh:mm:ss[.fff…][Z|±hh:mm]`. Without an offset the value is Europe/Paris
+    wall-clock time; in the autumn overlap the first (summer-time) occurrence is taken, and a time
+    in the spring gap is read with the winter offset (zoneinfo's `fold=0`). Fractions beyond
+    microseconds are truncated. Raises ValueError naming the value otherwise.
+    """
+    match = _INSTANT.fullmatch(text) if isinstance(text, str) else None
+    if match is None:
+        raise ValueError(f"not a FHIR instant: {text!r}")
+    base, fraction, offset = match.groups()
+    iso = base + (fraction[:7] if fraction else "") + (offset or "")
+    try:
+        value = datetime.fromisoformat(iso)
+    except ValueError:
+        raise ValueError(f"not a FHIR instant: {text!r}") from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=PARIS)
+    return value
+
+
+def format_instant(dt: datetime) -> str:
+    """Write `dt` as `YYYY-MM-DDThh:mm:ss.sss+hh:mm` in Europe/Paris time (test-kit format, §4.4).
+
+    Raises ValueError for a naive datetime: guessing its zone is the caller's decision, not ours.
+    """
+    if dt.tzinfo is None or dt.utcoffset() is None:
+        raise ValueError(f"cannot format a naive datetime as an instant: {dt!r}")
+    return dt.astimezone(PARIS).isoformat(timespec="milliseconds")
+
+
+def parse_search_date(value: str) -> datetime:
+    """Read a date value from a query string (without its `ge`/`le` prefix).
+
+    Same forms as :func:`parse_instant`, plus `" 02:00"` read as `+02:00`: an un-encoded `+` that
+    a URL decoder turned into a space (digest §4.2).
+    """
+    return parse_instant(_SPACE_OFFSET.sub(r"+\1", value.strip(), count=1))

@@ -1,0 +1,184 @@
+"""Reading the elements of one Slot resource (digest §4.4, §5.3, §6.4).
+
+These run once per slot, on the hot path: plain loops over decoded JSON, no models. Problems that
+leave the slot usable are appended to `problems` (when given), to be reported as BundleIssues.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sas_core.fhir.codes import (
+    APPOINTMENT_TYPES,
+    MODALITIES,
+    PS_SLOT_TYPES,
+    TRE_R38_SPECIALITE_ORDINALE,
+    TRE_R66_CATEGORIE_ETABLISSEMENT,
+    TRE_R314_TYPE_CRENEAU,
+    V2_0276,
+    V3_ACT_CODE,
+)
+from sas_core.fhir.references import Resource
+from sas_core.slots import AppointmentType, Modality, SlotType
+
+_SLOT_TYPES = {t.value: t for t in SlotType}
+_URL_SCHEMES = ("https://", "http://")
+
+
+def _codings(concept: Any) -> list[Any]:
+    if isinstance(concept, Mapping):
+        codings = concept.get("coding")
+        if isinstance(codings, list):
+            return codings
+    return []
+
+
+def slot_types_of(
+    slot: Resource,
+    allowed: frozenset[SlotType] = PS_SLOT_TYPES,
+    problems: list[str] | None = None,
+) -> tuple[SlotType, ...]:
+    """The TRE_R314 slot types in `meta.security`, in order, without repeats.
+
+    Digest §15.2: a code outside the use case's set is ignored (with a problem), the slot kept.
+    Labels of other systems are ordinary FHIR security labels and are ignored silently; a slot
+    left with no type at all is reported, since nobody can tell who may book it.
+    """
+    found: list[SlotType] = []
+    meta = slot.get("meta")
+    security = meta.get("security") if isinstance(meta, Mapping) else None
+    if isinstance(security, list):
+        for coding in security:
+            if not isinstance(coding, Mapping) or coding.get("system") != TRE_R314_TYPE_CRENEAU:
+                continue
+            code = coding.get("code")
+            slot_type = _SLOT_TYPES.get(code) if isinstance(code, str) else None
+            if slot_type is None or slot_type not in allowed:
+                if problems is not None:
+                    problems.append(f"meta.security code {code!r} is not a slot type here; ignored")
+            elif slot_type not in found:
+                found.append(slot_type)
+    if not found and problems is not None:
+        problems.append("no TRE_R314 slot type in meta.security")
+    return tuple(found)
+
+
+def service_types_of(
+    slot: Resource, problems: list[str] | None = None
+) -> tuple[tuple[Modality, ...], tuple[str, ...]]:
+    """Modalities and free-text reasons from `serviceType`, in order, without repeats.
+
+    Modalities: v3-ActCode `AMB`/`HH`/`VR` only (§15.2: the platform processes nothing else; other
+    codes are ignored with a problem). Reasons: the `text` of every entry, coded or not (§4.4).
+    TRE_R66 `604` entries are CPTS references (§5.3), read by the CPTS flow, not here.
+    """
+    modalities: list[Modality] = []
+    reasons: list[str] = []
+    service_types = slot.get("serviceType")
+    if not isinstance(service_types, list):
+        return (), ()
+    for entry in service_types:
+        if not isinstance(entry, Mapping):
+            continue
+        for coding in _codings(entry):
+            if not isinstance(coding, Mapping):
+                continue
+            system = coding.get("system")
+            code = coding.get("code")
+            if system == V3_ACT_CODE:
+                modality = MODALITIES.get(code) if isinstance(code, str) else None
+                if modality is None:
+                    if problems is not None:
+                        problems.append(f"serviceType code {code!r} is not AMB, HH or VR; ignored")
+                elif modality not in modalities:
+                    modalities.append(modality)
+            elif system != TRE_R66_CATEGORIE_ETABLISSEMENT and problems is not None:
+                problems.append(f"serviceType coding {system}#{code} is not v3-ActCode; ignored")
+        text = entry.get("text")
+        if isinstance(text, str):
+            text = text.strip()
+            if text and text not in reasons:
+                reasons.append(text)
+    return tuple(modalities), tuple(reasons)
+
+
+def modalities_of(slot: Resource, problems: list[str] | None = None) -> tuple[Modality, ...]:
+    """The consultation modalities of a slot (see :func:`service_types_of`)."""
+    return service_types_of(slot, problems)[0]
+
+
+def reasons_of(slot: Resource) -> tuple[str, ...]:
+    """The free-text consultation reasons of a slot (see :func:`service_types_of`)."""
+    return service_types_of(slot)[1]
+
+
+def specialties_of(slot: Resource) -> tuple[str, ...]:
+    """The TRE_R38 specialty codes of a slot, in order, without repeats.
+
+    Text-only specialties are allowed by the narrative but fail the binding (§16.9), and other
+    systems of the FR Core value set are not TRE_R38: both are skipped without a problem, since the
+    vendor followed the IG's own text.
+    """
+    found: list[str] = []
+    specialties = slot.get("specialty")
+    if isinstance(specialties, list):
+        for concept in specialties:
+            for coding in _codings(concept):
+                if isinstance(coding, Mapping) and coding.get("system") == (
+                    TRE_R38_SPECIALITE_ORDINALE
+                ):
+                    code = coding.get("code")
+                    if isinstance(code, str) and code and code not in found:
+                        found.append(code)
+    return tuple(found)
+
+
+def appointment_type_of(
+    slot: Resource, problems: list[str] | None = None
+) -> AppointmentType | None:
+    """ROUTINE or WALKIN from `appointmentType` (v2-0276); another code is a problem and None."""
+    concept = slot.get("appointmentType")
+    if concept is None:
+        return None
+    for coding in _codings(concept):
+        if isinstance(coding, Mapping) and coding.get("system") == V2_0276:
+            code = coding.get("code")
+            found = APPOINTMENT_TYPES.get(code) if isinstance(code, str) else None
+            if found is not None:
+                return found
+            if problems is not None:
+                problems.append(f"appointmentType code {code!r} is not ROUTINE or WALKIN")
+            return None
+    if problems is not None:
+        problems.append("appointmentType has no v2-0276 coding")
+    return None
+
+
+def booking_url_of(
+    slot: Resource,
+    appointment_type: AppointmentType | None = None,
+    problems: list[str] | None = None,
+) -> str | None:
+    """The booking URL in `comment`, stripped (digest §4.4, §8.1).
+
+    A blank comment, or one that is not an http(s) URL (the platform redirects the regulator's
+    browser to it), gives None and a problem. A missing comment is a problem too ([TK] wants one on
+    every slot), except on a WALKIN slot, which has nothing to book — the IG's own WALKIN example
+    has none (§16.10).
+    """
+    comment = slot.get("comment")
+    if comment is None:
+        if appointment_type is not AppointmentType.WALKIN and problems is not None:
+            problems.append("no comment: the slot has no booking URL")
+        return None
+    url = comment.strip() if isinstance(comment, str) else ""
+    if not url:
+        if problems is not None:
+            problems.append("blank comment: the slot has no booking URL")
+        return None
+    if not url.startswith(_URL_SCHEMES):
+        if problems is not None:
+            problems.append(f"comment {url!r} is not an http(s) URL; no booking URL")
+        return None
+    return url
