@@ -103,12 +103,33 @@ def _causes(exc: BaseException) -> list[BaseException]:
     return chain
 
 
-def describe_transport_error(exc: httpx.HTTPError, host: str) -> str:
-    """Name the cause of a failed connection or read: TLS, DNS, refused, unreachable, reset."""
+def describe_transport_error(
+    exc: httpx.HTTPError, host: str, *, tls: bool = False, client_cert: bool = False
+) -> str:
+    """Name the cause of a failed connection or read: TLS, DNS, refused, unreachable, reset.
+
+    With TLS 1.3 the server checks our client certificate *after* our side of the handshake has
+    finished, and many servers (uvicorn among them) then just close the socket: the client only
+    sees a connection closed before any HTTP answer. On a TLS link that is reported as a TLS
+    failure, since a refused certificate is by far its most likely cause (digest §2, §15.1).
+    """
     causes = _causes(exc)
     for cause in causes:
         if isinstance(cause, ssl.SSLError):
             return describe_tls_error(cause)
+    closed_early = isinstance(exc, httpx.RemoteProtocolError) or any(
+        isinstance(c, ConnectionResetError | BrokenPipeError) for c in causes
+    )
+    if tls and closed_early:
+        ours = (
+            "check that client_cert is issued by a CA the vendor trusts, with the CN/OU it expects"
+            if client_cert
+            else "none is configured: set client_cert and client_key"
+        )
+        return (
+            f"TLS failure: {host} closed the connection without answering, right after the "
+            f"handshake; its server most likely refused our client certificate ({ours})"
+        )
     for cause in causes:
         if isinstance(cause, socket.gaierror):
             return f"cannot resolve the vendor's host {host} (DNS: {cause.strerror or cause})"

@@ -157,7 +157,11 @@ class SlotSource:
                 f"{host} timed out while {progress.describe()}"
             ) from None
         except httpx.HTTPError as exc:
-            raise FetchFailure(describe_transport_error(exc, host)) from None
+            raise FetchFailure(
+                describe_transport_error(
+                    exc, host, tls=settings.uses_tls, client_cert=settings.client_cert is not None
+                )
+            ) from None
         raise FetchFailure(
             f"HTTP 429 Too Many Requests {MAX_RETRIES_AFTER_429 + 1} times in a row; giving up",
             429,

@@ -87,6 +87,11 @@ def describe_tls_error(exc: ssl.SSLError) -> str:
             f"TLS failure: the vendor's server certificate was rejected ({detail}); "
             "check ca_bundle and the base_url host name"
         )
+    if isinstance(exc, ssl.SSLEOFError | ssl.SSLZeroReturnError):
+        return (
+            f"TLS failure: the vendor closed the connection during the handshake ({_reason(exc)}); "
+            "its server probably refused our client certificate or TLS version"
+        )
     reason = exc.reason or type(exc).__name__
     if any(marker in reason for marker in _CLIENT_CERT_REFUSED):
         return (

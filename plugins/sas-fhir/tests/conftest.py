@@ -77,6 +77,8 @@ class Pki:
     client_key: Path
     rogue_server_cert: Path
     rogue_server_key: Path
+    rogue_client_cert: Path
+    rogue_client_key: Path
 
 
 @pytest.fixture(scope="session")
@@ -88,6 +90,7 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
         common_name="ptf-sas.test", organization_unit_name="PTF SAS", organization_name="ANS"
     )
     rogue = rogue_ca.issue_cert("127.0.0.1", "localhost")
+    rogue_client = rogue_ca.issue_cert(common_name="ptf-sas.test")
 
     def write(name: str, blob: trustme.Blob) -> Path:
         blob.write_to_path(str(root / name))
@@ -102,6 +105,8 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
         client_key=write("client.key", client.private_key_pem),
         rogue_server_cert=write("rogue.pem", rogue.cert_chain_pems[0]),
         rogue_server_key=write("rogue.key", rogue.private_key_pem),
+        rogue_client_cert=write("rogue-client.pem", rogue_client.cert_chain_pems[0]),
+        rogue_client_key=write("rogue-client.key", rogue_client.private_key_pem),
     )
 
 
