@@ -1,0 +1,70 @@
+"""Platform-wide settings read from `SAS_*` environment variables.
+
+Every `sas` command honours them, so one exported `SAS_DATA_DIR` (or the CLI's `--data-dir`,
+which sets it) points the whole platform at one place.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import URL
+
+#: File name of the embedded SQLite database inside the data directory.
+SQLITE_FILE_NAME = "sas.sqlite3"
+
+
+class PlatformSettings(BaseSettings):
+    """Where the platform keeps its data.
+
+    `data_dir` (`SAS_DATA_DIR`) defaults to `.sas-data` relative to the current directory, so
+    a checkout works without configuration; set it to an absolute path for anything lasting.
+    `database_url` (`SAS_DATABASE_URL`) defaults to an SQLite file in `data_dir`; set it to a
+    `postgresql://…` URL when several platform instances share one database.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="SAS_")
+
+    data_dir: Path = Path(".sas-data")
+    database_url: str | None = None
+
+    @field_validator("data_dir")
+    @classmethod
+    def _expand_home(cls, value: Path) -> Path:
+        return value.expanduser()
+
+    @field_validator("database_url")
+    @classmethod
+    def _empty_is_unset(cls, value: str | None) -> str | None:
+        """`SAS_DATABASE_URL=` (exported but empty) means the default, not an invalid URL."""
+        if value is None or not value.strip():
+            return None
+        return value.strip()
+
+    @property
+    def sqlite_path(self) -> Path:
+        """The embedded database's file, used when no `database_url` is set."""
+        return self.data_dir.resolve() / SQLITE_FILE_NAME
+
+    @property
+    def effective_database_url(self) -> str:
+        """`database_url` when set, else the SQLite file in `data_dir` (absolute path)."""
+        if self.database_url is not None:
+            return self.database_url
+        return URL.create("sqlite", database=str(self.sqlite_path)).render_as_string()
+
+    @property
+    def uses_embedded_database(self) -> bool:
+        return self.database_url is None
+
+
+def load_settings(**overrides: Any) -> PlatformSettings:
+    """Read the settings from the environment; keyword overrides win over it.
+
+    An override of None counts as "not given", so CLI options that default to None can be
+    passed straight through without masking the environment.
+    """
+    return PlatformSettings(**{k: v for k, v in overrides.items() if v is not None})
