@@ -1,0 +1,60 @@
+"""Building engines with the settings each database needs to behave."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
+
+#: How long an SQLite writer waits for another process's lock before failing.
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+#: Execution option: `Connection.execution_options(sqlite_begin="IMMEDIATE")` takes the write
+#: lock at BEGIN, so two processes upgrading one file serialise instead of failing mid-way.
+SQLITE_BEGIN_OPTION = "sqlite_begin"
+_SQLITE_BEGIN_MODES = frozenset({"DEFERRED", "IMMEDIATE", "EXCLUSIVE"})
+
+
+def normalise_url(url: str | URL) -> URL:
+    """Parse a database URL; a bare `postgresql://` means psycopg 3, the driver we ship."""
+    parsed = make_url(url)
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def create_engine_for(url: str) -> Engine:
+    """An engine for `url`; SQLite gets foreign keys, WAL, a busy timeout and real transactions.
+
+    pysqlite neither enforces foreign keys nor begins a transaction before DDL by default;
+    taking over BEGIN makes migrations and multi-table writes atomic on SQLite as well.
+    """
+    parsed = normalise_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(parsed, pool_pre_ping=True)
+
+    in_memory = parsed.database in (None, "", ":memory:")
+    options: dict[str, Any] = {"poolclass": StaticPool} if in_memory else {}
+    engine = create_engine(parsed, connect_args={"check_same_thread": False}, **options)
+    event.listen(engine, "connect", _configure_sqlite_connection)
+    event.listen(engine, "begin", _begin_sqlite_transaction)
+    return engine
+
+
+def _configure_sqlite_connection(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    dbapi_connection.isolation_level = None  # we emit BEGIN ourselves, see below
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+    finally:
+        cursor.close()
+
+
+def _begin_sqlite_transaction(connection: Connection) -> None:
+    mode = connection.get_execution_options().get(SQLITE_BEGIN_OPTION, "DEFERRED")
+    if mode not in _SQLITE_BEGIN_MODES:
+        raise ValueError(f"{SQLITE_BEGIN_OPTION} must be one of {sorted(_SQLITE_BEGIN_MODES)}")
+    connection.exec_driver_sql(f"BEGIN {mode}")
