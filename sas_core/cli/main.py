@@ -18,6 +18,7 @@ import click
 from sas_core.cli.db import db_group
 from sas_core.cli.demo import demo
 from sas_core.cli.plugins import plugins_group
+from sas_core.cli.simulator import simulator
 from sas_core.cli.slots import slots_group
 
 EXIT_OK = 0
@@ -52,6 +53,7 @@ cli.add_command(db_group)
 cli.add_command(plugins_group)
 cli.add_command(slots_group)
 cli.add_command(demo)
+cli.add_command(simulator)
 
 
 def main() -> None:
