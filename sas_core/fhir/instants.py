@@ -10,7 +10,7 @@ kit's format (§4.4): milliseconds and a numeric Europe/Paris offset.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -41,7 +41,10 @@ def parse_instant(text: str) -> datetime:
     except ValueError:
         raise ValueError(f"not a FHIR instant: {text!r}") from None
     if value.tzinfo is None:
-        value = value.replace(tzinfo=PARIS)
+        # A fixed offset, not PARIS itself: PEP 495 makes an ambiguous ZoneInfo time unequal to
+        # every time in another zone, which would break window checks in the autumn overlap.
+        offset = value.replace(tzinfo=PARIS).utcoffset()
+        value = value.replace(tzinfo=timezone(offset or timedelta(0)))
     return value
 
 
