@@ -51,7 +51,7 @@ def _clean(text: str) -> str:
     return " ".join(text.split())
 
 
-def _truncate(text: str, limit: int = DIAGNOSTICS_MAX_CHARS) -> str:
+def truncate(text: str, limit: int = DIAGNOSTICS_MAX_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
@@ -79,7 +79,7 @@ def operation_outcome_diagnostics(body: bytes) -> str | None:
             parts.append(f"{label}: {_clean(text)}" if label else _clean(text))
         elif label:
             parts.append(label)
-    return _truncate("; ".join(parts)) if parts else "OperationOutcome without issues"
+    return truncate("; ".join(parts)) if parts else "OperationOutcome without issues"
 
 
 def describe_status(response: httpx.Response, body: bytes) -> str:

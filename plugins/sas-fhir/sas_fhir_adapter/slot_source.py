@@ -33,6 +33,7 @@ from sas_fhir_adapter.failures import (
     describe_status,
     describe_transport_error,
     retry_after_seconds,
+    truncate,
 )
 from sas_fhir_adapter.settings import FhirAdapterSettings
 
@@ -93,7 +94,9 @@ class SlotSource:
         except FetchFailure as exc:
             return self._failed(adapter, str(exc), exc.http_status or http_status, started)
         except BundleError as exc:
-            return self._failed(adapter, f"unusable answer: {exc}", http_status, started)
+            # The parser may quote a value of the body (a resourceType): keep that short.
+            error = f"unusable answer: {truncate(' '.join(str(exc).split()))}"
+            return self._failed(adapter, error, http_status, started)
         duration_ms = round((time.monotonic() - started) * 1000, 1)
         log.info(
             "%s: %d slots, %d issues in %.0f ms", adapter.name, len(slots), len(issues), duration_ms

@@ -16,6 +16,9 @@ from sas_core import AdapterConfig, SearchWindow, SlotQuery
 from sas_fhir_adapter.clients import ClientPool
 from sas_fhir_adapter.settings import FhirAdapterSettings
 from sas_fhir_adapter.slot_source import SlotSource
+from sas_simulator.app import create_app
+from sas_simulator.dataset import Dataset, build_dataset
+from sas_simulator.server import SimulatorServer
 
 #: Shape-valid IDNPS (`8` + RPPS) that no simulated practitioner has.
 UNKNOWN_IDNPS = "810000000042"
@@ -111,17 +114,12 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
 
 
 @pytest.fixture(scope="session")
-def dataset() -> Any:
-    from sas_simulator.dataset import build_dataset
-
+def dataset() -> Dataset:
     return build_dataset(seed=42, practitioners=10)
 
 
 @pytest.fixture
-def simulator(dataset: Any) -> Iterator[Any]:
-    """The simulated vendor over plain HTTP on a free port (`.base_url`, `.faults`)."""
-    from sas_simulator.app import create_app
-    from sas_simulator.server import SimulatorServer
-
+def simulator(dataset: Dataset) -> Iterator[SimulatorServer]:
+    """The simulated vendor over plain HTTP on a free port (`.base_url`, `.set_faults`)."""
     with SimulatorServer(create_app(dataset)) as server:
         yield server
