@@ -63,6 +63,7 @@ def test_migrations_go_down_and_up_again(migrated: Engine) -> None:
 
 def test_sqlite_engine_enforces_foreign_keys_and_waits_for_locks(tmp_path: Path) -> None:
     engine = create_engine_for(f"sqlite:///{tmp_path / 'x.sqlite3'}")
+    upgrade(engine)  # runs with foreign keys off, and must turn them back on
     with engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
