@@ -1,12 +1,13 @@
 """Reading the elements of one Slot resource (digest §4.4, §5.3, §6.4).
 
-These run once per slot, on the hot path: plain loops over decoded JSON, no models. Problems that
-leave the slot usable are appended to `problems` (when given), to be reported as BundleIssues.
+These run once per slot, on the hot path: plain loops over decoded JSON, no models. Nested JSON
+objects are checked with `type(…) is dict` (json/orjson produce exact dicts), not the much slower
+`Mapping` ABC check. Problems that leave the slot usable are appended to `problems` (when given),
+to be reported as BundleIssues.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from sas_core.fhir.codes import (
@@ -26,12 +27,15 @@ _SLOT_TYPES = {t.value: t for t in SlotType}
 _URL_SCHEMES = ("https://", "http://")
 
 
+_NO_CODINGS: list[Any] = []
+
+
 def _codings(concept: Any) -> list[Any]:
-    if isinstance(concept, Mapping):
+    if type(concept) is dict:
         codings = concept.get("coding")
-        if isinstance(codings, list):
+        if type(codings) is list:
             return codings
-    return []
+    return _NO_CODINGS
 
 
 def slot_types_of(
@@ -47,10 +51,10 @@ def slot_types_of(
     """
     found: list[SlotType] = []
     meta = slot.get("meta")
-    security = meta.get("security") if isinstance(meta, Mapping) else None
-    if isinstance(security, list):
+    security = meta.get("security") if type(meta) is dict else None
+    if type(security) is list:
         for coding in security:
-            if not isinstance(coding, Mapping) or coding.get("system") != TRE_R314_TYPE_CRENEAU:
+            if type(coding) is not dict or coding.get("system") != TRE_R314_TYPE_CRENEAU:
                 continue
             code = coding.get("code")
             slot_type = _SLOT_TYPES.get(code) if isinstance(code, str) else None
@@ -76,13 +80,13 @@ def service_types_of(
     modalities: list[Modality] = []
     reasons: list[str] = []
     service_types = slot.get("serviceType")
-    if not isinstance(service_types, list):
+    if type(service_types) is not list:
         return (), ()
     for entry in service_types:
-        if not isinstance(entry, Mapping):
+        if type(entry) is not dict:
             continue
         for coding in _codings(entry):
-            if not isinstance(coding, Mapping):
+            if type(coding) is not dict:
                 continue
             system = coding.get("system")
             code = coding.get("code")
@@ -122,12 +126,10 @@ def specialties_of(slot: Resource) -> tuple[str, ...]:
     """
     found: list[str] = []
     specialties = slot.get("specialty")
-    if isinstance(specialties, list):
+    if type(specialties) is list:
         for concept in specialties:
             for coding in _codings(concept):
-                if isinstance(coding, Mapping) and coding.get("system") == (
-                    TRE_R38_SPECIALITE_ORDINALE
-                ):
+                if type(coding) is dict and coding.get("system") == (TRE_R38_SPECIALITE_ORDINALE):
                     code = coding.get("code")
                     if isinstance(code, str) and code and code not in found:
                         found.append(code)
@@ -142,7 +144,7 @@ def appointment_type_of(
     if concept is None:
         return None
     for coding in _codings(concept):
-        if isinstance(coding, Mapping) and coding.get("system") == V2_0276:
+        if type(coding) is dict and coding.get("system") == V2_0276:
             code = coding.get("code")
             found = APPOINTMENT_TYPES.get(code) if isinstance(code, str) else None
             if found is not None:
