@@ -1,0 +1,257 @@
+"""`sas slots fetch` as a user runs it: a real process against a real simulator socket."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from sas_simulator.app import create_app
+from sas_simulator.dataset import Dataset, build_dataset
+from sas_simulator.server import SimulatorServer
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+@pytest.fixture(scope="module")
+def dataset() -> Dataset:
+    return build_dataset(seed=42, practitioners=10)
+
+
+@pytest.fixture(scope="module")
+def simulator(dataset: Dataset) -> Iterator[SimulatorServer]:
+    with SimulatorServer(create_app(dataset)) as server:
+        yield server
+
+
+def sas(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "sas_core.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=os.environ.copy(),
+    )
+
+
+def idnps_list(dataset: Dataset) -> list[str]:
+    return [p["idnps"] for p in dataset.as_json()["practitioners"]]
+
+
+def test_fetch_json_contract_and_storage(
+    simulator: SimulatorServer, dataset: Dataset, _isolated_data_dir: Path
+) -> None:
+    ids = idnps_list(dataset)[:3]
+    unprefixed = ids[0][1:]
+    run = sas(
+        "slots",
+        "fetch",
+        "--adapter",
+        "sas-fhir",
+        "--base-url",
+        simulator.base_url,
+        "--rpps",
+        unprefixed,
+        "--rpps",
+        ids[1],
+        "--rpps",
+        ids[2],
+        "--format",
+        "json",
+    )
+    assert run.returncode == 0, run.stderr
+    doc = json.loads(run.stdout)
+    assert set(doc) == {"slots", "outcomes"}
+    assert doc["slots"], "the default dataset has free slots in the default window"
+    for slot in doc["slots"]:
+        start = datetime.fromisoformat(slot["start"])
+        end = datetime.fromisoformat(slot["end"])
+        assert start.utcoffset() is not None and start < end
+        assert slot["practitioner"] in ids
+        assert set(slot["slot_types"]) <= {"PUBLIC", "PRO", "SNP"}
+        assert slot["adapter"] == "sas-fhir"
+        assert "booking_url" in slot
+    assert {s["practitioner"] for s in doc["slots"]} == set(ids)
+    (outcome,) = doc["outcomes"]
+    assert outcome["adapter"] == "sas-fhir"
+    assert outcome["status"] == "ok"
+    assert outcome["error"] is None
+    assert outcome["duration_ms"] >= 0
+
+    database = _isolated_data_dir / "sas.sqlite3"
+    assert database.exists()
+    with sqlite3.connect(database) as db:
+        tables = {r[0] for r in db.execute("select name from sqlite_master where type='table'")}
+        slot_table = next(t for t in tables if "slot" in t and "outcome" not in t)
+        (stored,) = db.execute(f"select count(*) from {slot_table}").fetchone()
+    assert stored == len(doc["slots"])
+
+
+def test_malformed_rpps_is_refused_before_any_request() -> None:
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    listener.setblocking(False)
+    port = listener.getsockname()[1]
+    run = sas(
+        "slots",
+        "fetch",
+        "--adapter",
+        "sas-fhir",
+        "--base-url",
+        f"http://127.0.0.1:{port}/fhir",
+        "--rpps",
+        "12345",
+        "--format",
+        "json",
+    )
+    assert run.returncode == 2
+    doc = json.loads(run.stdout)
+    assert doc["slots"] == [] and doc["outcomes"] == []
+    assert "'12345'" in doc["error"] and "11 digits" in doc["error"]
+    assert "'12345'" in run.stderr
+    with pytest.raises(BlockingIOError):
+        listener.accept()
+    listener.close()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_unreachable_vendor_exits_1_and_still_prints_the_document(dataset: Dataset) -> None:
+    run = sas(
+        "slots",
+        "fetch",
+        "--adapter",
+        "sas-fhir",
+        "--base-url",
+        f"http://127.0.0.1:{free_port()}/fhir",
+        "--rpps",
+        idnps_list(dataset)[0],
+        "--format",
+        "json",
+        "--no-store",
+    )
+    assert run.returncode == 1
+    doc = json.loads(run.stdout)
+    assert doc["slots"] == []
+    (outcome,) = doc["outcomes"]
+    assert outcome["status"] == "error"
+    assert outcome["error"]
+
+
+def test_one_bad_adapter_does_not_hide_the_others_slots(
+    simulator: SimulatorServer, dataset: Dataset
+) -> None:
+    run = sas(
+        "slots",
+        "fetch",
+        "--adapter",
+        "sas-fhir",
+        "--adapter",
+        "no-such-vendor",
+        "--base-url",
+        simulator.base_url,
+        "--rpps",
+        idnps_list(dataset)[0],
+        "--format",
+        "json",
+        "--no-store",
+    )
+    assert run.returncode == 0, run.stderr
+    doc = json.loads(run.stdout)
+    outcomes: dict[str, Any] = {o["adapter"]: o for o in doc["outcomes"]}
+    assert outcomes["sas-fhir"]["status"] == "ok"
+    assert outcomes["no-such-vendor"]["status"] == "error"
+    assert "unknown adapter plugin 'no-such-vendor'" in outcomes["no-such-vendor"]["error"]
+    assert doc["slots"]
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "message"),
+    [
+        (0, 73, "exceeds"),
+        (-50, -48, "in the past"),
+        (None, "not-a-date", "not-a-date"),
+    ],
+)
+def test_invalid_windows_are_refused(
+    dataset: Dataset, start: int | None, end: int | str, message: str
+) -> None:
+    now = datetime.now(PARIS)
+    args = ["--end", end if isinstance(end, str) else (now + timedelta(hours=end)).isoformat()]
+    if start is not None:
+        args += ["--start", (now + timedelta(hours=start)).isoformat()]
+    run = sas(
+        "slots",
+        "fetch",
+        "--adapter",
+        "sas-fhir",
+        "--base-url",
+        "http://127.0.0.1:9/fhir",
+        "--rpps",
+        idnps_list(dataset)[0],
+        "--format",
+        "json",
+        *args,
+    )
+    assert run.returncode == 2
+    assert message in json.loads(run.stdout)["error"]
+
+
+def test_any_future_window_of_72_hours_is_accepted_with_offsetless_paris_times(
+    simulator: SimulatorServer, dataset: Dataset
+) -> None:
+    start = (datetime.now(PARIS) + timedelta(hours=1)).replace(tzinfo=None, microsecond=0)
+    end = start + timedelta(hours=72)
+    run = sas(
+        "slots",
+        "fetch",
+        "--adapter",
+        "sas-fhir",
+        "--base-url",
+        simulator.base_url,
+        "--rpps",
+        idnps_list(dataset)[1],
+        "--start",
+        start.isoformat(),
+        "--end",
+        end.isoformat(),
+        "--format",
+        "json",
+        "--no-store",
+    )
+    assert run.returncode == 0, run.stderr
+    for slot in json.loads(run.stdout)["slots"]:
+        begins = datetime.fromisoformat(slot["start"])
+        assert start.replace(tzinfo=PARIS) <= begins <= end.replace(tzinfo=PARIS)
+
+
+def test_table_output_is_readable(simulator: SimulatorServer, dataset: Dataset) -> None:
+    run = sas(
+        "slots",
+        "fetch",
+        "--adapter",
+        "sas-fhir",
+        "--base-url",
+        simulator.base_url,
+        "--rpps",
+        idnps_list(dataset)[0],
+        "--no-store",
+    )
+    assert run.returncode == 0, run.stderr
+    assert "free slots" in run.stdout
+    assert "outcome per adapter" in run.stdout
