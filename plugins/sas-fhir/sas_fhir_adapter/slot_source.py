@@ -200,7 +200,11 @@ class SlotSource:
         header = response.headers.get("Retry-After")
         wait = retry_after_seconds(header, self.clock())
         if wait is None:
-            told = f"an unreadable Retry-After {header!r}" if header else "no Retry-After"
+            told = (
+                f"an unreadable Retry-After {truncate(header, 40)!r}"
+                if header
+                else "no Retry-After"
+            )
             raise FetchFailure(f"HTTP 429 Too Many Requests with {told}", 429)
         left = deadline - asyncio.get_running_loop().time()
         if wait >= left:

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 from pydantic import ValidationError
 
 from sas_core.plugins import PluginError, PluginHost
@@ -122,3 +123,19 @@ def test_plugin_host_reports_the_field() -> None:
         "invalid settings for adapter 'sas-fhir': base_url: Value error, "
         "must be an http:// or https:// URL"
     )
+
+
+def test_encrypted_key_is_refused_instead_of_prompting(pki: Any, tmp_path: Path) -> None:
+    key = serialization.load_pem_private_key(pki.client_key.read_bytes(), None)
+    encrypted = tmp_path / "encrypted.key"
+    encrypted.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(b"secret"),
+        )
+    )
+
+    assert problems(
+        base_url="https://v.example", client_cert=pki.client_cert, client_key=encrypted
+    ) == ["settings: Value error, client_key is encrypted; give an unencrypted PEM key"]
