@@ -128,9 +128,7 @@ class PluginHost:
         except (pluggy.PluginValidationError, ValueError) as exc:
             info.error = f"invalid hook implementation: {exc}"
             return info
-        unknown = sorted(
-            c.name for c in self.pm.get_hookcallers(plugin) or [] if not c.has_spec()
-        )
+        unknown = sorted(c.name for c in self.pm.get_hookcallers(plugin) or [] if not c.has_spec())
         if unknown:
             self.pm.unregister(name=name)
             info.error = (
