@@ -22,6 +22,7 @@ from stevedore import ExtensionManager, NamedExtensionManager
 
 from sas_core import hookspecs
 from sas_core.adapters import DEFAULT_TIMEOUT_S, AdapterConfig, PluginMetadata, UseCase
+from sas_core.settings import load_settings
 
 #: The entry-point group every plugin distribution declares.
 ENTRY_POINT_GROUP = "sas_connect.plugins"
@@ -67,13 +68,6 @@ class PluginInfo:
         }
 
 
-def allow_list_from_env() -> set[str] | None:
-    raw = os.environ.get(ALLOW_ENV)
-    if raw is None or not raw.strip():
-        return None
-    return {name.strip() for name in raw.split(",") if name.strip()}
-
-
 class PluginHost:
     """The loaded plugins and the pluggy manager that calls them."""
 
@@ -89,9 +83,10 @@ class PluginHost:
     def discover(
         cls, allow: Collection[str] | None = None, *, trace: bool | None = None
     ) -> PluginHost:
-        """Load the installed plugins, restricted to `allow` (default: `$SAS_PLUGINS`, or all)."""
+        """Load the installed plugins, restricted to `allow` (default: the `plugins` setting,
+        i.e. `$SAS_PLUGINS`, or all)."""
         host = cls(trace=trace)
-        allowed = set(allow) if allow is not None else allow_list_from_env()
+        allowed = set(allow) if allow is not None else load_settings().plugins
         # stevedore memoises entry points per namespace for the life of the process; forget them
         # so a plugin installed since then is seen (its on-disk cache keeps this cheap).
         ExtensionManager.ENTRY_POINT_CACHE.pop(ENTRY_POINT_GROUP, None)
@@ -181,8 +176,8 @@ class PluginHost:
         for name in names:
             self.plugins[name] = PluginInfo(
                 name=name,
-                error=f"listed in {ALLOW_ENV} but no installed distribution declares it "
-                f"in the {ENTRY_POINT_GROUP!r} entry-point group",
+                error=f"in the plugin allow-list ({ALLOW_ENV}) but no installed distribution "
+                f"declares it in the {ENTRY_POINT_GROUP!r} entry-point group",
             )
 
     # -- using plugins ---------------------------------------------------------------------------

@@ -7,10 +7,10 @@ which sets it) points the whole platform at one place.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import URL
 
 #: File name of the embedded SQLite database inside the data directory.
@@ -24,12 +24,23 @@ class PlatformSettings(BaseSettings):
     a checkout works without configuration; set it to an absolute path for anything lasting.
     `database_url` (`SAS_DATABASE_URL`) defaults to an SQLite file in `data_dir`; set it to a
     `postgresql://…` URL when several platform instances share one database.
+    `plugins` (`SAS_PLUGINS`, comma-separated) restricts which plugins load; unset loads all.
     """
 
     model_config = SettingsConfigDict(env_prefix="SAS_")
 
     data_dir: Path = Path(".sas-data")
     database_url: str | None = None
+    plugins: Annotated[frozenset[str] | None, NoDecode] = None
+
+    @field_validator("plugins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        """`SAS_PLUGINS=a, b` is a list; an empty value means "no restriction"."""
+        if isinstance(value, str):
+            names = {name.strip() for name in value.split(",") if name.strip()}
+            return names or None
+        return value
 
     @field_validator("data_dir")
     @classmethod

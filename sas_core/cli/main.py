@@ -33,12 +33,19 @@ EXIT_USAGE = 2
     type=click.Path(file_okay=False, path_type=Path),
     help="Where the platform keeps its data (default: $SAS_DATA_DIR, else ./.sas-data).",
 )
+@click.option(
+    "--plugins",
+    metavar="NAME[,NAME…]",
+    help="Load only these plugins (sets SAS_PLUGINS; the built-in defaults always load).",
+)
 @click.option("-v", "--verbose", count=True, help="Log more (-v info, -vv debug).")
 @click.option("--trace-hooks", is_flag=True, help="Log every plugin hook call and its result.")
-def cli(data_dir: Path | None, verbose: int, trace_hooks: bool) -> None:
+def cli(data_dir: Path | None, plugins: str | None, verbose: int, trace_hooks: bool) -> None:
     """SAS Connect: aggregate vendors' slots for the SAS platform."""
     if data_dir is not None:
         os.environ["SAS_DATA_DIR"] = str(data_dir)
+    if plugins is not None:
+        os.environ["SAS_PLUGINS"] = plugins
     if trace_hooks:
         os.environ["SAS_TRACE_HOOKS"] = "1"
     level = logging.WARNING

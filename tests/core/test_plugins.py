@@ -113,3 +113,26 @@ def test_cli_lists_plugins_as_json_in_a_real_process(make_plugin: MakePlugin) ->
     assert listed["sas-fhir"]["error"] is None
     for entry in listed.values():
         assert {"name", "version", "use_cases", "error"} <= set(entry)
+
+
+def test_allow_list_is_a_platform_setting_and_a_cli_option(make_plugin: MakePlugin) -> None:
+    make_plugin("good-vendor", "sastest_good", GOOD_PLUGIN.format(name="good-vendor"))
+    make_plugin("other-vendor", "sastest_other", GOOD_PLUGIN.format(name="other-vendor"))
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sas_core.cli",
+            "--plugins",
+            "other-vendor",
+            "plugins",
+            "list",
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO,
+    )
+    assert {p["name"] for p in json.loads(out.stdout)} == {"other-vendor", BUILTIN_PLUGIN}
