@@ -255,3 +255,39 @@ def test_table_output_is_readable(simulator: SimulatorServer, dataset: Dataset) 
     assert run.returncode == 0, run.stderr
     assert "free slots" in run.stdout
     assert "outcome per adapter" in run.stdout
+
+
+@pytest.mark.postgres
+def test_fetch_stores_into_postgresql_after_db_upgrade(
+    simulator: SimulatorServer, dataset: Dataset, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy import create_engine, text
+
+    monkeypatch.setenv("SAS_DATABASE_URL", postgres_url)
+    fetch = (
+        "slots",
+        "fetch",
+        "--adapter",
+        "sas-fhir",
+        "--base-url",
+        simulator.base_url,
+        "--rpps",
+        idnps_list(dataset)[0],
+        "--format",
+        "json",
+    )
+    before = sas(*fetch)
+    assert before.returncode == 0
+    assert "not stored" in before.stderr and "sas db upgrade" in before.stderr
+
+    upgraded = sas("db", "upgrade")
+    assert upgraded.returncode == 0, upgraded.stderr
+    run = sas(*fetch)
+    assert run.returncode == 0, run.stderr
+    fetched = len(json.loads(run.stdout)["slots"])
+    engine = create_engine(postgres_url)
+    with engine.connect() as db:
+        stored = db.execute(text("select count(*) from fetched_slots")).scalar_one()
+        runs = db.execute(text("select count(*) from fetch_runs")).scalar_one()
+    engine.dispose()
+    assert (stored, runs) == (fetched, 1)
