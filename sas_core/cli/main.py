@@ -9,24 +9,49 @@ Exit codes, the same for every command:
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 from pathlib import Path
 
 import click
 
-from sas_core.cli.db import db_group
-from sas_core.cli.demo import demo
-from sas_core.cli.plugins import plugins_group
-from sas_core.cli.simulator import simulator
-from sas_core.cli.slots import slots_group
-
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 
+#: name → (module:attribute, one-line help). Commands are imported only when they run, so that
+#: `sas --help` does not pay for Alembic, Litestar and the simulator.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "db": ("sas_core.cli.db:db_group", "Manage the database schema."),
+    "demo": ("sas_core.cli.demo:demo", "Simulated vendors → fetch → store → summary."),
+    "plugins": ("sas_core.cli.plugins:plugins_group", "Inspect the installed plugins."),
+    "simulator": ("sas_core.cli.simulator:simulator", "Run the vendor FHIR simulator."),
+    "slots": ("sas_core.cli.slots:slots_group", "Fetch free slots from vendors."),
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported on first use (click's lazy-loading pattern)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module, _, attribute = target[0].partition(":")
+        command = getattr(importlib.import_module(module), attribute)
+        assert isinstance(command, click.Command)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, COMMANDS[name][1]) for name in self.list_commands(ctx)])
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="sas-connect")
 @click.option(
     "--data-dir",
@@ -54,13 +79,6 @@ def cli(data_dir: Path | None, plugins: str | None, verbose: int, trace_hooks: b
     if verbose >= 2:
         level = logging.DEBUG
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
-
-
-cli.add_command(db_group)
-cli.add_command(plugins_group)
-cli.add_command(slots_group)
-cli.add_command(demo)
-cli.add_command(simulator)
 
 
 def main() -> None:

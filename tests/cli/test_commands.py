@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -16,14 +17,25 @@ from sas_core.cli.main import cli
 
 def all_commands() -> list[list[str]]:
     paths: list[list[str]] = [[]]
+    ctx = click.Context(cli)
 
-    def walk(group: object, prefix: list[str]) -> None:
-        for name, command in getattr(group, "commands", {}).items():
+    def walk(group: click.Command, prefix: list[str]) -> None:
+        if not isinstance(group, click.Group):
+            return
+        for name in group.list_commands(ctx):
+            command = group.get_command(ctx, name)
+            assert command is not None
             paths.append([*prefix, name])
             walk(command, [*prefix, name])
 
     walk(cli, [])
     return paths
+
+
+def test_top_level_help_lists_every_command_without_importing_them() -> None:
+    result = CliRunner().invoke(cli, ["--help"])
+    for name in ("db", "demo", "plugins", "simulator", "slots"):
+        assert f"  {name} " in result.output
 
 
 @pytest.mark.parametrize("path", all_commands(), ids=lambda p: " ".join(p) or "sas")
