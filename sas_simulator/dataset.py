@@ -6,19 +6,30 @@ times are anchored to the current hour in Europe/Paris and cover the next four d
 and 20:00 (digest §12: the platform looks up to 72 h ahead).
 
 Slots hang off *schedules* (one agenda at one place, digest §4.3), not off practitioners, so that
-structures owning schedules (SOS Médecins fixed sites, CPTS) can be added later beside the
-practitioners without changing how slots are stored or searched.
+structures owning schedules sit beside the practitioners without changing how slots are stored.
+
+One dataset serves the three search flows:
+- INT_R01 (digest §4): practitioners, their places and schedules;
+- INT_R04 (digest §5): CPTS (IDNST `1` + FINESS) that practitioners belong to; some of a member's
+  slots are visible to one or more of their CPTS;
+- SOS Médecins (digest §6): associations (IDNST `3` + SIRET) with 1 to 3 fixed consultation
+  sites (PFG/LFC), each with its own schedule.
+
+Structures are drawn from generators of their own, seeded from `seed`, *after* the practitioners:
+adding them left the practitioners, places and slot draws of every earlier dataset unchanged
+(recorded cassettes and demos rely on that).
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sas_core.offer import StructureKind
 from sas_core.slots import AppointmentType, Modality, SlotType
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -98,6 +109,17 @@ _STREETS = (
     "rue Émile Zola", "allée des Tilleuls", "rue du Marché", "quai de la Loire",
 )  # fmt: skip
 _PLACE_NAMES = ("Cabinet médical", "Centre médical", "Cabinet", "Maison médicale")
+_AREAS = ("Centre", "Nord", "Sud", "Est", "Ouest", "Gare", "Rive Gauche", "Hôpital")
+_CPTS_NAMES = (
+    "CPTS Axe Majeur", "CPTS Cœur de Ville", "CPTS des Trois Vallées", "CPTS Val de Seine",
+    "CPTS Pays des Étangs", "CPTS Littoral Sud", "CPTS Plaine et Coteaux", "CPTS Haut Bocage",
+)  # fmt: skip
+_SITE_NAMES = ("Point fixe de garde", "Centre de consultation", "Lieu fixe de consultation")
+
+#: How many practitioners, from the first, never belong to a CPTS (see `build_dataset`).
+PURE_PS_PRACTITIONERS = 3
+#: FHIR days-of-week codes, Monday first as `date.weekday()` counts (digest §6.4, §16.19).
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,12 +145,23 @@ class SimSlot:
     start: datetime
     end: datetime
     free: bool
+    #: TRE_R314 types other than CPTS; CPTS visibility is `cpts` (see `security_types`).
     slot_types: tuple[SlotType, ...]
     modalities: tuple[Modality, ...]
     appointment_type: AppointmentType
     reasons: tuple[str, ...]
     #: False for some walk-in slots: the IG's WALKIN example has no booking URL (digest §16.10).
     bookable_online: bool
+    #: IDNST of the CPTS this slot is visible to (digest §5.3: one serviceType entry each).
+    cpts: tuple[str, ...] = ()
+
+    @property
+    def security_types(self) -> tuple[SlotType, ...]:
+        """Every `meta.security` code: a CPTS-visible slot adds CPTS to its other types (§5.3).
+
+        Kept derived so that "visible to a CPTS" and "carries the CPTS code" cannot disagree.
+        """
+        return (*self.slot_types, SlotType.CPTS) if self.cpts else self.slot_types
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +188,76 @@ class SimPractitioner:
     #: TRE_R38 codes.
     specialties: tuple[str, ...]
     places: tuple[SimPlace, ...]
+    #: IDNST of the CPTS the practitioner belongs to (0..n).
+    cpts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SimCpts:
+    """A CPTS: the Organization (digest §5.5) and the HealthcareService slots point to (§5.4)."""
+
+    #: Id of its Organization resource.
+    id: str
+    #: `1` + FINESS: the CPTS Organization's FINESS-invariant (digest §5.5).
+    idnst: str
+    name: str
+    phone: str
+    #: Id of its one HealthcareService, which `Slot.serviceType` entries reference (§5.3).
+    service_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class SimOpening:
+    """One `Location.hoursOfOperation` entry; `days` are FHIR's lowercase codes (digest §16.19)."""
+
+    days: tuple[str, ...]
+    opening: time
+    closing: time
+
+
+@dataclass(frozen=True, slots=True)
+class SimSite:
+    """An SOS Médecins fixed consultation site (PFG/LFC): a standalone Location (digest §6.4)."""
+
+    id: str
+    name: str
+    line: str
+    city: str
+    postal_code: str
+    latitude: float
+    longitude: float
+    phone: str
+    hours: tuple[SimOpening, ...]
+
+    def opening_on(self, day: date) -> SimOpening | None:
+        code = WEEKDAYS[day.weekday()]
+        return next((h for h in self.hours if code in h.days), None)
+
+
+@dataclass(frozen=True, slots=True)
+class SimSos:
+    """An SOS Médecins association, known by `3` + SIRET (digest §6.1, §6.4)."""
+
+    #: Id of its Organization resource.
+    id: str
+    idnst: str
+    name: str
+    phone: str
+    sites: tuple[SimSite, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SimSiteSchedule:
+    """The agenda of one SOS fixed site: digest §6.4 has one Schedule per PFG, actor Location."""
+
+    id: str
+    site: SimSite
+    association_id: str
+    slots: tuple[SimSlot, ...]
+
+    @property
+    def free_slots(self) -> tuple[SimSlot, ...]:
+        return tuple(s for s in self.slots if s.free)
 
 
 @dataclass(frozen=True)
@@ -164,13 +267,21 @@ class Dataset:
     seed: int
     anchor: datetime
     practitioners: tuple[SimPractitioner, ...]
+    #: The practitioners' schedules only; SOS sites' are in `site_schedules`.
     schedules: tuple[SimSchedule, ...]
+    cpts: tuple[SimCpts, ...] = ()
+    sos: tuple[SimSos, ...] = ()
+    site_schedules: tuple[SimSiteSchedule, ...] = ()
     _by_idnps: dict[str, SimPractitioner] = field(init=False, repr=False, compare=False)
     _by_id: dict[str, SimPractitioner] = field(init=False, repr=False, compare=False)
+    _cpts_by_idnst: dict[str, SimCpts] = field(init=False, repr=False, compare=False)
+    _sos_by_idnst: dict[str, SimSos] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_idnps", {p.idnps: p for p in self.practitioners})
         object.__setattr__(self, "_by_id", {p.id: p for p in self.practitioners})
+        object.__setattr__(self, "_cpts_by_idnst", {c.idnst: c for c in self.cpts})
+        object.__setattr__(self, "_sos_by_idnst", {a.idnst: a for a in self.sos})
 
     def by_idnps(self, idnps: str) -> SimPractitioner | None:
         return self._by_idnps.get(idnps)
@@ -182,6 +293,20 @@ class Dataset:
         """The practitioner's schedules, in the order of their places."""
         own = {s.place.id: s for s in self.schedules if s.practitioner_id == practitioner.id}
         return tuple(own[p.id] for p in practitioner.places)
+
+    def cpts_by_idnst(self, idnst: str) -> SimCpts | None:
+        return self._cpts_by_idnst.get(idnst)
+
+    def sos_by_idnst(self, idnst: str) -> SimSos | None:
+        return self._sos_by_idnst.get(idnst)
+
+    def members_of(self, cpts: SimCpts) -> tuple[SimPractitioner, ...]:
+        return tuple(p for p in self.practitioners if cpts.idnst in p.cpts)
+
+    def site_schedules_of(self, association: SimSos) -> tuple[SimSiteSchedule, ...]:
+        """The association's site schedules, in the order of its sites."""
+        own = {s.site.id: s for s in self.site_schedules if s.association_id == association.id}
+        return tuple(own[site.id] for site in association.sites)
 
     def as_json(self) -> dict[str, Any]:
         """The public description printed by `sas simulator dataset --format json`."""
@@ -211,13 +336,85 @@ class Dataset:
                         for s in schedules
                     ],
                     "free_slots": sum(len(s.free_slots) for s in schedules),
+                    "cpts": list(p.cpts),
                 }
             )
         return {
             "seed": self.seed,
             "anchor": self.anchor.isoformat(),
             "practitioners": practitioners,
+            "structures": [*map(self._cpts_json, self.cpts), *map(self._sos_json, self.sos)],
         }
+
+    def _cpts_json(self, cpts: SimCpts) -> dict[str, Any]:
+        members = self.members_of(cpts)
+        visible = sum(
+            1
+            for p in members
+            for schedule in self.schedules_of(p)
+            for slot in schedule.free_slots
+            if cpts.idnst in slot.cpts
+        )
+        return {
+            "idnst": cpts.idnst,
+            "kind": StructureKind.CPTS.value,
+            "id": cpts.id,
+            "name": cpts.name,
+            "phone": cpts.phone,
+            "healthcare_service": cpts.service_id,
+            "members": [p.idnps for p in members],
+            # Free slots of its members that are visible to this CPTS.
+            "free_slots": visible,
+        }
+
+    def _sos_json(self, association: SimSos) -> dict[str, Any]:
+        schedules = self.site_schedules_of(association)
+        return {
+            "idnst": association.idnst,
+            "kind": StructureKind.SOS.value,
+            "id": association.id,
+            "name": association.name,
+            "phone": association.phone,
+            "sites": [
+                {
+                    "id": s.site.id,
+                    "name": s.site.name,
+                    "line": s.site.line,
+                    "city": s.site.city,
+                    "postal_code": s.site.postal_code,
+                    "latitude": s.site.latitude,
+                    "longitude": s.site.longitude,
+                    "phone": s.site.phone,
+                    "hours": [
+                        {
+                            "days": list(h.days),
+                            "opening": h.opening.isoformat(),
+                            "closing": h.closing.isoformat(),
+                        }
+                        for h in s.site.hours
+                    ],
+                    "schedule": s.id,
+                    "free_slots": len(s.free_slots),
+                }
+                for s in schedules
+            ],
+            "free_slots": sum(len(s.free_slots) for s in schedules),
+        }
+
+
+#: Opening-hour patterns of SOS fixed sites. Every pattern opens every day (SOS Médecins answer
+#: seven days a week), which is what guarantees free site slots in any 48 h window.
+_SITE_HOURS: tuple[tuple[SimOpening, ...], ...] = (
+    (
+        SimOpening(WEEKDAYS[:5], time(8), time(20)),
+        SimOpening(WEEKDAYS[5:], time(9), time(18)),
+    ),
+    (SimOpening(WEEKDAYS, time(8), time(20)),),
+    (
+        SimOpening(WEEKDAYS[:6], time(9), time(20)),
+        SimOpening(WEEKDAYS[6:], time(10), time(18)),
+    ),
+)
 
 
 def anchor_hour(now: datetime | None = None) -> datetime:
@@ -227,7 +424,12 @@ def anchor_hour(now: datetime | None = None) -> datetime:
 
 
 def build_dataset(
-    seed: int = 42, practitioners: int = 10, *, now: datetime | None = None
+    seed: int = 42,
+    practitioners: int = 10,
+    *,
+    now: datetime | None = None,
+    cpts: int = 3,
+    sos: int = 2,
 ) -> Dataset:
     """Draw a deterministic dataset.
 
@@ -235,9 +437,19 @@ def build_dataset(
     tests have both shapes of digest §4.3 (1 vs N PractitionerRoles/Schedules) to search for.
     Practitioners and places depend only on `seed` and `practitioners`; each schedule's slots
     come from their own generator, so the anchor time never changes who is in the dataset.
+
+    `cpts` CPTS and `sos` SOS Médecins associations come from generators of their own, so their
+    number never changes the practitioners. Guarantees (for the default 10 practitioners, 3 CPTS,
+    2 associations): the fourth practitioner belongs to the first two CPTS and has, every day, a
+    free slot visible to both (digest §5.2's two-CPTS case); the first association has two sites;
+    every site schedule has a free slot in every session. The first three practitioners belong
+    to no CPTS: they stay the pure INT_R01 answers that existing demos, tests and recorded
+    cassettes query (PUBLIC/PRO/SNP only).
     """
     if practitioners < 1:
         raise ValueError("a dataset needs at least one practitioner")
+    if cpts < 0 or sos < 0:
+        raise ValueError("the numbers of CPTS and SOS associations cannot be negative")
     anchor = anchor_hour(now)
     rng = random.Random(seed)
     pool: list[SimPlace] = []
@@ -273,17 +485,141 @@ def build_dataset(
                 places=tuple(places),
             )
         )
+    communities = _communities(seed, cpts)
+    people = [
+        replace(person, cpts=membership)
+        for person, membership in zip(
+            people, _memberships(seed, len(people), communities), strict=True
+        )
+    ]
     schedules = tuple(
         SimSchedule(
             id=f"{person.id}-{place.id}",
             place=place,
             practitioner_id=person.id,
-            slots=tuple(_slots(seed, f"{person.id}-{place.id}", anchor)),
+            slots=tuple(_slots(seed, f"{person.id}-{place.id}", anchor, person.cpts)),
         )
         for person in people
         for place in person.places
     )
-    return Dataset(seed=seed, anchor=anchor, practitioners=tuple(people), schedules=schedules)
+    associations = _associations(seed, sos)
+    site_schedules = tuple(
+        SimSiteSchedule(
+            id=f"{association.id}-{site.id}",
+            site=site,
+            association_id=association.id,
+            slots=tuple(_site_slots(seed, f"{association.id}-{site.id}", anchor, site)),
+        )
+        for association in associations
+        for site in association.sites
+    )
+    return Dataset(
+        seed=seed,
+        anchor=anchor,
+        practitioners=tuple(people),
+        schedules=schedules,
+        cpts=communities,
+        sos=associations,
+        site_schedules=site_schedules,
+    )
+
+
+def _communities(seed: int, count: int) -> tuple[SimCpts, ...]:
+    """`count` CPTS with unique FINESS-based IDNST and unique names.
+
+    CPTS are named after territories, not towns (as the IG's "CPTS AXE MAJEUR"): members are
+    drawn without regard to geography, so a town name would tell something false.
+    """
+    rng = random.Random(f"{seed}:cpts")
+    names = list(_CPTS_NAMES)
+    rng.shuffle(names)
+    found: list[SimCpts] = []
+    idnst_seen: set[str] = set()
+    for index in range(count):
+        idnst = "1" + _digits(rng, 9)
+        while idnst in idnst_seen:
+            idnst = "1" + _digits(rng, 9)
+        idnst_seen.add(idnst)
+        round_ = index // len(names)
+        name = names[index % len(names)] + (f" {round_ + 1}" if round_ else "")
+        found.append(
+            SimCpts(
+                id=f"cpts-{index + 1:03d}",
+                idnst=idnst,
+                name=name,
+                phone=f"+33{rng.choice(CITIES).phone_zone}{_digits(rng, 8)}",
+                service_id=f"hs-cpts-{index + 1:03d}",
+            )
+        )
+    return tuple(found)
+
+
+def _memberships(seed: int, count: int, communities: tuple[SimCpts, ...]) -> list[tuple[str, ...]]:
+    """Each practitioner's CPTS (IDNST), in the order of `communities`.
+
+    Practitioners 1 to 3 belong to none (see `build_dataset`); the fourth belongs to the first
+    two CPTS; the others to 0, 1 or 2 CPTS at random.
+    """
+    rng = random.Random(f"{seed}:cpts-members")
+    result: list[tuple[str, ...]] = []
+    for index in range(count):
+        if index < PURE_PS_PRACTITIONERS or not communities:
+            result.append(())
+            continue
+        if index == PURE_PS_PRACTITIONERS and len(communities) >= 2:
+            result.append((communities[0].idnst, communities[1].idnst))
+            continue
+        wanted = min(rng.choices((0, 1, 2), weights=(3, 5, 2))[0], len(communities))
+        chosen = sorted(rng.sample(range(len(communities)), wanted))
+        result.append(tuple(communities[i].idnst for i in chosen))
+    return result
+
+
+def _associations(seed: int, count: int) -> tuple[SimSos, ...]:
+    """`count` SOS Médecins associations, in distinct towns while there are towns left.
+
+    The first has two sites (digest §6.3's multi-site shape); the others 1 to 3 (§6.4).
+    """
+    rng = random.Random(f"{seed}:sos")
+    towns = rng.sample(CITIES, min(count, len(CITIES)))
+    found: list[SimSos] = []
+    siret_seen: set[str] = set()
+    site_number = 0
+    for index in range(count):
+        city = towns[index % len(towns)]
+        idnst = "3" + _digits(rng, 14)
+        while idnst in siret_seen:
+            idnst = "3" + _digits(rng, 14)
+        siret_seen.add(idnst)
+        site_count = 2 if index == 0 else rng.choice((1, 2, 3))
+        sites: list[SimSite] = []
+        for area in rng.sample(_AREAS, site_count):
+            site_number += 1
+            street = rng.choice(_STREETS)
+            sites.append(
+                SimSite(
+                    id=f"pfg-{site_number:03d}",
+                    name=f"{rng.choice(_SITE_NAMES)} {city.name} {area}",
+                    line=f"{rng.randint(1, 120)} {street}",
+                    city=city.name,
+                    postal_code=city.postal_code,
+                    latitude=round(city.latitude + rng.uniform(-0.03, 0.03), 5),
+                    longitude=round(city.longitude + rng.uniform(-0.03, 0.03), 5),
+                    phone=f"+33{city.phone_zone}{_digits(rng, 8)}",
+                    hours=rng.choice(_SITE_HOURS),
+                )
+            )
+        suffix = "" if index < len(towns) else f" {index // len(towns) + 1}"
+        found.append(
+            SimSos(
+                id=f"sos-{index + 1:03d}",
+                idnst=idnst,
+                name=f"SOS Médecins {city.name}{suffix}",
+                phone=f"+33{city.phone_zone}{_digits(rng, 8)}",
+                sites=tuple(sites),
+            )
+        )
+    return tuple(found)
 
 
 def _unique_rpps(rng: random.Random, seen: set[str]) -> str:
@@ -328,29 +664,98 @@ def _days(anchor: datetime) -> Iterator[date]:
         yield first + timedelta(days=offset)
 
 
-def _slots(seed: int, schedule_id: str, anchor: datetime) -> Iterator[SimSlot]:
+def _session(day: date, begin: time, finish: time, step: timedelta) -> list[datetime]:
+    """Start times of the `step`-long slots fitting between `begin` and `finish` on `day`."""
+    start = datetime.combine(day, begin, PARIS)
+    stop = datetime.combine(day, finish, PARIS)
+    times: list[datetime] = []
+    while start + step <= stop:
+        times.append(start)
+        start += step
+    return times
+
+
+def _slots(
+    seed: int, schedule_id: str, anchor: datetime, cpts: tuple[str, ...] = ()
+) -> Iterator[SimSlot]:
     """The schedule's slots between the anchor and anchor + HORIZON, 08:00–20:00 Paris.
 
     Drawn per calendar day from a generator seeded by (seed, schedule, date), so a given day
     looks the same whatever the anchor hour. Every working session keeps at least one free slot,
-    which guarantees free slots in any 48 h window.
+    which guarantees free slots in any 48 h window. For a CPTS member (`cpts` not empty), that
+    always-free slot is visible to all of their CPTS, so every window holds a free slot visible
+    to each; CPTS visibility is drawn from a separate generator and leaves the rest of the slot
+    as it was before CPTS existed.
     """
     step = timedelta(minutes=random.Random(f"{seed}:{schedule_id}").choice((15, 20, 30)))
     for day in _days(anchor):
         rng = random.Random(f"{seed}:{schedule_id}:{day.isoformat()}")
         sessions = rng.choice(((8, 12), (14, 20), (8, 12, 14, 20), (9, 13, 15, 19)))
         for begin, finish in zip(sessions[::2], sessions[1::2], strict=True):
-            start = datetime.combine(day, time(begin), PARIS)
-            stop = datetime.combine(day, time(finish), PARIS)
-            times: list[datetime] = []
-            while start + step <= stop:
-                times.append(start)
-                start += step
+            times = _session(day, time(begin), time(finish), step)
             always_free = rng.randrange(len(times))
             for position, slot_start in enumerate(times):
                 slot = _slot(rng, schedule_id, slot_start, step, position == always_free)
+                if cpts:
+                    slot = _cpts_visibility(seed, slot, cpts, position == always_free)
                 if anchor <= slot.start < anchor + HORIZON:
                     yield slot
+
+
+def _cpts_visibility(seed: int, slot: SimSlot, cpts: tuple[str, ...], guaranteed: bool) -> SimSlot:
+    """Make a member's slot visible to all (`guaranteed`) or, at random, some of their CPTS."""
+    if guaranteed:
+        return replace(slot, cpts=cpts)
+    rng = random.Random(f"{seed}:{slot.id}:cpts")
+    if rng.random() >= 0.4:
+        return slot
+    chosen = tuple(c for c in cpts if rng.random() < 0.6) or (rng.choice(cpts),)
+    return replace(slot, cpts=chosen)
+
+
+def _site_slots(seed: int, schedule_id: str, anchor: datetime, site: SimSite) -> Iterator[SimSlot]:
+    """An SOS site's slots inside its opening hours, with one free slot a day at least.
+
+    Same per-day seeding as `_slots`. Digest §6.1/§6.4: only PUBLIC and SNP slots, no motives.
+    """
+    step = timedelta(minutes=random.Random(f"{seed}:{schedule_id}").choice((15, 20, 30)))
+    for day in _days(anchor):
+        opening = site.opening_on(day)
+        if opening is None:
+            continue
+        rng = random.Random(f"{seed}:{schedule_id}:{day.isoformat()}")
+        times = _session(day, opening.opening, opening.closing, step)
+        always_free = rng.randrange(len(times))
+        for position, slot_start in enumerate(times):
+            slot = _site_slot(rng, schedule_id, slot_start, step, position == always_free)
+            if anchor <= slot.start < anchor + HORIZON:
+                yield slot
+
+
+def _site_slot(
+    rng: random.Random, schedule_id: str, start: datetime, step: timedelta, force_free: bool
+) -> SimSlot:
+    free = force_free or rng.random() < 0.5
+    slot_types = tuple(t for t in (SlotType.PUBLIC, SlotType.SNP) if rng.random() < 0.6) or (
+        SlotType.SNP,
+    )
+    modalities = rng.choices(
+        ((Modality.AMB,), (Modality.AMB, Modality.VR), (Modality.VR,), (Modality.HH,)),
+        weights=(7, 1, 1, 1),
+    )[0]
+    walk_in = rng.random() < 0.25
+    return SimSlot(
+        id=f"{schedule_id}-{start:%Y%m%d%H%M}",
+        start=start,
+        end=start + step,
+        free=free,
+        slot_types=slot_types,
+        modalities=modalities,
+        appointment_type=AppointmentType.WALKIN if walk_in else AppointmentType.ROUTINE,
+        reasons=(),
+        # Digest §6.4/§16.10: the site's agenda URL goes on every SOS slot, walk-ins included.
+        bookable_online=True,
+    )
 
 
 def _slot(
