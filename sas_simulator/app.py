@@ -1,10 +1,14 @@
-"""The simulated vendor's HTTP API: the INT_R01 FHIR endpoint plus simulator-only controls.
+"""The simulated vendor's HTTP API: the slot-search FHIR endpoints plus simulator-only controls.
 
 Routes:
-- `GET /fhir/metadata`: CapabilityStatement of a PS-indiv agenda server (digest §1, §4.2);
-- `GET /fhir/Slot?…`: the INT_R01 search (digest §4), subject to the configured `Faults`;
-- `GET /agenda/{id}`: the page booking URLs point to (SSO and booking come later);
+- `GET /fhir/metadata`: CapabilityStatement of a PS-indiv, CPTS and SOS agenda server (digest §1);
+- `GET /fhir/Slot?…`: the INT_R01 search (digest §4), INT_R04 with the CPTS includes (§5);
+- `GET /fhir/Schedule?…`: the SOS Médecins search (digest §6);
+- `GET /agenda/{id}`, `GET /site/{id}`: the pages booking URLs point to (SSO and booking later);
 - `GET|PUT /_sim/faults`: read or replace the faults at runtime (outside the FHIR base).
+
+Both searches are subject to the configured `Faults`, applied after the request was validated
+(a bad request is a 400 whatever the faults).
 
 Every error is an OperationOutcome (digest §2) and every FHIR answer is
 `Content-Type: application/fhir+json`, the type the test kit expects.
@@ -25,16 +29,30 @@ from litestar.exceptions import HTTPException
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Stream
 
-from sas_simulator.bundles import (
+from sas_core.fhir.codes import (
+    PROFILE_CPTS_HEALTHCARE_SERVICE,
+    PROFILE_CPTS_ORGANIZATION,
+    PROFILE_CPTS_SLOT,
     PROFILE_PRACTITIONER,
-    PROFILE_ROLE,
+    PROFILE_PRACTITIONER_ROLE,
     PROFILE_SCHEDULE,
     PROFILE_SLOT,
-    slot_search_bundle,
+    PROFILE_SOS_LOCATION,
+    PROFILE_SOS_ORGANIZATION,
+    PROFILE_SOS_SCHEDULE,
+    PROFILE_SOS_SLOT,
+    SEARCH_PARAM_CPTS_SERVICE_TYPE,
+    SEARCH_PARAM_SLOT_START,
 )
+from sas_simulator.bundles import schedule_search_bundle, slot_search_bundle
 from sas_simulator.dataset import PARIS, Dataset
 from sas_simulator.faults import Faults, FaultState
-from sas_simulator.search import SearchError, parse_slot_search
+from sas_simulator.search import (
+    MAX_SOS_ASSOCIATIONS,
+    SearchError,
+    parse_schedule_search,
+    parse_slot_search,
+)
 
 FHIR_JSON = "application/fhir+json"
 #: Digest §2: accept the legacy DSTU2 type the IG's tables still name, and plain JSON.
@@ -44,10 +62,14 @@ ACCEPTED_TYPES = frozenset(
 ACCEPTED_FORMATS = frozenset(
     {"json", "application/json", "application/fhir+json", "application/json+fhir"}
 )
-CAPABILITY_URL = (
-    "https://interop.esante.gouv.fr/ig/fhir/sas/CapabilityStatement/SAS-GestionnaireAgenda-PsIndiv"
+_CAPABILITIES = "https://interop.esante.gouv.fr/ig/fhir/sas/CapabilityStatement"
+CAPABILITY_URL = f"{_CAPABILITIES}/SAS-GestionnaireAgenda-PsIndiv"
+CAPABILITY_URLS = (
+    CAPABILITY_URL,
+    f"{_CAPABILITIES}/SAS-GestionnaireAgenda-CPTS",
+    f"{_CAPABILITIES}/SAS-GestionnaireAgenda-SOS",
 )
-START_PARAM_DEFINITION = "https://interop.esante.gouv.fr/ig/fhir/sas/SearchParameter/slot-sp-start"
+START_PARAM_DEFINITION = SEARCH_PARAM_SLOT_START
 TRICKLE_INTERVAL_S = 0.5
 
 IssueCode = Literal["invalid", "required", "not-supported", "not-found", "exception", "throttled"]
@@ -106,13 +128,8 @@ def create_app(
         _negotiate(request)
         return fhir_response(_capability_statement(f"{root_of(request)}/fhir", started))
 
-    @get("/fhir/Slot")
-    async def search_slots(request: Request[Any, Any, Any]) -> Response[Any]:
-        _negotiate(request)
-        query = request.scope["query_string"].decode("utf-8", errors="replace")
-        search = parse_slot_search(query)
-        root = root_of(request)
-        self_url = f"{root}/fhir/Slot" + (f"?{query}" if query else "")
+    async def misbehave(request: Request[Any, Any, Any], self_url: str) -> Response[Any] | None:
+        """Apply the configured faults to a search; None when it should be answered normally."""
         current = faults_state.current
         if current.latency_ms:
             await anyio.sleep(current.latency_ms / 1000)
@@ -137,6 +154,22 @@ def create_app(
             return Stream(_trickle(), media_type=FHIR_JSON)
         if current.mode == "oversized":
             return Stream(_oversized(current.oversized_mb, self_url), media_type=FHIR_JSON)
+        return None
+
+    def query_of(request: Request[Any, Any, Any], resource: str) -> tuple[str, str]:
+        """The raw query string and the self link echoing it (the test kit compares them)."""
+        query = request.scope["query_string"].decode("utf-8", errors="replace")
+        return query, f"{root_of(request)}/fhir/{resource}" + (f"?{query}" if query else "")
+
+    @get("/fhir/Slot")
+    async def search_slots(request: Request[Any, Any, Any]) -> Response[Any]:
+        _negotiate(request)
+        query, self_url = query_of(request, "Slot")
+        search = parse_slot_search(query)
+        failed = await misbehave(request, self_url)
+        if failed is not None:
+            return failed
+        root = root_of(request)
         bundle = slot_search_bundle(
             dataset,
             search.practitioners,
@@ -146,8 +179,50 @@ def create_app(
             self_url=self_url,
             agenda_base=root,
             not_before=datetime.now(PARIS),
+            cpts=search.cpts,
         )
         return fhir_response(bundle)
+
+    @get("/fhir/Schedule")
+    async def search_schedules(request: Request[Any, Any, Any]) -> Response[Any]:
+        _negotiate(request)
+        query, self_url = query_of(request, "Schedule")
+        search = parse_schedule_search(query)
+        failed = await misbehave(request, self_url)
+        if failed is not None:
+            return failed
+        root = root_of(request)
+        bundle = schedule_search_bundle(
+            dataset,
+            search.associations,
+            search.start,
+            search.end,
+            base_url=f"{root}/fhir",
+            self_url=self_url,
+            agenda_base=root,
+            not_before=datetime.now(PARIS),
+        )
+        return fhir_response(bundle)
+
+    @get("/site/{site_id:str}", sync_to_thread=False)
+    def site_agenda(
+        site_id: FromPath[str],
+        slot: FromQuery[str | None] = None,
+        origin: FromQuery[str | None] = None,
+    ) -> Response[str]:
+        found = [(a, s) for a in dataset.sos for s in a.sites if s.id == site_id]
+        if not found:
+            raise FhirError(404, "not-found", f"no SOS site {site_id!r}")
+        [(association, site)] = found
+        title = html.escape(f"{association.name} — {site.name}")
+        body = (
+            f"<!doctype html><html lang='fr'><meta charset='utf-8'><title>{title}</title>"
+            f"<h1>Agenda : {title}</h1>"
+            f"<p>Lieu : {html.escape(f'{site.line}, {site.postal_code} {site.city}')}</p>"
+            f"<p>Créneau : {html.escape(slot or 'aucun')}</p>"
+            f"<p>Origine : {html.escape(origin or 'inconnue')}</p></html>"
+        )
+        return Response(body, media_type="text/html; charset=utf-8")
 
     @get("/agenda/{practitioner_id:str}", sync_to_thread=False)
     def agenda(
@@ -178,7 +253,15 @@ def create_app(
         return data
 
     return Litestar(
-        route_handlers=[metadata, search_slots, agenda, read_faults, replace_faults],
+        route_handlers=[
+            metadata,
+            search_slots,
+            search_schedules,
+            agenda,
+            site_agenda,
+            read_faults,
+            replace_faults,
+        ],
         exception_handlers={
             FhirError: _fhir_error,
             SearchError: _search_error,
@@ -259,17 +342,24 @@ def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes
 
 
 def _capability_statement(base_url: str, date: str) -> dict[str, Any]:
-    """What this server does: the INT_R01 search only (digest §1, §4.2)."""
-    include_only = "returned by the Slot search through _include / _include:iterate"
+    """What this server does: the PS-indiv, CPTS and SOS searches (digest §1, §4.2, §5.1, §6.2).
+
+    One statement instantiating the three vendor CapabilityStatements, since one base URL serves
+    the three flows; resources only reachable through includes say so in `documentation`.
+    """
+    include_only = "returned through _include / _include:iterate / _revinclude only"
     return {
         "resourceType": "CapabilityStatement",
         "status": "active",
         "date": date,
         "publisher": "SAS Connect",
         "kind": "instance",
-        "instantiates": [CAPABILITY_URL],
+        "instantiates": list(CAPABILITY_URLS),
         "software": {"name": "SAS Connect vendor simulator"},
-        "implementation": {"description": "Simulated vendor agenda (INT_R01)", "url": base_url},
+        "implementation": {
+            "description": "Simulated vendor agenda (INT_R01, INT_R04, SOS Médecins)",
+            "url": base_url,
+        },
         "fhirVersion": "4.0.1",
         "format": [FHIR_JSON],
         "implementationGuide": ["https://interop.esante.gouv.fr/ig/fhir/sas"],
@@ -281,8 +371,14 @@ def _capability_statement(base_url: str, date: str) -> dict[str, Any]:
                     {
                         "type": "Slot",
                         "profile": PROFILE_SLOT,
+                        "supportedProfile": [PROFILE_CPTS_SLOT, PROFILE_SOS_SLOT],
                         "interaction": [{"code": "search-type"}],
-                        "searchInclude": ["Slot:schedule", "Schedule:actor"],
+                        "searchInclude": [
+                            "Slot:schedule",
+                            "Schedule:actor",
+                            "Slot:service-type-reference",
+                            "HealthcareService:organization",
+                        ],
                         "searchParam": [
                             {
                                 "name": "start",
@@ -305,18 +401,48 @@ def _capability_statement(base_url: str, date: str) -> dict[str, Any]:
                                     "urn:oid:1.2.250.1.71.4.2.1|8<RPPS>[,…], 1 to 25 values"
                                 ),
                             },
+                            {
+                                "name": "service-type-reference",
+                                "definition": SEARCH_PARAM_CPTS_SERVICE_TYPE,
+                                "type": "reference",
+                                "documentation": (
+                                    "for _include=Slot:service-type-reference (INT_R04): adds the "
+                                    "CPTS HealthcareServices and Organizations"
+                                ),
+                            },
                         ],
                     },
                     {
                         "type": "Schedule",
                         "profile": PROFILE_SCHEDULE,
-                        "documentation": include_only,
+                        "supportedProfile": [PROFILE_SOS_SCHEDULE],
+                        "interaction": [{"code": "search-type"}],
+                        "documentation": (
+                            "SOS Médecins search (sas-sos-schedule-aggregator); the PS Schedules "
+                            "are " + include_only
+                        ),
+                        "searchInclude": ["Schedule:actor:Location", "Location:organization"],
+                        "searchRevInclude": ["Slot:schedule"],
                         "searchParam": [
+                            {
+                                "name": "_has",
+                                "type": "string",
+                                "documentation": (
+                                    "_has:Slot:schedule:start=ge… and =le… (exactly one each), "
+                                    "_has:Slot:schedule:status=free; only the free slots inside "
+                                    "the window are returned"
+                                ),
+                            },
                             {
                                 "name": "actor",
                                 "definition": "http://hl7.org/fhir/SearchParameter/Schedule-actor",
                                 "type": "reference",
-                            }
+                                "documentation": (
+                                    "chained as actor:Location.organization.identifier="
+                                    "urn:oid:1.2.250.1.71.4.2.2|3<SIRET>[,…], 1 to "
+                                    f"{MAX_SOS_ASSOCIATIONS} values"
+                                ),
+                            },
                         ],
                     },
                     {
@@ -335,8 +461,42 @@ def _capability_statement(base_url: str, date: str) -> dict[str, Any]:
                     },
                     {
                         "type": "PractitionerRole",
-                        "profile": PROFILE_ROLE,
+                        "profile": PROFILE_PRACTITIONER_ROLE,
                         "documentation": include_only,
+                    },
+                    {
+                        "type": "HealthcareService",
+                        "profile": PROFILE_CPTS_HEALTHCARE_SERVICE,
+                        "documentation": include_only,
+                    },
+                    {
+                        "type": "Location",
+                        "profile": PROFILE_SOS_LOCATION,
+                        "documentation": include_only,
+                        "searchParam": [
+                            {
+                                "name": "organization",
+                                "definition": (
+                                    "http://hl7.org/fhir/SearchParameter/Location-organization"
+                                ),
+                                "type": "reference",
+                            }
+                        ],
+                    },
+                    {
+                        "type": "Organization",
+                        "profile": PROFILE_SOS_ORGANIZATION,
+                        "supportedProfile": [PROFILE_CPTS_ORGANIZATION],
+                        "documentation": include_only,
+                        "searchParam": [
+                            {
+                                "name": "identifier",
+                                "definition": (
+                                    "http://hl7.org/fhir/SearchParameter/Organization-identifier"
+                                ),
+                                "type": "token",
+                            }
+                        ],
                     },
                 ],
             }

@@ -1,9 +1,11 @@
-"""Reading an INT_R01 Slot search request the way a strict but forgiving vendor would.
+"""Reading Slot (INT_R01/INT_R04) and Schedule (SOS) searches the way a strict but forgiving
+vendor would.
 
 Strict on what digest §15.1 says must be rejected (missing or repeated bounds, other comparators,
-wrong identifier system, more than 25 practitioners, unparsable dates); forgiving on the encoding
+wrong identifier system, too many identifiers, unparsable dates); forgiving on the encoding
 quirks of §4.2 (raw `|` or `%7C`, spaces after commas, a `+` offset that URL decoding turned
-into a space, dates with or without milliseconds or offset).
+into a space, dates with or without milliseconds or offset). The SOS search reuses the same
+window, status and identifier-list rules under its `_has:Slot:schedule:*` names (§6.2).
 """
 
 from __future__ import annotations
@@ -14,12 +16,20 @@ from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Literal
 from urllib.parse import parse_qsl
 
-from sas_core.identifiers import IDNPS_SYSTEM
+from sas_core.fhir.codes import SLOT_STATUS_SYSTEM
+from sas_core.identifiers import IDNPS_SYSTEM, IDNST_SYSTEM
 from sas_core.slots import MAX_PRACTITIONERS_PER_QUERY
 from sas_simulator.dataset import PARIS
 
 IDENTIFIER_PARAM = "schedule.actor:Practitioner.identifier"
-SLOT_STATUS_SYSTEM = "http://hl7.org/fhir/slotstatus"
+#: Digest §5.1: the INT_R04 includes; either one switches the answer to the CPTS bundle.
+CPTS_INCLUDES = frozenset({"Slot:service-type-reference", "HealthcareService:organization"})
+SOS_START_PARAM = "_has:Slot:schedule:start"
+SOS_STATUS_PARAM = "_has:Slot:schedule:status"
+SOS_IDENTIFIER_PARAM = "actor:Location.organization.identifier"
+#: Digest §6.1/§16.6: the platform sends at most 10 SIRET (functional page) but the technical
+#: table allows 1..25. A lenient vendor accepts the technical bound and refuses beyond it.
+MAX_SOS_ASSOCIATIONS = 25
 
 _DATE_TIME = re.compile(
     r"(?P<date>\d{4}-\d{2}-\d{2})T(?P<h>\d{2}):(?P<m>\d{2})"
@@ -29,6 +39,7 @@ _DATE_TIME = re.compile(
 _SPACED_OFFSET = re.compile(r" (\d{2}:\d{2})$")
 _PREFIX = re.compile(r"[a-z]{2}")
 _IDNPS = re.compile(r"8[0-9]{11}|0[0-9A-Za-z]{9}")
+_SOS_IDNST = re.compile(r"3[0-9]{14}")
 
 
 class SearchError(ValueError):
@@ -50,6 +61,19 @@ class SlotSearch:
     start: datetime
     end: datetime
     practitioners: tuple[str, ...]
+    #: INT_R04 (digest §5.1): a CPTS include was asked for, so the answer is the CPTS bundle
+    #: with the HealthcareServices and Organizations of the CPTS-visible slots.
+    cpts: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleSearch:
+    """A valid SOS request: the window on the slots' start and the associations' IDNST."""
+
+    start: datetime
+    end: datetime
+    #: Prefixed IDNST, `3` + SIRET, in request order without repeats.
+    associations: tuple[str, ...]
 
 
 def parse_search_date(value: str) -> datetime:
@@ -87,78 +111,132 @@ def parse_search_date(value: str) -> datetime:
 def parse_slot_search(query_string: str) -> SlotSearch:
     """Validate the raw query string of `GET [base]/Slot` (digest §4.2, §15.1).
 
-    Parameters the IG does not define (`_include`, `_count`, `_format`, …) are ignored, as FHIR
-    servers do by default; the response always has the IG's includes.
+    Parameters the IG does not define (`_count`, `_format`, …) are ignored, as FHIR servers do by
+    default. The INT_R01 includes (`Slot:schedule`, `Schedule:actor`) are implied: the response
+    always has them. The CPTS includes of §5.1 are looked for under `_include` or
+    `_include:iterate` (spelling leniency), since they change the answer.
     """
     params = parse_qsl(query_string, keep_blank_values=True)
-    start, end = _window([v for k, v in params if k == "start"])
-    _status([v for k, v in params if k == "status"])
-    practitioners = _practitioners([v for k, v in params if k == IDENTIFIER_PARAM])
-    return SlotSearch(start=start, end=end, practitioners=practitioners)
+    start, end = _window([v for k, v in params if k == "start"], "start")
+    _status([v for k, v in params if k == "status"], "status")
+    practitioners = _identifiers(
+        [v for k, v in params if k == IDENTIFIER_PARAM], _PRACTITIONER_LIST
+    )
+    includes = {v for k, v in params if k in ("_include", "_include:iterate")}
+    return SlotSearch(
+        start=start, end=end, practitioners=practitioners, cpts=bool(includes & CPTS_INCLUDES)
+    )
 
 
-def _window(values: list[str]) -> tuple[datetime, datetime]:
+def parse_schedule_search(query_string: str) -> ScheduleSearch:
+    """Validate the raw query string of the SOS `GET [base]/Schedule` (digest §6.2, §15.1).
+
+    Required: exactly one `_has:Slot:schedule:start=ge…` and one `=le…`, `_has:Slot:schedule:
+    status=free`, and the associations (`urn:oid:1.2.250.1.71.4.2.2|3<SIRET>`, comma = OR).
+    `_revinclude=Slot:schedule`, `_include=Schedule:actor:Location` and
+    `_include:iterate=Location:organization` (or `Location:Organization`, §16.7) are implied
+    rather than required, as the INT_R01 includes are: the answer always has the IG's shape,
+    which is the only one the platform can use.
+    """
+    params = parse_qsl(query_string, keep_blank_values=True)
+    start, end = _window([v for k, v in params if k == SOS_START_PARAM], SOS_START_PARAM)
+    _status([v for k, v in params if k == SOS_STATUS_PARAM], SOS_STATUS_PARAM)
+    associations = _identifiers(
+        [v for k, v in params if k == SOS_IDENTIFIER_PARAM], _ASSOCIATION_LIST
+    )
+    return ScheduleSearch(start=start, end=end, associations=associations)
+
+
+def _window(values: list[str], parameter: str) -> tuple[datetime, datetime]:
     bounds: dict[str, list[datetime]] = {"ge": [], "le": []}
     for value in values:
         prefix = value[:2]
         if not _PREFIX.fullmatch(prefix) or prefix not in bounds:
             raise SearchError(
-                "start",
-                f"{value!r}: only the comparators ge and le are allowed (start=ge…&start=le…)",
+                parameter,
+                f"{value!r}: only the comparators ge and le are allowed"
+                f" ({parameter}=ge…&{parameter}=le…)",
             )
         try:
             bounds[prefix].append(parse_search_date(value[2:]))
         except ValueError as exc:
-            raise SearchError("start", f"unparsable date: {exc}") from None
+            raise SearchError(parameter, f"unparsable date: {exc}") from None
     for prefix, found in bounds.items():
         if not found:
-            raise SearchError("start", f"start={prefix}<dateTime> is required", "required")
+            raise SearchError(parameter, f"{parameter}={prefix}<dateTime> is required", "required")
         if len(found) > 1:
-            raise SearchError("start", f"start={prefix} must appear exactly once")
+            raise SearchError(parameter, f"{parameter}={prefix} must appear exactly once")
     (lower,), (upper,) = bounds["ge"], bounds["le"]
     if lower > upper:
-        raise SearchError("start", "the start=ge bound is after the start=le bound")
+        raise SearchError(parameter, f"the {parameter}=ge bound is after the {parameter}=le bound")
     return lower, upper
 
 
-def _status(values: list[str]) -> None:
+def _status(values: list[str], parameter: str) -> None:
     if not values:
-        raise SearchError("status", "status=free is required", "required")
+        raise SearchError(parameter, f"{parameter}=free is required", "required")
     if len(values) > 1:
-        raise SearchError("status", "status must appear exactly once, with the value free")
+        raise SearchError(parameter, f"{parameter} must appear exactly once, with the value free")
     if values[0] not in ("free", f"{SLOT_STATUS_SYSTEM}|free"):
-        raise SearchError("status", f"{values[0]!r}: only status=free is supported")
+        raise SearchError(parameter, f"{values[0]!r}: only {parameter}=free is supported")
 
 
-def _practitioners(values: list[str]) -> tuple[str, ...]:
+@dataclass(frozen=True, slots=True)
+class _IdentifierList:
+    """How one kind of `system|value[,…]` search parameter is checked."""
+
+    parameter: str
+    system: str
+    pattern: re.Pattern[str]
+    #: What the values are, for messages: "a prefixed IDNPS (…)".
+    described: str
+    noun: str
+    maximum: int
+
+
+_PRACTITIONER_LIST = _IdentifierList(
+    IDENTIFIER_PARAM,
+    IDNPS_SYSTEM,
+    _IDNPS,
+    "a prefixed IDNPS (8 + 11-digit RPPS or 0 + 9-character ADELI)",
+    "practitioners",
+    MAX_PRACTITIONERS_PER_QUERY,
+)
+_ASSOCIATION_LIST = _IdentifierList(
+    SOS_IDENTIFIER_PARAM,
+    IDNST_SYSTEM,
+    _SOS_IDNST,
+    "an SOS association IDNST (3 + 14-digit SIRET)",
+    "associations",
+    MAX_SOS_ASSOCIATIONS,
+)
+
+
+def _identifiers(values: list[str], kind: _IdentifierList) -> tuple[str, ...]:
+    parameter = kind.parameter
     if not values:
+        example = "8<RPPS>" if kind.system == IDNPS_SYSTEM else "3<SIRET>"
         raise SearchError(
-            IDENTIFIER_PARAM,
-            f"is required: {IDNPS_SYSTEM}|8<RPPS>[,…] (1 to {MAX_PRACTITIONERS_PER_QUERY})",
+            parameter,
+            f"is required: {kind.system}|{example}[,…] (1 to {kind.maximum})",
             "required",
         )
     if len(values) > 1:
-        raise SearchError(IDENTIFIER_PARAM, "must appear once; separate identifiers by commas")
+        raise SearchError(parameter, "must appear once; separate identifiers by commas")
     found: list[str] = []
     for item in values[0].split(","):
         token = item.strip()
         system, bar, value = token.partition("|")
         if not bar:
-            raise SearchError(IDENTIFIER_PARAM, f"{token!r} is not of the form system|value")
-        if system != IDNPS_SYSTEM:
-            raise SearchError(
-                IDENTIFIER_PARAM, f"{token!r}: the system must be {IDNPS_SYSTEM} (IDNPS)"
-            )
-        if not _IDNPS.fullmatch(value):
-            raise SearchError(
-                IDENTIFIER_PARAM,
-                f"{value!r} is not a prefixed IDNPS (8 + 11-digit RPPS or 0 + 9-character ADELI)",
-            )
+            raise SearchError(parameter, f"{token!r} is not of the form system|value")
+        if system != kind.system:
+            raise SearchError(parameter, f"{token!r}: the system must be {kind.system}")
+        if not kind.pattern.fullmatch(value):
+            raise SearchError(parameter, f"{value!r} is not {kind.described}")
         found.append(value)
     unique = tuple(dict.fromkeys(found))
-    if len(unique) > MAX_PRACTITIONERS_PER_QUERY:
+    if len(unique) > kind.maximum:
         raise SearchError(
-            IDENTIFIER_PARAM,
-            f"{len(unique)} practitioners: at most {MAX_PRACTITIONERS_PER_QUERY} per request",
+            parameter, f"{len(unique)} {kind.noun}: at most {kind.maximum} per request"
         )
     return unique

@@ -66,9 +66,28 @@ def test_metadata(server: SimulatorServer) -> None:
     [rest] = statement["rest"]
     assert rest["mode"] == "server"
     by_type = {r["type"]: r for r in rest["resource"]}
-    assert set(by_type) == {"Slot", "Schedule", "Practitioner", "PractitionerRole"}
-    assert by_type["Slot"]["searchInclude"] == ["Slot:schedule", "Schedule:actor"]
+    # PS-indiv, CPTS (HealthcareService, Organization) and SOS (Location) resources.
+    assert set(by_type) == {
+        "Slot",
+        "Schedule",
+        "Practitioner",
+        "PractitionerRole",
+        "HealthcareService",
+        "Location",
+        "Organization",
+    }
+    assert by_type["Slot"]["searchInclude"] == [
+        "Slot:schedule",
+        "Schedule:actor",
+        "Slot:service-type-reference",
+        "HealthcareService:organization",
+    ]
     assert {p["name"] for p in by_type["Slot"]["searchParam"]} >= {"start", "status"}
+    schedule = by_type["Schedule"]
+    assert schedule["interaction"] == [{"code": "search-type"}]
+    assert schedule["searchRevInclude"] == ["Slot:schedule"]
+    assert schedule["searchInclude"] == ["Schedule:actor:Location", "Location:organization"]
+    assert {p["name"] for p in schedule["searchParam"]} == {"_has", "actor"}
 
 
 def test_two_place_practitioner_bundle(server: SimulatorServer, dataset: Dataset) -> None:
