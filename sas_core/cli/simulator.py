@@ -18,7 +18,21 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
 def _dataset_options(command: Callable[..., None]) -> Callable[..., None]:
-    """--seed and --practitioners, shared so `dataset` shows exactly what `serve` serves."""
+    """--seed, --practitioners, --cpts, --sos: shared so `dataset` shows what `serve` serves."""
+    command = click.option(
+        "--sos",
+        type=click.IntRange(0, 1_000),
+        default=2,
+        show_default=True,
+        help="Number of SOS Médecins associations to generate.",
+    )(command)
+    command = click.option(
+        "--cpts",
+        type=click.IntRange(0, 1_000),
+        default=3,
+        show_default=True,
+        help="Number of CPTS to generate.",
+    )(command)
     command = click.option(
         "--practitioners",
         type=click.IntRange(1, 10_000),
@@ -33,7 +47,7 @@ def _dataset_options(command: Callable[..., None]) -> Callable[..., None]:
 
 @click.group()
 def simulator() -> None:
-    """A vendor agenda server answering INT_R01 Slot searches per the SAS IG."""
+    """A vendor agenda server answering INT_R01/INT_R04 Slot and SOS Schedule searches (SAS IG)."""
 
 
 @simulator.command()
@@ -47,14 +61,14 @@ def simulator() -> None:
     type=click.IntRange(min=0),
     default=0,
     show_default=True,
-    help="Delay added to every Slot search.",
+    help="Delay added to every Slot and Schedule search.",
 )
 @click.option(
     "--fault",
     type=click.Choice(FAULT_MODES),
     default="none",
     show_default=True,
-    help="How Slot searches misbehave (change it later with PUT /_sim/faults).",
+    help="How Slot and Schedule searches misbehave (change it later with PUT /_sim/faults).",
 )
 @click.option("--tls-cert", type=_FILE, help="Server certificate (PEM): serve HTTPS.")
 @click.option("--tls-key", type=_FILE, help="Private key of --tls-cert (PEM).")
@@ -66,6 +80,8 @@ def serve(
     port: int,
     seed: int,
     practitioners: int,
+    cpts: int,
+    sos: int,
     latency_ms: int,
     fault: str,
     tls_cert: Path | None,
@@ -83,7 +99,7 @@ def serve(
         else None
     )
     faults = Faults.model_validate({"latency_ms": latency_ms, "mode": fault})
-    app = create_app(build_dataset(seed, practitioners), faults)
+    app = create_app(build_dataset(seed, practitioners, cpts=cpts, sos=sos), faults)
     try:
         serve_forever(
             app, host, port, tls, ready=lambda url: click.echo(f"SAS simulator serving {url}")
@@ -104,9 +120,9 @@ def serve(
     show_default=True,
     help="json is a stable contract; table is for people.",
 )
-def dataset(seed: int, practitioners: int, output: str) -> None:
-    """Print the practitioners and places that `serve` with the same options serves."""
-    data = build_dataset(seed, practitioners)
+def dataset(seed: int, practitioners: int, cpts: int, sos: int, output: str) -> None:
+    """Print the practitioners, places and structures that `serve` with the same options serves."""
+    data = build_dataset(seed, practitioners, cpts=cpts, sos=sos)
     if output == "json":
         click.echo(json.dumps(data.as_json(), ensure_ascii=False, indent=2))
     else:
@@ -114,16 +130,30 @@ def dataset(seed: int, practitioners: int, output: str) -> None:
 
 
 def _table(data: Dataset) -> str:
+    described = data.as_json()
     lines = [f"seed {data.seed}, slots from {data.anchor:%Y-%m-%d %H:%M %Z}"]
-    for person in data.as_json()["practitioners"]:
+    for person in described["practitioners"]:
         specialties = ", ".join(SPECIALTIES.get(code, code) for code in person["specialties"])
+        member = f"  CPTS {', '.join(person['cpts'])}" if person["cpts"] else ""
         lines.append(
             f"{person['idnps']}  {person['family']} {person['given']}  ({specialties})"
-            f"  {person['free_slots']} free slots"
+            f"  {person['free_slots']} free slots{member}"
         )
         for place in person["places"]:
             lines.append(
                 f"    {place['id']}  {place['name']}, {place['line']}, {place['postal_code']}"
                 f" {place['city']}  IDNST {place['structure']}  {place['free_slots']} free"
+            )
+    for structure in described["structures"]:
+        lines.append(
+            f"{structure['idnst']}  {structure['kind'].upper()}  {structure['name']}"
+            f"  {structure['phone']}  {structure['free_slots']} free slots"
+        )
+        if structure["kind"] == "cpts":
+            lines.append(f"    members: {', '.join(structure['members']) or 'none'}")
+        for site in structure.get("sites", []):
+            lines.append(
+                f"    {site['id']}  {site['name']}, {site['line']}, {site['postal_code']}"
+                f" {site['city']}  {site['free_slots']} free"
             )
     return "\n".join(lines)
