@@ -44,13 +44,7 @@ from sas_core.fhir.resources import (
     practitioner_role_details,
     structure_from_organization,
 )
-from sas_core.fhir.slot_elements import (
-    appointment_type_of,
-    booking_url_of,
-    service_types_of,
-    slot_types_of,
-    specialties_of,
-)
+from sas_core.fhir.slot_elements import CodedElementsReader, booking_url_of
 from sas_core.offer import Place
 from sas_core.slots import BundleIssue, Slot, SlotQuery
 
@@ -88,6 +82,10 @@ class _ScheduleContext:
     place: Place | None
 
 
+#: A slot that passed every check: its id, start, end and schedule context.
+_CheckedSlot = tuple[str, datetime, datetime, _ScheduleContext]
+
+
 def _load(data: bytes | str | Mapping[str, Any]) -> Mapping[str, Any]:
     if isinstance(data, Mapping):
         bundle: Any = data
@@ -117,23 +115,208 @@ def _load(data: bytes | str | Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 class _BundleReader:
-    """One parse: the bundle's index, the per-resource caches and the issues found so far."""
+    """One parse: the bundle's index, the per-resource caches and the issues found so far.
 
-    def __init__(self, query: SlotQuery) -> None:
+    Each slot is first tried on the usual path (`_check_usual`: a few lookups in caches of values
+    already accepted in this bundle); anything else goes the careful way (`_check_carefully`),
+    which alone decides drops and reasons. The usual path only accepts what the careful one would,
+    with the same values, so the result never depends on which path a slot took.
+    """
+
+    def __init__(
+        self, query: SlotQuery, adapter: str, fetched_at: datetime, now: datetime | None
+    ) -> None:
         self.index = ResourceIndex()
         self.issues: list[BundleIssue] = []
         self.by_practitioner = bool(query.practitioners)
         self.wanted = frozenset(query.practitioners or query.structures)
         self.slot_types = PS_SLOT_TYPES if self.by_practitioner else SOS_SLOT_TYPES
+        self.window_start, self.window_end = query.window.start, query.window.end
+        self.now = now
+        self.adapter = adapter
+        self.fetched_at = fetched_at
+        self.elements = CodedElementsReader(self.slot_types)
+        self.seen_ids: set[str] = set()
         self._contexts: dict[int, _ScheduleContext | str] = {}
         self._practitioners: dict[int, str] = {}
         self._roles: dict[int, RoleDetails] = {}
         self._locations: dict[int, tuple[str | None, Place | None]] = {}
+        # Per-string caches of the slot checks: slots share their boundaries and schedules.
+        self._instants: dict[str, datetime] = {}
+        self._usable_starts: dict[str, datetime] = {}  # parsed, in the window, not past
+        self._schedules: dict[str, _ScheduleContext | str] = {}  # reference → context or reason
+        self._wanted_schedules: dict[str, _ScheduleContext] = {}  # …of one asked for
+        self._problems: list[str] = []
 
     def report(self, resource: str, problems: list[str], dropped: bool = False) -> None:
         self.issues.extend(
             BundleIssue(resource=resource, reason=p, dropped=dropped) for p in problems
         )
+
+    # -- the entries and their slots --------------------------------------------------------------
+
+    def index_entries(self, entries: list[Any]) -> list[Resource]:
+        """Index every entry's resource (reporting unusable entries); the Slots, in order."""
+        index = self.index
+        slot_resources: list[Resource] = []
+        for position, entry in enumerate(entries):
+            resource = entry.get("resource") if type(entry) is dict else None
+            if type(resource) is not dict:
+                self.issues.append(
+                    BundleIssue(
+                        resource="Bundle", reason=f"entry {position} has no resource", dropped=False
+                    )
+                )
+                continue
+            full_url = entry.get("fullUrl")
+            if not isinstance(full_url, str) or not full_url:
+                full_url = None
+                self.issues.append(
+                    BundleIssue(
+                        resource=label(resource), reason="entry has no fullUrl", dropped=False
+                    )
+                )
+            index.add(resource, full_url)
+            if resource.get("resourceType") == "Slot":
+                slot_resources.append(resource)
+        return slot_resources
+
+    def slot(self, resource: Resource) -> Slot | None:
+        """The Slot of a Slot resource, or None when it is dropped (and reported)."""
+        checked = self._check_usual(resource) or self._check_carefully(resource)
+        if checked is None:
+            return None
+        slot_id, start, end, context = checked
+        self.seen_ids.add(slot_id)
+        problems = self._problems
+        slot_types, modalities, reasons, appointment_type, specialties = self.elements.read(
+            resource, problems
+        )
+        booking_url = booking_url_of(resource, appointment_type, problems)
+        if problems:
+            self.report(f"Slot/{slot_id}", problems)
+            problems.clear()
+        return _assemble_slot(
+            {
+                "id": slot_id,
+                "start": start,
+                "end": end,
+                "practitioner": context.practitioner,
+                "structure": context.structure,
+                "place": context.place,
+                "schedule_id": context.schedule_id,
+                "slot_types": slot_types,
+                "modalities": modalities,
+                "appointment_type": appointment_type,
+                "specialties": specialties,
+                "reasons": reasons,
+                "booking_url": booking_url,
+                "adapter": self.adapter,
+                "fetched_at": self.fetched_at,
+            }
+        )
+
+    def _check_usual(self, resource: Resource) -> _CheckedSlot | None:
+        """The usual slot, checked in a few lookups: its start, end and schedule are strings an
+        earlier slot of this bundle already had accepted. None on anything else (a first
+        occurrence, a missing or odd value, a drop): `_check_carefully` then judges and reports.
+        """
+        try:
+            slot_id = resource["id"]
+            status = resource["status"]
+            start = self._usable_starts[resource["start"]]
+            end = self._instants[resource["end"]]
+            context = self._wanted_schedules[resource["schedule"]["reference"]]
+        except (KeyError, TypeError):  # absent, not an object, unhashable, or not seen yet
+            return None
+        if (
+            type(slot_id) is not str
+            or not slot_id
+            or slot_id in self.seen_ids
+            or status != SLOT_STATUS_FREE
+            or not start < end
+        ):
+            return None
+        return slot_id, start, end, context
+
+    def _check_carefully(self, resource: Resource) -> _CheckedSlot | None:
+        """Digest §15.2's slot rules one by one; the first one broken drops the slot (reported).
+        Fills the caches `_check_usual` reads."""
+        slot_id = resource.get("id")
+        reason: str | None = None
+        start = end = None
+        context: _ScheduleContext | str | None = None
+        if not isinstance(slot_id, str) or not slot_id:
+            reason = "the Slot has no id"
+        elif slot_id in self.seen_ids:
+            reason = "a Slot with this id came earlier in the bundle"
+        elif resource.get("status") != SLOT_STATUS_FREE:
+            reason = f"status is {resource.get('status')!r}, not 'free'"
+        else:
+            raw_start: Any = resource.get("start")
+            raw_end: Any = resource.get("end")
+            try:
+                start, end = self._instant(raw_start), self._instant(raw_end)
+            except ValueError as exc:
+                reason = f"unusable start/end: {exc}"
+            if reason is None and start is not None and end is not None:
+                if start >= end:
+                    reason = f"start {raw_start} is not before end {raw_end}"
+                else:
+                    reason = self._start_problem(raw_start, start)
+        if reason is None:
+            schedule = resource.get("schedule")
+            reference = schedule.get("reference") if type(schedule) is dict else None
+            if not isinstance(reference, str):
+                reason = "no schedule reference"
+            else:
+                context = self._schedule(reference)
+                if isinstance(context, str):
+                    reason = context
+        if reason is not None or not isinstance(context, _ScheduleContext):
+            self.report(f"Slot/{slot_id}", [reason or "unusable"], dropped=True)
+            return None
+        assert isinstance(slot_id, str) and start is not None and end is not None
+        return slot_id, start, end, context
+
+    def _instant(self, raw: Any) -> datetime:
+        """parse_instant, once per distinct string: slots share their boundaries."""
+        if not isinstance(raw, str):
+            raise ValueError(f"missing or not a string: {raw!r}")
+        found = self._instants.get(raw)
+        if found is None:
+            found = self._instants[raw] = parse_instant(raw)
+        return found
+
+    def _start_problem(self, raw: str, start: datetime) -> str | None:
+        """Why a slot starting at `start` cannot be shown (window, past), or None."""
+        if not self.window_start <= start <= self.window_end:
+            return f"start {raw} is outside the requested window"
+        if self.now is not None and start < self.now:
+            return f"start {raw} is in the past"
+        self._usable_starts[raw] = start
+        return None
+
+    def _schedule(self, reference: str) -> _ScheduleContext | str:
+        """The context of the Schedule `reference` names, or why its slots are dropped (not in
+        the bundle, unusable, or of a practitioner/structure not asked for)."""
+        context = self._schedules.get(reference)
+        if context is None:
+            target = self.index.resolve(reference, "Schedule")
+            context = (
+                f"schedule {reference} is not in the bundle"
+                if target is None
+                else self.context(target)
+            )
+            if isinstance(context, _ScheduleContext):
+                if self.by_practitioner and context.practitioner not in self.wanted:
+                    context = f"practitioner {context.practitioner} was not asked for"
+                elif not self.by_practitioner and context.structure not in self.wanted:
+                    context = f"structure {context.structure} was not asked for"
+                else:
+                    self._wanted_schedules[reference] = context
+            self._schedules[reference] = context
+        return context
 
     # -- per-resource mapping, cached by identity -----------------------------------------------
 
@@ -291,136 +474,16 @@ def parse_slot_bundle(
     if now is not None and (now.tzinfo is None or now.utcoffset() is None):
         raise ValueError("now must be timezone-aware")
     bundle = _load(data)
-    reader = _BundleReader(query)
-    index = reader.index
-    issues = reader.issues
-
-    slot_resources: list[Resource] = []
-    for position, entry in enumerate(bundle.get("entry") or ()):
-        resource = entry.get("resource") if type(entry) is dict else None
-        if type(resource) is not dict:
-            issues.append(
-                BundleIssue(
-                    resource="Bundle", reason=f"entry {position} has no resource", dropped=False
-                )
-            )
-            continue
-        full_url = entry.get("fullUrl")
-        if not isinstance(full_url, str) or not full_url:
-            full_url = None
-            issues.append(
-                BundleIssue(resource=label(resource), reason="entry has no fullUrl", dropped=False)
-            )
-        index.add(resource, full_url)
-        if resource.get("resourceType") == "Slot":
-            slot_resources.append(resource)
-
+    reader = _BundleReader(query, adapter, fetched_at, now)
+    slot_resources = reader.index_entries(bundle.get("entry") or [])
     total = bundle.get("total")
     if total is not None and total != len(slot_resources):
-        issues.append(
+        reader.issues.append(
             BundleIssue(
                 resource="Bundle",
                 reason=f"total is {total!r} but the bundle holds {len(slot_resources)} Slots",
                 dropped=False,
             )
         )
-
-    window_start, window_end = query.window.start, query.window.end
-    wanted = reader.wanted
-    by_practitioner = reader.by_practitioner
-    allowed_types = reader.slot_types
-    instants: dict[str, datetime] = {}
-    schedules: dict[str, _ScheduleContext | str] = {}
-    seen_ids: set[str] = set()
-    slots: list[Slot] = []
-    problems: list[str] = []
-
-    def instant(raw: Any) -> datetime:
-        """parse_instant, once per distinct string: slots share their boundaries."""
-        if not isinstance(raw, str):
-            raise ValueError(f"missing or not a string: {raw!r}")
-        found = instants.get(raw)
-        if found is None:
-            found = instants[raw] = parse_instant(raw)
-        return found
-
-    for resource in slot_resources:
-        slot_id = resource.get("id")
-        name = f"Slot/{slot_id}"
-        reason: str | None = None
-        start = end = None
-        context: _ScheduleContext | str | None = None
-        if not isinstance(slot_id, str) or not slot_id:
-            reason = "the Slot has no id"
-        elif slot_id in seen_ids:
-            reason = "a Slot with this id came earlier in the bundle"
-        elif resource.get("status") != SLOT_STATUS_FREE:
-            reason = f"status is {resource.get('status')!r}, not 'free'"
-        else:
-            raw_start, raw_end = resource.get("start"), resource.get("end")
-            try:
-                start, end = instant(raw_start), instant(raw_end)
-            except ValueError as exc:
-                reason = f"unusable start/end: {exc}"
-            if reason is None and start is not None and end is not None:
-                if start >= end:
-                    reason = f"start {raw_start} is not before end {raw_end}"
-                elif not window_start <= start <= window_end:
-                    reason = f"start {raw_start} is outside the requested window"
-                elif now is not None and start < now:
-                    reason = f"start {raw_start} is in the past"
-        if reason is None:
-            schedule = resource.get("schedule")
-            reference = schedule.get("reference") if type(schedule) is dict else None
-            if not isinstance(reference, str):
-                reason = "no schedule reference"
-            else:
-                context = schedules.get(reference)
-                if context is None:
-                    target = index.resolve(reference, "Schedule")
-                    context = (
-                        f"schedule {reference} is not in the bundle"
-                        if target is None
-                        else reader.context(target)
-                    )
-                    schedules[reference] = context
-                if isinstance(context, str):
-                    reason = context
-                elif by_practitioner and context.practitioner not in wanted:
-                    reason = f"practitioner {context.practitioner} was not asked for"
-                elif not by_practitioner and context.structure not in wanted:
-                    reason = f"structure {context.structure} was not asked for"
-        if reason is not None or not isinstance(context, _ScheduleContext):
-            issues.append(BundleIssue(resource=name, reason=reason or "unusable", dropped=True))
-            continue
-        assert isinstance(slot_id, str) and start is not None and end is not None
-        seen_ids.add(slot_id)
-        slot_types = slot_types_of(resource, allowed_types, problems)
-        modalities, reasons = service_types_of(resource, problems)
-        appointment_type = appointment_type_of(resource, problems)
-        booking_url = booking_url_of(resource, appointment_type, problems)
-        if problems:
-            reader.report(name, problems)
-            problems.clear()
-        slots.append(
-            _assemble_slot(
-                {
-                    "id": slot_id,
-                    "start": start,
-                    "end": end,
-                    "practitioner": context.practitioner,
-                    "structure": context.structure,
-                    "place": context.place,
-                    "schedule_id": context.schedule_id,
-                    "slot_types": slot_types,
-                    "modalities": modalities,
-                    "appointment_type": appointment_type,
-                    "specialties": specialties_of(resource),
-                    "reasons": reasons,
-                    "booking_url": booking_url,
-                    "adapter": adapter,
-                    "fetched_at": fetched_at,
-                }
-            )
-        )
-    return slots, issues
+    slots = [slot for resource in slot_resources if (slot := reader.slot(resource)) is not None]
+    return slots, reader.issues

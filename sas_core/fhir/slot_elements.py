@@ -3,12 +3,15 @@
 These run once per slot, on the hot path: plain loops over decoded JSON, no models. Nested JSON
 objects are checked with `type(…) is dict` (json/orjson produce exact dicts), not the much slower
 `Mapping` ABC check. Problems that leave the slot usable are appended to `problems` (when given),
-to be reported as BundleIssues.
+to be reported as BundleIssues. :class:`CodedElementsReader` reads the coded elements of a
+whole bundle's slots, each distinct combination once.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+import orjson
 
 from sas_core.fhir.codes import (
     APPOINTMENT_TYPES,
@@ -184,3 +187,94 @@ def booking_url_of(
             problems.append(f"comment {url!r} is not an http(s) URL; no booking URL")
         return None
     return url
+
+
+#: What slot_types_of, service_types_of (modalities, reasons), appointment_type_of and
+#: specialties_of say about one slot.
+CodedElements = tuple[
+    tuple[SlotType, ...],
+    tuple[Modality, ...],
+    tuple[str, ...],
+    AppointmentType | None,
+    tuple[str, ...],
+]
+#: A reader's result and the problems it found, in order.
+_Read = tuple[Any, tuple[str, ...]]
+
+# Two keys must be equal only for equal values. orjson refuses (with these options) subclasses of
+# str/int/dict/list, datetimes and dataclasses rather than writing the JSON they resemble; it
+# writes NaN and infinities (json.loads accepts them) as null, so a key holding null is never
+# remembered (looking for it just misses). Enum members, written as their value, are the one
+# blind spot: decoded JSON never holds them.
+_KEY_OPTIONS = (
+    orjson.OPT_PASSTHROUGH_SUBCLASS
+    | orjson.OPT_PASSTHROUGH_DATETIME
+    | orjson.OPT_PASSTHROUGH_DATACLASS
+)
+
+
+class CodedElementsReader:
+    """`slot_types_of`, `service_types_of`, `appointment_type_of` and `specialties_of` for the
+    slots of one bundle, each distinct value of each element read once.
+
+    A vendor draws these elements from tiny vocabularies: a 2,000-slot answer holds a few dozen
+    distinct values of each. Each is memoised on the canonical JSON (orjson) of exactly the value
+    its reader looks at, so equal keys mean equal inputs to a pure function: the same result and
+    the same problems, in the same order. Computing the key costs less than reading the element,
+    and far less than checking its shape by hand to build a key. Elements are memoised one by one,
+    not as a combination, which would multiply the vocabularies.
+    """
+
+    __slots__ = ("_allowed", "_appointment_types", "_service_types", "_slot_types", "_specialties")
+
+    def __init__(self, allowed: frozenset[SlotType] = PS_SLOT_TYPES) -> None:
+        self._allowed = allowed
+        self._slot_types: dict[bytes, _Read] = {}
+        self._service_types: dict[bytes, _Read] = {}
+        self._appointment_types: dict[bytes, _Read] = {}
+        self._specialties: dict[bytes, _Read] = {}
+
+    def read(self, slot: Resource, problems: list[str]) -> CodedElements:
+        """The four readers' results for `slot`; their problems appended to `problems`, in the
+        order the readers would append them."""
+        meta = slot.get("meta")
+        security = meta.get("security") if type(meta) is dict else None  # all slot_types_of reads
+        dumps = orjson.dumps
+        try:
+            keys = (
+                dumps(security, option=_KEY_OPTIONS),
+                dumps(slot.get("serviceType"), option=_KEY_OPTIONS),
+                dumps(slot.get("appointmentType"), option=_KEY_OPTIONS),
+                dumps(slot.get("specialty"), option=_KEY_OPTIONS),
+            )
+        except TypeError:  # orjson.JSONEncodeError: not plain JSON. A null key is never
+            keys = (b"null",) * 4  # remembered, so each reader reads this slot itself.
+        slot_types, slot_type_problems = self._slot_types.get(keys[0]) or _remember(
+            self._slot_types, keys[0], slot_types_of, slot, self._allowed
+        )
+        (modalities, reasons), service_type_problems = self._service_types.get(
+            keys[1]
+        ) or _remember(self._service_types, keys[1], service_types_of, slot)
+        appointment_type, appointment_type_problems = self._appointment_types.get(
+            keys[2]
+        ) or _remember(self._appointment_types, keys[2], appointment_type_of, slot)
+        specialties, _ = self._specialties.get(keys[3]) or _remember(
+            self._specialties, keys[3], _specialties_of, slot
+        )
+        if slot_type_problems or service_type_problems or appointment_type_problems:
+            problems += slot_type_problems + service_type_problems + appointment_type_problems
+        return slot_types, modalities, reasons, appointment_type, specialties
+
+
+def _remember(memo: dict[bytes, _Read], key: bytes, read: Any, slot: Resource, *args: Any) -> _Read:
+    """`read(slot, *args, problems)` and the problems it found, remembered under `key` unless
+    the key holds a null (see _KEY_OPTIONS)."""
+    problems: list[str] = []
+    found = read(slot, *args, problems), tuple(problems)
+    if b"null" not in key:
+        memo[key] = found
+    return found
+
+
+def _specialties_of(slot: Resource, problems: list[str]) -> tuple[str, ...]:
+    return specialties_of(slot)
