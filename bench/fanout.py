@@ -2,7 +2,10 @@
 
 The platform must answer as soon as the slowest *answering* vendor has, and cut the silent one at
 its deadline. Measured side by side in one run: the concurrent fan-out and the same adapters
-called one after another. Run with `make bench` or `python -m bench.fanout`.
+called one after another. Each vendor is a `sas simulator serve` process of its own, as real
+vendors are: simulators sharing the platform's process would share its GIL and the benchmark
+would measure that contention instead of the fan-out. Run with `make bench` or
+`python -m bench.fanout`.
 """
 
 from __future__ import annotations
@@ -10,21 +13,24 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import socket
 import statistics
+import subprocess
+import sys
 import time
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+import httpx
 
 from bench.machine import describe_machine
 from sas_core.aggregation import AdapterRequest, AggregatedSlots, collect_slots
 from sas_core.plugins import PluginHost
 from sas_core.slots import SearchWindow
-from sas_simulator.app import create_app
 from sas_simulator.dataset import build_dataset
-from sas_simulator.faults import Faults
-from sas_simulator.server import SimulatorServer
 
 PARIS = ZoneInfo("Europe/Paris")
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -55,6 +61,8 @@ async def timed_fanout(
     )
     wall = time.perf_counter() - started
     answered = [finished[o.adapter] for o in result.outcomes if o.status == "ok"]
+    if not answered:
+        raise SystemExit(f"no vendor answered: {[o.error for o in result.outcomes]}")
     return wall, max(answered), result
 
 
@@ -67,37 +75,89 @@ async def sequential(
     return time.perf_counter() - started
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def simulators(specs: list[tuple[int, str]], practitioners: int) -> Iterator[list[str]]:
+    """Start one `sas simulator serve` process per (latency, fault); yield their base URLs."""
+    processes: list[subprocess.Popen[bytes]] = []
+    urls = []
+    try:
+        for latency, fault in specs:
+            port = free_port()
+            processes.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "sas_core.cli",
+                        "simulator",
+                        "serve",
+                        "--port",
+                        str(port),
+                        "--practitioners",
+                        str(practitioners),
+                        "--latency-ms",
+                        str(latency),
+                        "--fault",
+                        fault,
+                    ],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
+            urls.append(f"http://127.0.0.1:{port}/fhir")
+        deadline = time.monotonic() + 120
+        for url in urls:
+            while not _up(url):
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"simulator at {url} did not start")
+                time.sleep(0.2)
+        yield urls
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=10)
+
+
+def _up(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/metadata", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--vendors", type=int, default=24, help="answering vendors + 1 silent")
     parser.add_argument("--timeout", type=float, default=1.2, help="per-vendor deadline, s")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--practitioners", type=int, default=2, help="asked of each vendor")
     args = parser.parse_args()
 
     host = PluginHost.discover()
-    dataset = build_dataset(seed=42, practitioners=10)
+    dataset = build_dataset(seed=42, practitioners=args.practitioners)
     practitioners = [p["idnps"] for p in dataset.as_json()["practitioners"]]
     answering = latencies(args.vendors - 1)
     now = datetime.now(PARIS)
     window = SearchWindow(start=now, end=now + timedelta(hours=48))
+    specs = [(latency, "none") for latency in answering] + [(0, "hang")]
 
-    with ExitStack() as stack:
-        requests = []
-        for i, latency in enumerate([*answering, 0]):
-            silent = i == len(answering)
-            faults = Faults.model_validate(
-                {"latency_ms": latency, "mode": "hang" if silent else "none"}
+    with simulators(specs, args.practitioners) as urls:
+        requests = [
+            AdapterRequest(
+                plugin="sas-fhir",
+                name="silent" if fault == "hang" else f"vendor-{i:02d}-{latency}ms",
+                settings={"base_url": url},
+                timeout_s=args.timeout,
             )
-            server = stack.enter_context(SimulatorServer(create_app(dataset, faults)))
-            name = "silent" if silent else f"vendor-{i:02d}-{latency}ms"
-            requests.append(
-                AdapterRequest(
-                    plugin="sas-fhir",
-                    name=name,
-                    settings={"base_url": server.base_url},
-                    timeout_s=args.timeout,
-                )
-            )
+            for i, ((latency, fault), url) in enumerate(zip(specs, urls, strict=True))
+        ]
 
         asyncio.run(timed_fanout(host, requests, window, practitioners))  # warm-up
         runs = [
