@@ -3,9 +3,23 @@
 The HTTP adapter builds its requests with :func:`slot_search_params` and reads the answers with
 :func:`parse_slot_bundle`; the per-resource functions are public so that other flows (CPTS, SOS,
 the simulator's checks) map single resources the same way.
+
+Vendor plugins search through :class:`FhirExchange` (pool, mTLS, deadline, body cap, 429, error
+messages) with their own :class:`FhirEndpointSettings` schema, rather than writing their own HTTP.
 """
 
 from sas_core.fhir.bundles import BundleError, parse_slot_bundle
+from sas_core.fhir.clients import ClientPool, TransportFactory
+from sas_core.fhir.endpoint import DEFAULT_MAX_BODY_BYTES, FhirEndpointSettings, user_agent_of
+from sas_core.fhir.exchange import BundleParser, FhirExchange
+from sas_core.fhir.failures import (
+    DIAGNOSTICS_MAX_CHARS,
+    FetchFailure,
+    describe_status,
+    describe_transport_error,
+    operation_outcome_diagnostics,
+    retry_after_seconds,
+)
 from sas_core.fhir.instants import PARIS, format_instant, parse_instant, parse_search_date
 from sas_core.fhir.references import ResourceIndex
 from sas_core.fhir.resources import (
@@ -29,19 +43,34 @@ from sas_core.fhir.slot_elements import (
     slot_types_of,
     specialties_of,
 )
+from sas_core.fhir.tls import TlsConfigError, build_ssl_context, describe_tls_error
 
 __all__ = [
     "CPTS_INCLUDES",
+    "DEFAULT_MAX_BODY_BYTES",
+    "DIAGNOSTICS_MAX_CHARS",
     "PARIS",
     "PS_INCLUDES",
     "BundleError",
+    "BundleParser",
+    "ClientPool",
+    "FetchFailure",
+    "FhirEndpointSettings",
+    "FhirExchange",
     "ResourceIndex",
     "RoleDetails",
+    "TlsConfigError",
+    "TransportFactory",
     "appointment_type_of",
     "booking_url_of",
+    "build_ssl_context",
+    "describe_status",
+    "describe_tls_error",
+    "describe_transport_error",
     "format_instant",
     "healthcare_service_provider",
     "modalities_of",
+    "operation_outcome_diagnostics",
     "parse_instant",
     "parse_search_date",
     "parse_slot_bundle",
@@ -50,6 +79,7 @@ __all__ = [
     "practitioner_from_resource",
     "practitioner_role_details",
     "reasons_of",
+    "retry_after_seconds",
     "schedule_actor_references",
     "service_types_of",
     "slot_search_params",
@@ -57,4 +87,5 @@ __all__ = [
     "specialties_of",
     "structure_from_identifier",
     "structure_from_organization",
+    "user_agent_of",
 ]

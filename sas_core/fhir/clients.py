@@ -16,18 +16,18 @@ from dataclasses import dataclass
 
 import httpx
 
-from sas_core import AdapterConfig
-from sas_fhir_adapter.settings import FhirAdapterSettings
-from sas_fhir_adapter.tls import build_ssl_context
+from sas_core.adapters import AdapterConfig
+from sas_core.fhir.endpoint import FhirEndpointSettings
+from sas_core.fhir.tls import build_ssl_context
 
 log = logging.getLogger(__name__)
 
 #: Builds the transport of an adapter's client; tests inject `httpx.MockTransport` through it.
-TransportFactory = Callable[[AdapterConfig, FhirAdapterSettings], httpx.AsyncBaseTransport]
+TransportFactory = Callable[[AdapterConfig, FhirEndpointSettings], httpx.AsyncBaseTransport]
 
 
 def default_transport(
-    adapter: AdapterConfig, settings: FhirAdapterSettings
+    adapter: AdapterConfig, settings: FhirEndpointSettings
 ) -> httpx.AsyncBaseTransport:
     """The real transport: pooled, TLS per the settings, no transparent retries."""
     verify = (
@@ -47,11 +47,11 @@ def default_transport(
 @dataclass
 class _Pooled:
     client: httpx.AsyncClient
-    settings: FhirAdapterSettings
+    settings: FhirEndpointSettings
 
 
 class ClientPool:
-    """The clients of every adapter instance of the plugin, created lazily, closed on request."""
+    """The clients of every adapter instance of one plugin, created lazily, closed on request."""
 
     def __init__(self, transport_factory: TransportFactory = default_transport) -> None:
         self.transport_factory = transport_factory
@@ -60,7 +60,7 @@ class ClientPool:
         )
         self._closing: set[asyncio.Task[None]] = set()
 
-    def client(self, adapter: AdapterConfig, settings: FhirAdapterSettings) -> httpx.AsyncClient:
+    def client(self, adapter: AdapterConfig, settings: FhirEndpointSettings) -> httpx.AsyncClient:
         """The adapter's client on the running loop; rebuilt if its settings changed."""
         clients = self._by_loop.setdefault(asyncio.get_running_loop(), {})
         pooled = clients.get(adapter.name)

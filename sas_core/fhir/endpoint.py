@@ -1,8 +1,9 @@
-"""Settings of one SAS-FHIR vendor endpoint, validated when the adapter is configured.
+"""Settings of one FHIR vendor endpoint, shared by every plugin that talks to vendors over FHIR.
 
 Every check that can fail at 3 a.m. during a search (a missing key file, a certificate that does
 not match its key, a base URL with credentials in it) is made here instead, so a typo is reported
-when the territory's adapter registry is edited.
+when the territory's adapter registry is edited. A plugin uses `FhirEndpointSettings` as its
+`settings_schema`, or a subclass of it that adds fields or changes a default (its User-Agent).
 """
 
 from __future__ import annotations
@@ -14,22 +15,24 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from sas_fhir_adapter.tls import TlsConfigError, build_ssl_context
+from sas_core.fhir.tls import TlsConfigError, build_ssl_context
 
 #: The documented cap on a vendor's answer: 20 MiB is ~40,000 slots, far above what 25
 #: practitioners over 72 h can have (digest §12), so a bigger body is a vendor bug or an attack.
 DEFAULT_MAX_BODY_BYTES = 20 * 1024 * 1024
 
 
-def _default_user_agent() -> str:
+def user_agent_of(distribution: str, product: str) -> str:
+    """`product/<version of distribution>` (`dev` when not installed): vendors see in their logs
+    which plugin release called them."""
     try:
-        release = version("sas-plugin-fhir")
+        release = version(distribution)
     except PackageNotFoundError:
         release = "dev"
-    return f"sas-connect-fhir/{release}"
+    return f"{product}/{release}"
 
 
-class FhirAdapterSettings(BaseModel):
+class FhirEndpointSettings(BaseModel):
     """How to reach one vendor that implements the ANS SAS FHIR IG (digest §2, §4).
 
     Production endpoints need mutual TLS with IGC-Santé certificates (digest §2): set
@@ -62,7 +65,9 @@ class FhirAdapterSettings(BaseModel):
     max_connections: int = Field(
         default=10, ge=1, le=100, description="pooled connections kept to this vendor"
     )
-    user_agent: str = Field(default_factory=_default_user_agent, min_length=1)
+    user_agent: str = Field(
+        default_factory=lambda: user_agent_of("sas-connect", "sas-connect"), min_length=1
+    )
 
     @field_validator("base_url")
     @classmethod
@@ -93,7 +98,7 @@ class FhirAdapterSettings(BaseModel):
         return value
 
     @model_validator(mode="after")
-    def _coherent_tls(self) -> FhirAdapterSettings:
+    def _coherent_tls(self) -> FhirEndpointSettings:
         if (self.client_cert is None) != (self.client_key is None):
             raise ValueError("client_cert and client_key go together: set both or neither")
         https = self.base_url.startswith("https://")

@@ -1,5 +1,9 @@
-"""INT_R01 (digest §4): one `GET [base]/Slot` search per lot of practitioners, turned into a
-`SlotBatch` whatever the vendor does.
+"""One FHIR search against a vendor, `GET [base]/<type>?…`, turned into a `SlotBatch` whatever
+the vendor does.
+
+Every vendor flow (INT_R01 practitioners and INT_R04 CPTS search `Slot`, SOS Médecins searches
+`Schedule`) is such a search answered by a searchset Bundle, so the HTTP rules are written once,
+here, and a plugin only brings its parameters and its bundle parser.
 
 The adapter's `timeout_s` (7 s by default, digest §4.1, §12) bounds the *whole* exchange — waiting
 for a pooled connection, the handshake, any Retry-After pause and the last byte of the body — so a
@@ -16,26 +20,25 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 from pydantic import ValidationError
 
-from sas_core import AdapterConfig, BundleIssue, Slot, SlotBatch, SlotQuery, SourceOutcome
-from sas_core.fhir.bundles import BundleError, parse_slot_bundle
-from sas_core.fhir.search import slot_search_params
-from sas_fhir_adapter.clients import ClientPool
-from sas_fhir_adapter.failures import (
+from sas_core.adapters import AdapterConfig
+from sas_core.fhir.bundles import BundleError
+from sas_core.fhir.clients import ClientPool
+from sas_core.fhir.endpoint import FhirEndpointSettings
+from sas_core.fhir.failures import (
     FetchFailure,
     describe_status,
     describe_transport_error,
     retry_after_seconds,
     truncate,
 )
-from sas_fhir_adapter.settings import FhirAdapterSettings
+from sas_core.slots import BundleIssue, Slot, SlotBatch, SourceOutcome
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +50,10 @@ ERROR_BODY_MAX_BYTES = 64 * 1024
 MAX_RETRIES_AFTER_429 = 3
 #: Bodies above this size are parsed in a worker thread so the fan-out's loop keeps running.
 PARSE_IN_THREAD_BYTES = 1024 * 1024
+
+#: Reads a vendor's body, given the instant it was fetched, into slots and IG issues; raises
+#: `BundleError` when the answer as a whole is unusable. Big bodies are parsed in a worker thread.
+BundleParser = Callable[[bytes, datetime], tuple[list[Slot], list[BundleIssue]]]
 
 
 def _utcnow() -> datetime:
@@ -72,25 +79,36 @@ class _Progress:
         return self.phase
 
 
-class SlotSource:
-    """Runs INT_R01 searches through a `ClientPool`; `clock` is injectable for replayed tests."""
+class FhirExchange:
+    """The vendor searches of one plugin: its connections (`pool`), the settings schema its
+    adapters are configured with, and the `clock` (injectable for replayed tests)."""
 
-    def __init__(self, clients: ClientPool, clock: Callable[[], datetime] = _utcnow) -> None:
-        self.clients = clients
+    def __init__(
+        self,
+        settings_schema: type[FhirEndpointSettings] = FhirEndpointSettings,
+        *,
+        pool: ClientPool | None = None,
+        clock: Callable[[], datetime] = _utcnow,
+    ) -> None:
+        self.settings_schema = settings_schema
+        self.pool = pool if pool is not None else ClientPool()
         self.clock = clock
 
-    async def fetch(self, adapter: AdapterConfig, query: SlotQuery) -> SlotBatch:
-        """Search the vendor for `query`; vendor-side problems become an error outcome."""
+    async def search_bundle(
+        self,
+        adapter: AdapterConfig,
+        resource_type: str,
+        params: Sequence[tuple[str, str]],
+        parse: BundleParser,
+    ) -> SlotBatch:
+        """`GET [base]/<resource_type>?<params>` and `parse` the answer; vendor-side problems
+        (HTTP, TLS, network, deadline, size, an unusable body) become an error outcome."""
         started = time.monotonic()
         http_status: int | None = None
         try:
-            settings = _settings(adapter)
-            if query.structures:
-                raise FetchFailure(
-                    "sas-fhir searches practitioners (INT_R01); structure lots are not supported"
-                )
-            http_status, body = await self._exchange(adapter, settings, query)
-            slots, issues = await self._parse(adapter, query, body)
+            settings = self._settings(adapter)
+            http_status, body = await self._exchange(adapter, settings, resource_type, params)
+            slots, issues = await self._parse(body, parse)
         except FetchFailure as exc:
             return self._failed(adapter, str(exc), exc.http_status or http_status, started)
         except BundleError as exc:
@@ -110,6 +128,22 @@ class SlotSource:
         )
         return SlotBatch(slots=slots, outcome=outcome)
 
+    async def close(self, adapter_name: str) -> None:
+        """Close the pooled connections of adapter `adapter_name` (for `sas_adapter_closed`)."""
+        await self.pool.close(adapter_name)
+
+    def _settings(self, adapter: AdapterConfig) -> FhirEndpointSettings:
+        if isinstance(adapter.settings, self.settings_schema):
+            return adapter.settings
+        try:
+            return self.settings_schema.model_validate(adapter.settings or {})
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}"
+                for e in exc.errors()
+            )
+            raise FetchFailure(f"invalid settings: {problems}") from None
+
     def _failed(
         self, adapter: AdapterConfig, error: str, http_status: int | None, started: float
     ) -> SlotBatch:
@@ -121,19 +155,22 @@ class SlotSource:
         return SlotBatch(outcome=outcome)
 
     async def _exchange(
-        self, adapter: AdapterConfig, settings: FhirAdapterSettings, query: SlotQuery
+        self,
+        adapter: AdapterConfig,
+        settings: FhirEndpointSettings,
+        resource_type: str,
+        params: Sequence[tuple[str, str]],
     ) -> tuple[int, bytes]:
         """The request, its 429 retries and the body, all inside one deadline."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + adapter.timeout_s
         progress = _Progress()
         host = _host(settings.base_url)
-        client = self.clients.client(adapter, settings)
-        params: list[tuple[str, str | int | float | bool | None]] = list(slot_search_params(query))
+        client = self.pool.client(adapter, settings)
         request = client.build_request(
             "GET",
-            f"{settings.base_url}/Slot",
-            params=params,
+            f"{settings.base_url}/{resource_type}",
+            params=list(params),
             headers={"Accept": ACCEPT},
             # httpx's own timeouts only back up the deadline below.
             timeout=httpx.Timeout(adapter.timeout_s + 1),
@@ -174,7 +211,7 @@ class SlotSource:
         self,
         client: httpx.AsyncClient,
         request: httpx.Request,
-        settings: FhirAdapterSettings,
+        settings: FhirEndpointSettings,
         progress: _Progress,
         deadline: float,
     ) -> float | None:
@@ -216,30 +253,12 @@ class SlotSource:
         return wait
 
     async def _parse(
-        self, adapter: AdapterConfig, query: SlotQuery, body: bytes
+        self, body: bytes, parse: BundleParser
     ) -> tuple[list[Slot], list[BundleIssue]]:
-        now = self.clock()
-        kwargs: dict[str, Any] = {
-            "adapter": adapter.name,
-            "query": query,
-            "fetched_at": now,
-            "now": now,
-        }
+        fetched_at = self.clock()
         if len(body) > PARSE_IN_THREAD_BYTES:
-            return await asyncio.to_thread(lambda: parse_slot_bundle(body, **kwargs))
-        return parse_slot_bundle(body, **kwargs)
-
-
-def _settings(adapter: AdapterConfig) -> FhirAdapterSettings:
-    if isinstance(adapter.settings, FhirAdapterSettings):
-        return adapter.settings
-    try:
-        return FhirAdapterSettings.model_validate(adapter.settings or {})
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}" for e in exc.errors()
-        )
-        raise FetchFailure(f"invalid settings: {problems}") from None
+            return await asyncio.to_thread(parse, body, fetched_at)
+        return parse(body, fetched_at)
 
 
 def _host(base_url: str) -> str:

@@ -16,7 +16,7 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 
-from sas_fhir_adapter.tls import describe_tls_error
+from sas_core.fhir.tls import describe_tls_error
 
 #: OperationOutcome diagnostics are quoted up to this many characters.
 DIAGNOSTICS_MAX_CHARS = 300

@@ -1,21 +1,52 @@
-"""`FhirAdapterSettings`: every rule names its field, checked when an adapter is configured."""
+"""`FhirEndpointSettings`: every rule names its field, checked when an adapter is configured."""
 
 from __future__ import annotations
 
+import ssl
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+import trustme
 from cryptography.hazmat.primitives import serialization
 from pydantic import ValidationError
 
-from sas_core.plugins import PluginError, PluginHost
-from sas_fhir_adapter.settings import DEFAULT_MAX_BODY_BYTES, FhirAdapterSettings
+from sas_core.fhir import DEFAULT_MAX_BODY_BYTES, FhirEndpointSettings, build_ssl_context
+
+
+@dataclass(frozen=True)
+class Pki:
+    """A vendor CA, and a client certificate with its key, made at test time."""
+
+    vendor_ca: Path
+    client_cert: Path
+    client_key: Path
+    server_key: Path
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
+    root = tmp_path_factory.mktemp("pki")
+    vendor_ca, platform_ca = trustme.CA(), trustme.CA()
+    server = vendor_ca.issue_cert("127.0.0.1")
+    client = platform_ca.issue_cert(common_name="ptf-sas.test")
+
+    def write(name: str, blob: trustme.Blob) -> Path:
+        blob.write_to_path(str(root / name))
+        return root / name
+
+    return Pki(
+        vendor_ca=write("vendor-ca.pem", vendor_ca.cert_pem),
+        client_cert=write("client.pem", client.cert_chain_pems[0]),
+        client_key=write("client.key", client.private_key_pem),
+        server_key=write("server.key", server.private_key_pem),
+    )
 
 
 def problems(**settings: Any) -> list[str]:
     with pytest.raises(ValidationError) as caught:
-        FhirAdapterSettings(**settings)
+        FhirEndpointSettings(**settings)
     return [
         f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}"
         for e in caught.value.errors()
@@ -23,13 +54,13 @@ def problems(**settings: Any) -> list[str]:
 
 
 def test_defaults() -> None:
-    settings = FhirAdapterSettings(base_url="https://vendor.example/fhir/")
+    settings = FhirEndpointSettings(base_url="https://vendor.example/fhir/")
 
     assert settings.base_url == "https://vendor.example/fhir"
     assert settings.verify is True
     assert settings.max_body_bytes == DEFAULT_MAX_BODY_BYTES == 20 * 1024 * 1024
     assert settings.max_connections == 10
-    assert settings.user_agent.startswith("sas-connect-fhir/")
+    assert settings.user_agent.startswith("sas-connect/")
     assert settings.client_cert is None and settings.client_key is None
 
 
@@ -113,18 +144,6 @@ def test_unknown_fields_are_refused() -> None:
     ]
 
 
-def test_plugin_host_reports_the_field() -> None:
-    host = PluginHost.discover(allow=["sas-fhir"])
-
-    with pytest.raises(PluginError) as caught:
-        host.adapter("sas-fhir", {"base_url": "gopher://x"})
-
-    assert str(caught.value) == (
-        "invalid settings for adapter 'sas-fhir': base_url: Value error, "
-        "must be an http:// or https:// URL"
-    )
-
-
 def test_encrypted_key_is_refused_instead_of_prompting(pki: Any, tmp_path: Path) -> None:
     key = serialization.load_pem_private_key(pki.client_key.read_bytes(), None)
     encrypted = tmp_path / "encrypted.key"
@@ -139,3 +158,16 @@ def test_encrypted_key_is_refused_instead_of_prompting(pki: Any, tmp_path: Path)
     assert problems(
         base_url="https://v.example", client_cert=pki.client_cert, client_key=encrypted
     ) == ["settings: Value error, client_key is encrypted; give an unencrypted PEM key"]
+
+
+def test_tls_context_refuses_versions_below_1_2(pki: Pki) -> None:
+    context = build_ssl_context(pki.client_cert, pki.client_key, pki.vendor_ca)
+
+    assert context.minimum_version is ssl.TLSVersion.TLSv1_2
+    assert context.verify_mode is ssl.CERT_REQUIRED and context.check_hostname
+
+
+def test_tls_context_without_verification() -> None:
+    context = build_ssl_context(None, None, None, verify=False)
+
+    assert context.verify_mode is ssl.CERT_NONE and not context.check_hostname

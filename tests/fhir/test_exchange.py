@@ -1,4 +1,5 @@
-"""`SlotSource.fetch` against an `httpx.MockTransport`: one test per class of bad vendor answer."""
+"""`FhirExchange.search_bundle` against an `httpx.MockTransport`: one test per class of bad vendor
+answer, through an INT_R01 Slot search as the sas-fhir plugin sends it."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import asyncio
 import json
 import socket
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
@@ -14,15 +15,76 @@ from typing import Any
 import httpx
 import pytest
 
-from sas_core import SearchWindow, SlotQuery
-from sas_core.fhir.search import slot_search_params
-from sas_fhir_adapter.clients import ClientPool
-from sas_fhir_adapter.failures import DIAGNOSTICS_MAX_CHARS
-from sas_fhir_adapter.slot_source import SlotSource
+from sas_core import AdapterConfig, BundleIssue, SearchWindow, Slot, SlotBatch, SlotQuery
+from sas_core.fhir import (
+    DIAGNOSTICS_MAX_CHARS,
+    ClientPool,
+    FhirEndpointSettings,
+    FhirExchange,
+    parse_slot_bundle,
+    slot_search_params,
+)
 
 pytestmark = pytest.mark.anyio
 
 EMPTY_BUNDLE = {"resourceType": "Bundle", "type": "searchset", "total": 0}
+#: Shape-valid IDNPS (`8` + RPPS) that the mocked vendors do not know.
+UNKNOWN_IDNPS = "810000000042"
+
+Handler = Callable[[httpx.Request], httpx.Response]
+
+
+def build_adapter(
+    base_url: str = "https://vendor.example/fhir", *, timeout_s: float = 1.0, **settings: Any
+) -> AdapterConfig:
+    """An adapter instance as `PluginHost.adapter` builds it (settings validated)."""
+    return AdapterConfig(
+        name="vendor-test",
+        plugin="sas-fhir",
+        timeout_s=timeout_s,
+        settings=FhirEndpointSettings(base_url=base_url, **settings),
+    )
+
+
+@pytest.fixture
+def make_adapter() -> Callable[..., AdapterConfig]:
+    """`make_adapter(base_url, timeout_s=…, **settings)`; timeout 1 s unless told."""
+    return build_adapter
+
+
+@pytest.fixture
+def query() -> SlotQuery:
+    now = datetime.now(UTC).replace(microsecond=0)
+    return SlotQuery(
+        window=SearchWindow(start=now, end=now + timedelta(hours=48)),
+        practitioners=(UNKNOWN_IDNPS,),
+    )
+
+
+@pytest.fixture
+async def mock_exchange() -> Any:
+    """`mock_exchange(handler)`: a FhirExchange whose every request goes to `handler`."""
+    exchanges: list[FhirExchange] = []
+
+    def build(handler: Handler) -> FhirExchange:
+        pool = ClientPool(transport_factory=lambda _a, _s: httpx.MockTransport(handler))
+        exchanges.append(FhirExchange(pool=pool))
+        return exchanges[-1]
+
+    yield build
+    for exchange in exchanges:
+        await exchange.close("vendor-test")
+
+
+async def search(exchange: FhirExchange, adapter: AdapterConfig, query: SlotQuery) -> SlotBatch:
+    """The INT_R01 search of one lot, as the sas-fhir plugin runs it."""
+
+    def parse(body: bytes, fetched_at: datetime) -> tuple[list[Slot], list[BundleIssue]]:
+        return parse_slot_bundle(
+            body, adapter=adapter.name, query=query, fetched_at=fetched_at, now=fetched_at
+        )
+
+    return await exchange.search_bundle(adapter, "Slot", slot_search_params(query), parse)
 
 
 def fhir_json(status: int, body: Any, **headers: str) -> httpx.Response:
@@ -57,7 +119,7 @@ class EndlessStream(httpx.AsyncByteStream):
 
 
 async def test_request_is_one_get_slot_with_the_int_r01_parameters(
-    mock_source: Any, query: SlotQuery, make_adapter: Any
+    mock_exchange: Any, query: SlotQuery, make_adapter: Any
 ) -> None:
     seen: list[httpx.Request] = []
 
@@ -65,7 +127,7 @@ async def test_request_is_one_get_slot_with_the_int_r01_parameters(
         seen.append(request)
         return fhir_json(200, EMPTY_BUNDLE)
 
-    batch = await mock_source(handler).fetch(make_adapter(user_agent="sas-test/1"), query)
+    batch = await search(mock_exchange(handler), make_adapter(user_agent="sas-test/1"), query)
 
     assert batch.outcome.status == "ok", batch.outcome.error
     assert batch.outcome.http_status == 200
@@ -79,11 +141,11 @@ async def test_request_is_one_get_slot_with_the_int_r01_parameters(
 
 
 async def test_500_names_the_status_and_the_operation_outcome(
-    mock_source: Any, query: SlotQuery, make_adapter: Any
+    mock_exchange: Any, query: SlotQuery, make_adapter: Any
 ) -> None:
-    source = mock_source(lambda r: fhir_json(500, operation_outcome("agenda database down")))
+    exchange = mock_exchange(lambda r: fhir_json(500, operation_outcome("agenda database down")))
 
-    outcome = (await source.fetch(make_adapter(), query)).outcome
+    outcome = (await search(exchange, make_adapter(), query)).outcome
 
     assert outcome.status == "error"
     assert outcome.http_status == 500
@@ -93,11 +155,11 @@ async def test_500_names_the_status_and_the_operation_outcome(
 
 
 async def test_long_diagnostics_are_truncated(
-    mock_source: Any, query: SlotQuery, make_adapter: Any
+    mock_exchange: Any, query: SlotQuery, make_adapter: Any
 ) -> None:
-    source = mock_source(lambda r: fhir_json(422, operation_outcome("x" * 5000)))
+    exchange = mock_exchange(lambda r: fhir_json(422, operation_outcome("x" * 5000)))
 
-    outcome = (await source.fetch(make_adapter(), query)).outcome
+    outcome = (await search(exchange, make_adapter(), query)).outcome
 
     assert outcome.error is not None
     assert outcome.error.startswith("HTTP 422 Unprocessable Entity: OperationOutcome")
@@ -106,14 +168,14 @@ async def test_long_diagnostics_are_truncated(
 
 
 async def test_404_html_names_the_status_not_the_page(
-    mock_source: Any, query: SlotQuery, make_adapter: Any
+    mock_exchange: Any, query: SlotQuery, make_adapter: Any
 ) -> None:
     page = "<html><body>Not here, secret-internal-path</body></html>"
-    source = mock_source(
+    exchange = mock_exchange(
         lambda r: httpx.Response(404, text=page, headers={"Content-Type": "text/html"})
     )
 
-    outcome = (await source.fetch(make_adapter(), query)).outcome
+    outcome = (await search(exchange, make_adapter(), query)).outcome
 
     assert outcome.status == "error"
     assert outcome.http_status == 404
@@ -121,20 +183,20 @@ async def test_404_html_names_the_status_not_the_page(
 
 
 async def test_redirect_is_not_followed(
-    mock_source: Any, query: SlotQuery, make_adapter: Any
+    mock_exchange: Any, query: SlotQuery, make_adapter: Any
 ) -> None:
-    source = mock_source(
+    exchange = mock_exchange(
         lambda r: httpx.Response(302, headers={"Location": "https://elsewhere.example/"})
     )
 
-    outcome = (await source.fetch(make_adapter(), query)).outcome
+    outcome = (await search(exchange, make_adapter(), query)).outcome
 
     assert outcome.error == "HTTP 302 Found: redirects are not followed; check base_url"
 
 
 @pytest.mark.parametrize("retry_after", ["0", "date"])
 async def test_429_within_the_deadline_is_retried(
-    mock_source: Any, query: SlotQuery, retry_after: str, make_adapter: Any
+    mock_exchange: Any, query: SlotQuery, retry_after: str, make_adapter: Any
 ) -> None:
     calls: list[int] = []
     frozen = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -146,10 +208,10 @@ async def test_429_within_the_deadline_is_retried(
             return fhir_json(429, operation_outcome("slow down"), **{"Retry-After": header})
         return fhir_json(200, EMPTY_BUNDLE)
 
-    source = mock_source(handler)
-    source.clock = lambda: frozen
+    exchange = mock_exchange(handler)
+    exchange.clock = lambda: frozen
 
-    outcome = (await source.fetch(make_adapter(), query)).outcome
+    outcome = (await search(exchange, make_adapter(), query)).outcome
 
     assert outcome.status == "ok", outcome.error
     assert outcome.http_status == 200
@@ -158,7 +220,7 @@ async def test_429_within_the_deadline_is_retried(
 
 @pytest.mark.parametrize("retry_after", ["120", "date"])
 async def test_429_beyond_the_deadline_is_an_error_naming_retry_after(
-    mock_source: Any, query: SlotQuery, retry_after: str, make_adapter: Any
+    mock_exchange: Any, query: SlotQuery, retry_after: str, make_adapter: Any
 ) -> None:
     calls: list[int] = []
     frozen = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -172,11 +234,11 @@ async def test_429_beyond_the_deadline_is_an_error_naming_retry_after(
         calls.append(1)
         return httpx.Response(429, headers={"Retry-After": header})
 
-    source = mock_source(handler)
-    source.clock = lambda: frozen
+    exchange = mock_exchange(handler)
+    exchange.clock = lambda: frozen
     started = time.monotonic()
 
-    outcome = (await source.fetch(make_adapter(timeout_s=1), query)).outcome
+    outcome = (await search(exchange, make_adapter(timeout_s=1), query)).outcome
 
     assert time.monotonic() - started < 1 + 2
     assert outcome.status == "error"
@@ -188,23 +250,23 @@ async def test_429_beyond_the_deadline_is_an_error_naming_retry_after(
 
 
 async def test_429_without_retry_after(
-    mock_source: Any, query: SlotQuery, make_adapter: Any
+    mock_exchange: Any, query: SlotQuery, make_adapter: Any
 ) -> None:
     outcome = (
-        await mock_source(lambda r: httpx.Response(429)).fetch(make_adapter(), query)
+        await search(mock_exchange(lambda r: httpx.Response(429)), make_adapter(), query)
     ).outcome
 
     assert outcome.error == "HTTP 429 Too Many Requests with no Retry-After"
 
 
 async def test_non_json_200_is_an_unusable_answer(
-    mock_source: Any, query: SlotQuery, make_adapter: Any
+    mock_exchange: Any, query: SlotQuery, make_adapter: Any
 ) -> None:
-    source = mock_source(
+    exchange = mock_exchange(
         lambda r: httpx.Response(200, text="<html>maintenance</html>", headers={"X": "y"})
     )
 
-    outcome = (await source.fetch(make_adapter(), query)).outcome
+    outcome = (await search(exchange, make_adapter(), query)).outcome
 
     assert outcome.status == "error"
     assert outcome.http_status == 200
@@ -214,12 +276,12 @@ async def test_non_json_200_is_an_unusable_answer(
 
 
 async def test_json_that_is_not_a_bundle_is_an_unusable_answer(
-    mock_source: Any, query: SlotQuery, make_adapter: Any
+    mock_exchange: Any, query: SlotQuery, make_adapter: Any
 ) -> None:
     patient = {"resourceType": "Patient", "name": [{"family": "CONFIDENTIEL"}]}
-    source = mock_source(lambda r: fhir_json(200, patient))
+    exchange = mock_exchange(lambda r: fhir_json(200, patient))
 
-    outcome = (await source.fetch(make_adapter(), query)).outcome
+    outcome = (await search(exchange, make_adapter(), query)).outcome
 
     assert outcome.status == "error"
     assert outcome.error is not None
@@ -228,14 +290,14 @@ async def test_json_that_is_not_a_bundle_is_an_unusable_answer(
 
 
 async def test_oversized_content_length_is_refused_unread(
-    mock_source: Any, query: SlotQuery, make_adapter: Any
+    mock_exchange: Any, query: SlotQuery, make_adapter: Any
 ) -> None:
     stream = EndlessStream(b"x" * 1024)
-    source = mock_source(
+    exchange = mock_exchange(
         lambda r: httpx.Response(200, stream=stream, headers={"Content-Length": str(10**9)})
     )
 
-    outcome = (await source.fetch(make_adapter(max_body_bytes=4096), query)).outcome
+    outcome = (await search(exchange, make_adapter(max_body_bytes=4096), query)).outcome
 
     assert outcome.status == "error"
     assert outcome.error == (
@@ -246,12 +308,12 @@ async def test_oversized_content_length_is_refused_unread(
 
 
 async def test_oversized_streamed_body_is_cut_at_the_cap(
-    mock_source: Any, query: SlotQuery, make_adapter: Any
+    mock_exchange: Any, query: SlotQuery, make_adapter: Any
 ) -> None:
     stream = EndlessStream(b'{"resourceType":"Bundle",' + b" " * 1000)
-    source = mock_source(lambda r: httpx.Response(200, stream=stream))
+    exchange = mock_exchange(lambda r: httpx.Response(200, stream=stream))
 
-    outcome = (await source.fetch(make_adapter(max_body_bytes=64 * 1024), query)).outcome
+    outcome = (await search(exchange, make_adapter(max_body_bytes=64 * 1024), query)).outcome
 
     assert outcome.status == "error"
     assert outcome.error is not None
@@ -289,11 +351,11 @@ def raising(exc: BaseException, message: str) -> Any:
     ],
 )
 async def test_connection_errors_name_the_cause(
-    mock_source: Any, query: SlotQuery, cause: OSError, expected: str, make_adapter: Any
+    mock_exchange: Any, query: SlotQuery, cause: OSError, expected: str, make_adapter: Any
 ) -> None:
-    source = mock_source(raising(cause, str(cause)))
+    exchange = mock_exchange(raising(cause, str(cause)))
 
-    outcome = (await source.fetch(make_adapter(), query)).outcome
+    outcome = (await search(exchange, make_adapter(), query)).outcome
 
     assert outcome.status == "error"
     assert outcome.http_status is None
@@ -301,14 +363,14 @@ async def test_connection_errors_name_the_cause(
 
 
 async def test_hanging_vendor_is_cut_at_the_deadline(
-    mock_source: Any, query: SlotQuery, make_adapter: Any
+    mock_exchange: Any, query: SlotQuery, make_adapter: Any
 ) -> None:
     async def hang(request: httpx.Request) -> httpx.Response:
         await asyncio.sleep(3600)
         raise AssertionError("unreachable")
 
     started = time.monotonic()
-    outcome = (await mock_source(hang).fetch(make_adapter(timeout_s=0.5), query)).outcome
+    outcome = (await search(mock_exchange(hang), make_adapter(timeout_s=0.5), query)).outcome
 
     assert time.monotonic() - started < 0.5 + 2
     assert outcome.status == "error"
@@ -319,13 +381,13 @@ async def test_hanging_vendor_is_cut_at_the_deadline(
 
 
 async def test_trickling_body_is_cut_at_the_deadline(
-    mock_source: Any, query: SlotQuery, make_adapter: Any
+    mock_exchange: Any, query: SlotQuery, make_adapter: Any
 ) -> None:
     stream = EndlessStream(b" ", pause=0.05)
-    source = mock_source(lambda r: httpx.Response(200, stream=stream))
+    exchange = mock_exchange(lambda r: httpx.Response(200, stream=stream))
 
     started = time.monotonic()
-    outcome = (await source.fetch(make_adapter(timeout_s=0.5), query)).outcome
+    outcome = (await search(exchange, make_adapter(timeout_s=0.5), query)).outcome
 
     assert time.monotonic() - started < 0.5 + 2
     assert outcome.status == "error"
@@ -337,29 +399,13 @@ async def test_trickling_body_is_cut_at_the_deadline(
     )
 
 
-async def test_structure_lots_are_refused(mock_source: Any, make_adapter: Any) -> None:
-    now = datetime.now(UTC)
-    sos = SlotQuery(
-        window=SearchWindow(start=now, end=now + timedelta(hours=1)),
-        structures=("334173748400020",),
-    )
-
-    outcome = (
-        await mock_source(lambda r: fhir_json(200, EMPTY_BUNDLE)).fetch(make_adapter(), sos)
-    ).outcome
-
-    assert outcome.error == (
-        "sas-fhir searches practitioners (INT_R01); structure lots are not supported"
-    )
-
-
 async def test_unvalidated_settings_are_checked(
-    mock_source: Any, query: SlotQuery, make_adapter: Any
+    mock_exchange: Any, query: SlotQuery, make_adapter: Any
 ) -> None:
     adapter = make_adapter().model_copy(update={"settings": {"base_url": "ftp://vendor"}})
 
     outcome = (
-        await mock_source(lambda r: fhir_json(200, EMPTY_BUNDLE)).fetch(adapter, query)
+        await search(mock_exchange(lambda r: fhir_json(200, EMPTY_BUNDLE)), adapter, query)
     ).outcome
 
     assert outcome.error == (
@@ -377,16 +423,16 @@ async def test_client_is_pooled_per_adapter_until_closed(
         return httpx.MockTransport(lambda r: fhir_json(200, EMPTY_BUNDLE))
 
     pool = ClientPool(transport_factory=factory)
-    source = SlotSource(pool)
+    exchange = FhirExchange(pool=pool)
     adapter = make_adapter()
-    lots = await asyncio.gather(*(source.fetch(adapter, query) for _ in range(5)))
+    lots = await asyncio.gather(*(search(exchange, adapter, query) for _ in range(5)))
     assert [b.outcome.status for b in lots] == ["ok"] * 5
     assert len(built) == 1
 
     client = pool.client(adapter, adapter.settings)
     await pool.close(adapter.name)
     assert client.is_closed
-    await source.fetch(adapter, query)
+    await search(exchange, adapter, query)
     assert len(built) == 2
     await pool.close(adapter.name)
 
@@ -403,3 +449,49 @@ def test_each_event_loop_gets_its_own_client(make_adapter: Any) -> None:
     first = asyncio.run(client_id())
     second = asyncio.run(client_id())
     assert first != second
+
+
+async def test_the_resource_type_parameters_and_parser_are_the_callers(
+    mock_exchange: Any, make_adapter: Any
+) -> None:
+    seen: list[httpx.Request] = []
+    parsed: list[tuple[bytes, datetime]] = []
+    frozen = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, content=b"{}")
+
+    def parse(body: bytes, fetched_at: datetime) -> tuple[list[Slot], list[BundleIssue]]:
+        parsed.append((body, fetched_at))
+        return [], []
+
+    exchange = mock_exchange(handler)
+    exchange.clock = lambda: frozen
+    params = [("actor:Organization.identifier", "x|1"), ("_count", "10")]
+
+    batch = await exchange.search_bundle(make_adapter(), "Schedule", params, parse)
+
+    assert batch.outcome.status == "ok", batch.outcome.error
+    [request] = seen
+    assert request.url.path == "/fhir/Schedule"
+    assert request.url.params.multi_items() == params
+    assert parsed == [(b"{}", frozen)]
+
+
+class CptsSettings(FhirEndpointSettings):
+    territory: str
+
+
+async def test_a_plugins_subclassed_schema_checks_unvalidated_settings(
+    mock_exchange: Any, query: SlotQuery, make_adapter: Any
+) -> None:
+    exchange = mock_exchange(lambda r: fhir_json(200, EMPTY_BUNDLE))
+    exchange.settings_schema = CptsSettings
+    adapter = make_adapter().model_copy(
+        update={"settings": {"base_url": "https://vendor.example/fhir"}}
+    )
+
+    outcome = (await search(exchange, adapter, query)).outcome
+
+    assert outcome.error == "invalid settings: territory: Field required"

@@ -1,23 +1,33 @@
 """The `sas-fhir` plugin: every vendor that implements the ANS SAS FHIR IG is an instance of it.
 
-Hook implementations only delegate: the HTTP clients live in `clients` (one pool shared by every
-flow, since INT_R02 must reuse INT_R01's base URL and mTLS set-up, digest §2) and each flow has its
-own module. Regulator accounts (`sas_sync_regulator_account`, INT_R02) and the SSO redirect are
-not implemented yet; they will be added here next to `sas_fetch_slots`, using the same `clients`.
+The HTTP exchange (pooled mTLS clients, deadline, body cap, 429, error messages) is the core's
+`FhirExchange`; this plugin only says what to search (INT_R01's `GET [base]/Slot`) and how to
+read the answer. Regulator accounts (INT_R02) must reuse the same `exchange`, hence its base URL
+and mTLS set-up (digest §2), when they are added here.
 """
 
 from __future__ import annotations
 
-from sas_core import AdapterConfig, PluginMetadata, SlotBatch, SlotQuery, UseCase, hookimpl
-from sas_fhir_adapter.clients import ClientPool
+from datetime import datetime
+
+from sas_core import (
+    AdapterConfig,
+    BundleIssue,
+    PluginMetadata,
+    Slot,
+    SlotBatch,
+    SlotQuery,
+    SourceOutcome,
+    UseCase,
+    hookimpl,
+)
+from sas_core.fhir import FhirExchange, parse_slot_bundle, slot_search_params
 from sas_fhir_adapter.settings import FhirAdapterSettings
-from sas_fhir_adapter.slot_source import SlotSource
 
 PLUGIN_NAME = "sas-fhir"
 
-#: The plugin's connections; tests swap `clients.transport_factory` for an `httpx.MockTransport`.
-clients = ClientPool()
-slot_source = SlotSource(clients)
+#: The plugin's connections and clock; tests swap in one with a frozen clock.
+exchange = FhirExchange(FhirAdapterSettings)
 
 
 @hookimpl
@@ -36,11 +46,20 @@ def sas_plugin_metadata() -> PluginMetadata:
 @hookimpl
 async def sas_fetch_slots(adapter: AdapterConfig, query: SlotQuery) -> SlotBatch:
     """Digest §4: `GET [base]/Slot` for one lot; never raises for vendor-side problems."""
-    return await slot_source.fetch(adapter, query)
+    if query.structures:
+        error = "sas-fhir searches practitioners (INT_R01); structure lots are not supported"
+        return SlotBatch(outcome=SourceOutcome(status="error", error=error))
+
+    def parse(body: bytes, fetched_at: datetime) -> tuple[list[Slot], list[BundleIssue]]:
+        return parse_slot_bundle(
+            body, adapter=adapter.name, query=query, fetched_at=fetched_at, now=fetched_at
+        )
+
+    return await exchange.search_bundle(adapter, "Slot", slot_search_params(query), parse)
 
 
 @hookimpl
 async def sas_adapter_closed(adapter: AdapterConfig) -> None:
     """Close the adapter's pooled connections (called on every plugin: skip others' adapters)."""
     if adapter.plugin == PLUGIN_NAME:
-        await clients.close(adapter.name)
+        await exchange.close(adapter.name)

@@ -1,4 +1,4 @@
-"""Fixtures of the sas-fhir tests: queries, adapters, mocked and real vendors, certificates."""
+"""Fixtures of the sas-fhir tests: queries, adapters, simulated vendors, certificates."""
 
 from __future__ import annotations
 
@@ -8,22 +8,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import trustme
 
 from sas_core import AdapterConfig, SearchWindow, SlotQuery
-from sas_fhir_adapter.clients import ClientPool
 from sas_fhir_adapter.settings import FhirAdapterSettings
-from sas_fhir_adapter.slot_source import SlotSource
 from sas_simulator.app import create_app
 from sas_simulator.dataset import Dataset, build_dataset
 from sas_simulator.server import SimulatorServer
 
 #: Shape-valid IDNPS (`8` + RPPS) that no simulated practitioner has.
 UNKNOWN_IDNPS = "810000000042"
-
-Handler = Callable[[httpx.Request], httpx.Response]
 
 
 def build_adapter(
@@ -51,21 +46,6 @@ def query() -> SlotQuery:
         window=SearchWindow(start=now, end=now + timedelta(hours=48)),
         practitioners=(UNKNOWN_IDNPS,),
     )
-
-
-@pytest.fixture
-async def mock_source() -> Any:
-    """`mock_source(handler)`: a SlotSource whose every request goes to `handler`."""
-    pools: list[ClientPool] = []
-
-    def build(handler: Handler) -> SlotSource:
-        pool = ClientPool(transport_factory=lambda _a, _s: httpx.MockTransport(handler))
-        pools.append(pool)
-        return SlotSource(pool)
-
-    yield build
-    for pool in pools:
-        await pool.close("vendor-test")
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 import vcr
@@ -29,9 +30,8 @@ from vcr.request import Request as VcrRequest
 from vcr.serializers import yamlserializer
 
 from sas_core import AdapterConfig, SearchWindow, SlotQuery
-from sas_fhir_adapter.clients import ClientPool
+from sas_fhir_adapter import plugin
 from sas_fhir_adapter.settings import FhirAdapterSettings
-from sas_fhir_adapter.slot_source import SlotSource
 from sas_simulator.app import create_app
 from sas_simulator.dataset import build_dataset
 from sas_simulator.faults import Faults
@@ -136,10 +136,12 @@ async def record_all() -> None:
             server.set_faults(Faults(**case.faults))
             path = CASSETTES / f"{case.name}.yaml"
             path.unlink(missing_ok=True)
-            pool = ClientPool()
-            with recorder(server.root_url).use_cassette(str(path), record_mode="all"):
-                await SlotSource(pool, clock=lambda: now).fetch(adapter, query_for(case, recording))
-            await pool.close(adapter.name)
+            with (
+                patch.object(plugin.exchange, "clock", lambda: now),
+                recorder(server.root_url).use_cassette(str(path), record_mode="all"),
+            ):
+                await plugin.sas_fetch_slots(adapter, query_for(case, recording))
+            await plugin.exchange.close(adapter.name)
     RECORDING.write_text(json.dumps(recording, indent=2) + "\n")
 
 
@@ -154,16 +156,17 @@ def recording() -> dict[str, Any]:
 
 
 async def replay(case: Case, recording: dict[str, Any], make_adapter: Any) -> Any:
-    pool = ClientPool()
-    source = SlotSource(pool, clock=lambda: frozen_clock(recording))
     adapter = make_adapter(PLACEHOLDER_BASE, timeout_s=5)
     path = CASSETTES / f"{case.name}.yaml"
     try:
-        with recorder().use_cassette(str(path), record_mode="none") as cassette:
-            batch = await source.fetch(adapter, query_for(case, recording))
+        with (
+            patch.object(plugin.exchange, "clock", lambda: frozen_clock(recording)),
+            recorder().use_cassette(str(path), record_mode="none") as cassette,
+        ):
+            batch = await plugin.sas_fetch_slots(adapter, query_for(case, recording))
             assert cassette.all_played
     finally:
-        await pool.close(adapter.name)
+        await plugin.exchange.close(adapter.name)
     return batch
 
 

@@ -9,8 +9,7 @@ from typing import Any
 import pytest
 
 from sas_core import SearchWindow, SlotQuery, SourceOutcome
-from sas_fhir_adapter.clients import ClientPool
-from sas_fhir_adapter.slot_source import SlotSource
+from sas_fhir_adapter import plugin
 from sas_simulator.app import create_app
 from sas_simulator.server import ServerTls, SimulatorServer
 
@@ -39,11 +38,10 @@ async def search(make_adapter: Any, base_url: str, idnps: str, **settings: Any) 
         window=SearchWindow(start=now, end=now + timedelta(hours=48)), practitioners=(idnps,)
     )
     adapter = make_adapter(base_url, timeout_s=3, **settings)
-    pool = ClientPool()
     try:
-        return (await SlotSource(pool).fetch(adapter, query)).outcome
+        return (await plugin.sas_fetch_slots(adapter, query)).outcome
     finally:
-        await pool.close(adapter.name)
+        await plugin.exchange.close(adapter.name)
 
 
 async def test_right_client_certificate_is_accepted(

@@ -28,7 +28,7 @@ async def host() -> Any:
     host = PluginHost.discover(allow=["sas-fhir"])
     yield host
     for name in ("vendor-test", "sas-fhir"):
-        await plugin.clients.close(name)
+        await plugin.exchange.close(name)
 
 
 async def fetch(host: PluginHost, adapter: Any, query: SlotQuery) -> SlotBatch:
@@ -195,10 +195,10 @@ async def test_closing_the_adapter_closes_its_pooled_client(
     adapter = host.adapter("sas-fhir", {"base_url": simulator.base_url})
     query = SlotQuery(window=window(), practitioners=("810000000042",))
     await fetch(host, adapter, query)
-    client = plugin.clients.client(adapter, adapter.settings)
-    assert plugin.clients.client(adapter, adapter.settings) is client
+    client = plugin.exchange.pool.client(adapter, adapter.settings)
+    assert plugin.exchange.pool.client(adapter, adapter.settings) is client
 
     await host.close_adapter(adapter)
 
     assert client.is_closed
-    assert plugin.clients.client(adapter, adapter.settings) is not client
+    assert plugin.exchange.pool.client(adapter, adapter.settings) is not client
