@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from sas_core.aggregation import AdapterRequest, AggregatedSlots, collect_slots
 from sas_core.cli.output import echo_table, stderr
-from sas_core.identifiers import IdentifierError, parse_rpps
+from sas_core.identifiers import IdentifierError, parse_rpps, parse_siret
 from sas_core.plugins import PluginHost
 from sas_core.slots import MAX_WINDOW, SearchWindow
 
@@ -112,8 +112,12 @@ def parse_settings(pairs: Sequence[str]) -> dict[str, str]:
     "--adapter", "adapters", multiple=True, required=True, help="Adapter plugin (repeatable)."
 )
 @click.option("--base-url", "base_urls", multiple=True, help="Vendor FHIR base URL (repeatable).")
+@click.option("--rpps", "rpps", multiple=True, help="RPPS, 11 digits or 8 + 11 (repeatable).")
 @click.option(
-    "--rpps", "rpps", multiple=True, required=True, help="RPPS, 11 digits or 8 + 11 (repeatable)."
+    "--siret",
+    "siret",
+    multiple=True,
+    help="SOS Médecins association's SIRET, 14 digits or 3 + 14 (repeatable).",
 )
 @click.option("--start", help="Window start, ISO 8601 (no offset = Paris time). Default: now.")
 @click.option("--end", help="Window end, ISO 8601. Default: end of day D+2, at most 72 h.")
@@ -130,6 +134,7 @@ def fetch(
     adapters: tuple[str, ...],
     base_urls: tuple[str, ...],
     rpps: tuple[str, ...],
+    siret: tuple[str, ...],
     start: str | None,
     end: str | None,
     timeout: float | None,
@@ -140,14 +145,17 @@ def fetch(
     store: bool,
     fmt: str,
 ) -> None:
-    """Fetch the free slots of practitioners from one or more adapters.
+    """Fetch the free slots of practitioners (--rpps) or SOS associations (--siret).
 
     Identifiers are checked before any request. Exits 1 only when every adapter failed; the
     JSON document is printed in every case.
     """
     now = datetime.now(PARIS)
     try:
+        if not rpps and not siret:
+            raise click.UsageError("name at least one --rpps or --siret")
         practitioners = [parse_rpps(r).value for r in rpps]
+        structures = [parse_siret(s).value for s in siret]
         window = parse_window(start, end, now)
         extra = parse_settings(settings)
         for key, value in (
@@ -169,9 +177,11 @@ def fetch(
 
     host = PluginHost.discover()
     started = datetime.now(PARIS)
-    result = asyncio.run(collect_slots(host, requests, window, practitioners=practitioners))
+    result = asyncio.run(
+        collect_slots(host, requests, window, practitioners=practitioners, structures=structures)
+    )
     if store:
-        _store(result, window, practitioners, requests, started)
+        _store(result, window, practitioners, structures, requests, started)
 
     if fmt == "json":
         click.echo(json.dumps(slot_dicts(result), indent=2, ensure_ascii=False))
@@ -184,6 +194,7 @@ def _store(
     result: AggregatedSlots,
     window: SearchWindow,
     practitioners: Sequence[str],
+    structures: Sequence[str],
     requests: Sequence[AdapterRequest],
     started: datetime,
 ) -> None:
@@ -196,7 +207,7 @@ def _store(
             kind="cli",
             window=window,
             practitioners=practitioners,
-            structures=(),
+            structures=structures,
             outcomes=result.outcomes,
             slots=result.slots,
             plugins={r.label: r.plugin for r in requests},
@@ -210,12 +221,12 @@ def _store(
 
 def _print_tables(result: AggregatedSlots) -> None:
     echo_table(
-        ["start", "end", "practitioner", "place", "types", "modalities", "adapter", "booking"],
+        ["start", "end", "who", "place", "types", "modalities", "adapter", "booking"],
         [
             [
                 s.start.astimezone(PARIS).strftime("%a %d %b %H:%M"),
                 s.end.astimezone(PARIS).strftime("%H:%M"),
-                s.practitioner,
+                " / ".join(x for x in (s.practitioner, s.structure) if x),
                 s.place.address.city if s.place else None,
                 " ".join(s.slot_types),
                 " ".join(s.modalities),

@@ -291,3 +291,26 @@ def test_fetch_stores_into_postgresql_after_db_upgrade(
         runs = db.execute(text("select count(*) from fetch_runs")).scalar_one()
     engine.dispose()
     assert (stored, runs) == (fetched, 1)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--siret", "3341737484"], "'3341737484'"),
+        ([], "at least one --rpps or --siret"),
+    ],
+)
+def test_structures_are_checked_before_any_request(args: list[str], message: str) -> None:
+    run = sas(
+        "slots",
+        "fetch",
+        "--adapter",
+        "sas-fhir",
+        "--base-url",
+        "http://127.0.0.1:9/fhir",
+        "--format",
+        "json",
+        *args,
+    )
+    assert run.returncode == 2
+    assert message in json.loads(run.stdout)["error"]
