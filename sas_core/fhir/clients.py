@@ -18,7 +18,7 @@ import httpx
 
 from sas_core.adapters import AdapterConfig
 from sas_core.fhir.endpoint import FhirEndpointSettings
-from sas_core.fhir.tls import build_ssl_context
+from sas_core.fhir.tls import shared_ssl_context
 
 log = logging.getLogger(__name__)
 
@@ -31,11 +31,11 @@ def default_transport(
 ) -> httpx.AsyncBaseTransport:
     """The real transport: pooled, TLS per the settings, no transparent retries."""
     verify = (
-        build_ssl_context(
+        shared_ssl_context(
             settings.client_cert, settings.client_key, settings.ca_bundle, settings.verify
         )
         if settings.uses_tls
-        else True
+        else shared_ssl_context(None, None, None)
     )
     limits = httpx.Limits(
         max_connections=settings.max_connections,

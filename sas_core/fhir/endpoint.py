@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from sas_core.fhir.tls import TlsConfigError, build_ssl_context
+from sas_core.fhir.tls import TlsConfigError, shared_ssl_context
 
 #: The documented cap on a vendor's answer: 20 MiB is ~40,000 slots, far above what 25
 #: practitioners over 72 h can have (digest §12), so a bigger body is a vendor bug or an attack.
@@ -108,7 +108,7 @@ class FhirEndpointSettings(BaseModel):
             raise ValueError("ca_bundle is set but verify is false: choose one")
         if https:
             try:
-                build_ssl_context(self.client_cert, self.client_key, self.ca_bundle, self.verify)
+                shared_ssl_context(self.client_cert, self.client_key, self.ca_bundle, self.verify)
             except TlsConfigError as exc:
                 raise ValueError(str(exc)) from None
         return self

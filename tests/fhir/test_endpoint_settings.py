@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import ssl
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,7 @@ from cryptography.hazmat.primitives import serialization
 from pydantic import ValidationError
 
 from sas_core.fhir import DEFAULT_MAX_BODY_BYTES, FhirEndpointSettings, build_ssl_context
+from sas_core.fhir.tls import shared_ssl_context
 
 
 @dataclass(frozen=True)
@@ -171,3 +173,17 @@ def test_tls_context_without_verification() -> None:
     context = build_ssl_context(None, None, None, verify=False)
 
     assert context.verify_mode is ssl.CERT_NONE and not context.check_hostname
+
+
+def test_tls_contexts_are_shared_until_a_file_changes(tmp_path: Path) -> None:
+    ca = trustme.CA()
+    cert = ca.issue_cert("client.example")
+    chain, key = tmp_path / "client.pem", tmp_path / "client.key"
+    cert.private_key_and_cert_chain_pem.write_to_path(str(chain))
+    cert.private_key_pem.write_to_path(str(key))
+    first = shared_ssl_context(chain, key, None)
+    assert shared_ssl_context(chain, key, None) is first
+    assert shared_ssl_context(None, None, None) is not first
+    stat = chain.stat()
+    os.utime(chain, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    assert shared_ssl_context(chain, key, None) is not first
