@@ -1,10 +1,11 @@
 """Reading the elements of one Slot resource (digest §4.4, §5.3, §6.4).
 
-These run once per slot, on the hot path: plain loops over decoded JSON, no models. Nested JSON
-objects are checked with `type(…) is dict` (json/orjson produce exact dicts), not the much slower
-`Mapping` ABC check. Problems that leave the slot usable are appended to `problems` (when given),
-to be reported as BundleIssues. :class:`CodedElementsReader` reads the coded elements of a
-whole bundle's slots, each distinct combination once.
+These run on the hot path: plain loops over decoded JSON, no models. Nested JSON objects are
+checked with `type(…) is dict` (json/orjson produce exact dicts), not the much slower `Mapping`
+ABC check. Problems that leave the slot usable are appended to `problems` (when given), to be
+reported as BundleIssues. The bundle parser reads the coded elements through
+:class:`CodedElementsReader`, which runs each reader once per distinct value in the bundle rather
+than once per slot.
 """
 
 from __future__ import annotations
@@ -247,8 +248,8 @@ class CodedElementsReader:
                 dumps(slot.get("appointmentType"), option=_KEY_OPTIONS),
                 dumps(slot.get("specialty"), option=_KEY_OPTIONS),
             )
-        except TypeError:  # orjson.JSONEncodeError: not plain JSON. A null key is never
-            keys = (b"null",) * 4  # remembered, so each reader reads this slot itself.
+        except TypeError:  # orjson.JSONEncodeError: not plain JSON. Keys holding null are
+            keys = (b"null",) * 4  # never remembered: every reader reads this slot itself.
         slot_types, slot_type_problems = self._slot_types.get(keys[0]) or _remember(
             self._slot_types, keys[0], slot_types_of, slot, self._allowed
         )
