@@ -1,6 +1,7 @@
 """FHIR R4 mapping of the SAS slot flows: codes, instants, search parameters and bundle reading.
 
-The HTTP adapter builds its requests with :func:`slot_search_params` and reads the answers with
+The HTTP adapters build their requests with :func:`slot_search_params` (INT_R01, INT_R04) or
+:func:`schedule_search_params` (SOS Médecins) and read the answers with
 :func:`parse_slot_bundle`; the per-resource functions are public so that other flows (CPTS, SOS,
 the simulator's checks) map single resources the same way.
 
@@ -33,7 +34,13 @@ from sas_core.fhir.resources import (
     structure_from_identifier,
     structure_from_organization,
 )
-from sas_core.fhir.search import CPTS_INCLUDES, PS_INCLUDES, slot_search_params
+from sas_core.fhir.search import (
+    CPTS_INCLUDES,
+    PS_INCLUDES,
+    SOS_INCLUDES,
+    schedule_search_params,
+    slot_search_params,
+)
 from sas_core.fhir.slot_elements import (
     appointment_type_of,
     booking_url_of,
@@ -51,6 +58,7 @@ __all__ = [
     "DIAGNOSTICS_MAX_CHARS",
     "PARIS",
     "PS_INCLUDES",
+    "SOS_INCLUDES",
     "BundleError",
     "BundleParser",
     "ClientPool",
@@ -81,6 +89,7 @@ __all__ = [
     "reasons_of",
     "retry_after_seconds",
     "schedule_actor_references",
+    "schedule_search_params",
     "service_types_of",
     "slot_search_params",
     "slot_types_of",
