@@ -28,7 +28,8 @@ test: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy sas_core sas_simulator plugins/sas-fhir/sas_fhir_adapter bench
+	$(VENV)/bin/mypy sas_core sas_simulator plugins/sas-fhir/sas_fhir_adapter \
+		plugins/sas-cpts/sas_cpts_adapter plugins/sas-sos/sas_sos_adapter bench
 
 bench: install
 	$(VENV)/bin/python -m bench.ingest
