@@ -4,22 +4,17 @@ from __future__ import annotations
 
 import socket
 import time
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from sas_core import SearchWindow, SlotBatch, SlotQuery
-from sas_core.plugins import PluginHost, resolve
+from sas_core import SlotQuery
+from sas_core.plugins import PluginHost
 from sas_fhir_adapter import plugin
 from sas_simulator.faults import Faults
+from tests.plugin_support import fetch, window
 
 pytestmark = pytest.mark.anyio
-
-
-def window(hours: int = 48) -> SearchWindow:
-    now = datetime.now(UTC).replace(microsecond=0)
-    return SearchWindow(start=now, end=now + timedelta(hours=hours))
 
 
 @pytest.fixture
@@ -29,13 +24,6 @@ async def host() -> Any:
     yield host
     for name in ("vendor-test", "sas-fhir"):
         await plugin.exchange.close(name)
-
-
-async def fetch(host: PluginHost, adapter: Any, query: SlotQuery) -> SlotBatch:
-    [answer] = host.call_owner("sas_fetch_slots", adapter, query=query)
-    batch = await resolve(answer)
-    assert isinstance(batch, SlotBatch)
-    return batch
 
 
 async def test_slots_of_the_dataset_practitioners(
