@@ -1,8 +1,10 @@
-"""Test helpers shared by the vendor plugins' suites (plugins/*/tests): certificates, calling a
-plugin through the host, and vcrpy cassettes recorded from the simulator and scrubbed.
+"""Test helpers shared by the vendor plugins' suites (plugins/*/tests): the simulated vendor,
+certificates, calling a plugin through the host, and vcrpy cassettes recorded from the simulator
+and scrubbed.
 
 Each plugin's tests import this module (`tests` is on pytest's `pythonpath`) rather than copying
-it, so every plugin's cassettes are scrubbed and checked the same way.
+it, so every plugin's cassettes are scrubbed and checked the same way. A plugin's conftest
+imports the fixtures below (`dataset`, `simulator`, `pki`) to use them.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ import asyncio
 import json
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,6 +22,7 @@ from types import ModuleType
 from typing import Any, Literal
 from unittest.mock import patch
 
+import pytest
 import trustme
 import vcr
 from vcr.request import Request as VcrRequest
@@ -30,11 +34,37 @@ from sas_core.plugins import PluginHost, resolve
 from sas_simulator.app import create_app
 from sas_simulator.dataset import Dataset, build_dataset
 from sas_simulator.faults import Faults
-from sas_simulator.server import SimulatorServer
+from sas_simulator.server import ServerTls, SimulatorServer
 
 # -------------------------------------------------------------------------------------------------
-# Certificates
+# The simulated vendor and certificates
 # -------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def dataset() -> Dataset:
+    """The default dataset: practitioners, CPTS and SOS associations (see `build_dataset`)."""
+    return build_dataset(seed=42, practitioners=10)
+
+
+@pytest.fixture
+def simulator(dataset: Dataset) -> Iterator[SimulatorServer]:
+    """The simulated vendor over plain HTTP on a free port (`.base_url`, `.set_faults`)."""
+    with SimulatorServer(create_app(dataset)) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
+    return make_pki(tmp_path_factory.mktemp("pki"))
+
+
+@contextmanager
+def mtls_simulator(pki: Pki, dataset: Dataset) -> Iterator[SimulatorServer]:
+    """The simulator requiring a client certificate signed by the platform's CA."""
+    tls = ServerTls(pki.server_cert, pki.server_key, client_ca_file=pki.platform_ca)
+    with SimulatorServer(create_app(dataset), tls=tls) as server:
+        yield server
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -10,13 +10,12 @@ import pytest
 
 from sas_core import AdapterConfig, SearchWindow, SlotQuery
 from sas_fhir_adapter.settings import FhirAdapterSettings
-from sas_simulator.app import create_app
-from sas_simulator.dataset import Dataset, build_dataset
-from sas_simulator.server import SimulatorServer
-from tests.plugin_support import Pki, make_pki
+from tests.plugin_support import dataset, pki, simulator
 
 #: Shape-valid IDNPS (`8` + RPPS) that no simulated practitioner has.
 UNKNOWN_IDNPS = "810000000042"
+
+__all__ = ["dataset", "make_adapter", "pki", "query", "simulator"]
 
 
 def build_adapter(
@@ -44,20 +43,3 @@ def query() -> SlotQuery:
         window=SearchWindow(start=now, end=now + timedelta(hours=48)),
         practitioners=(UNKNOWN_IDNPS,),
     )
-
-
-@pytest.fixture(scope="session")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
-    return make_pki(tmp_path_factory.mktemp("pki"))
-
-
-@pytest.fixture(scope="session")
-def dataset() -> Dataset:
-    return build_dataset(seed=42, practitioners=10)
-
-
-@pytest.fixture
-def simulator(dataset: Dataset) -> Iterator[SimulatorServer]:
-    """The simulated vendor over plain HTTP on a free port (`.base_url`, `.set_faults`)."""
-    with SimulatorServer(create_app(dataset)) as server:
-        yield server

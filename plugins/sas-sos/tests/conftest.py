@@ -1,0 +1,22 @@
+"""Fixtures of the sas-sos tests: the shared simulated vendor and certificates, and the host."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from sas_core.plugins import PluginHost
+from sas_sos_adapter import plugin
+from tests.plugin_support import dataset, pki, simulator
+
+__all__ = ["dataset", "host", "pki", "simulator"]
+
+
+@pytest.fixture
+async def host() -> AsyncIterator[PluginHost]:
+    """The installed sas-sos plugin; its adapters' connections are closed after each test."""
+    host = PluginHost.discover(allow=["sas-sos"])
+    yield host
+    for name in ("sas-sos", "vendor-test"):
+        await plugin.exchange.close(name)
