@@ -314,3 +314,91 @@ def test_structures_are_checked_before_any_request(args: list[str], message: str
     )
     assert run.returncode == 2
     assert message in json.loads(run.stdout)["error"]
+
+
+def test_sos_fetch_by_siret_gives_the_associations_slots(
+    simulator: SimulatorServer, dataset: Dataset
+) -> None:
+    association = dataset.sos[0]
+    run = sas(
+        "slots",
+        "fetch",
+        "--adapter",
+        "sas-sos",
+        "--base-url",
+        simulator.base_url,
+        "--siret",
+        association.idnst[1:],
+        "--format",
+        "json",
+    )
+    assert run.returncode == 0, run.stderr
+    assert "not stored" not in run.stderr
+    doc = json.loads(run.stdout)
+    assert doc["slots"], "every site of the default dataset has free slots every day"
+    for slot in doc["slots"]:
+        assert slot["structure"] == association.idnst and slot["structure"].startswith("3")
+        assert slot["adapter"] == "sas-sos"
+        assert slot["practitioner"] is None
+    (outcome,) = doc["outcomes"]
+    assert (outcome["adapter"], outcome["status"]) == ("sas-sos", "ok")
+
+
+def test_cpts_fetch_shows_a_slot_once_per_cpts(
+    simulator: SimulatorServer, dataset: Dataset
+) -> None:
+    structures = dataset.as_json()["structures"]
+    member = next(
+        p["idnps"]
+        for p in dataset.as_json()["practitioners"]
+        if sum(p["idnps"] in s.get("members", ()) for s in structures) == 2
+    )
+    both = sorted(s["idnst"] for s in structures if member in s.get("members", ()))
+    run = sas(
+        "slots",
+        "fetch",
+        "--adapter",
+        "sas-cpts",
+        "--base-url",
+        simulator.base_url,
+        "--rpps",
+        member,
+        "--format",
+        "json",
+    )
+    assert run.returncode == 0, run.stderr
+    assert "not stored" not in run.stderr
+    doc = json.loads(run.stdout)
+    by_id: dict[str, list[str | None]] = {}
+    for slot in doc["slots"]:
+        assert slot["practitioner"] == member and slot["adapter"] == "sas-cpts"
+        by_id.setdefault(slot["id"], []).append(slot["structure"])
+    doubled = [sorted(s) for s in by_id.values() if len(s) == 2]
+    assert doubled, "the two-CPTS member has a slot visible to both every day"
+    assert all(s == both for s in doubled)
+
+
+def test_malformed_siret_is_refused_before_any_request() -> None:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        listener.setblocking(False)
+        port = listener.getsockname()[1]
+        run = sas(
+            "slots",
+            "fetch",
+            "--adapter",
+            "sas-sos",
+            "--base-url",
+            f"http://127.0.0.1:{port}/fhir",
+            "--siret",
+            "3341737484000",
+            "--format",
+            "json",
+        )
+        assert run.returncode == 2
+        doc = json.loads(run.stdout)
+        assert doc["slots"] == [] and doc["outcomes"] == []
+        assert "'3341737484000'" in doc["error"] and "14 digits" in doc["error"]
+        with pytest.raises(BlockingIOError):
+            listener.accept()
