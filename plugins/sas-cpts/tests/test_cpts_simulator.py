@@ -39,14 +39,14 @@ async def test_a_slot_visible_to_two_cpts_comes_back_once_per_cpts(
 
     assert batch.outcome.status == "ok", batch.outcome.error
     assert batch.outcome.slot_count == len(batch.slots)
-    structures: dict[str, list[str | None]] = {}
+    cpts_of: dict[str, list[str]] = {}
     for slot in batch.slots:
         assert slot.practitioner == practitioner.idnps and slot.adapter == "sas-cpts"
         assert query.window.contains(slot.start)
-        structures.setdefault(slot.id, []).append(slot.structure)
         if slot.structure is not None:
             assert slot.structure_kind is StructureKind.CPTS
-    doubled = [sorted(s) for s in structures.values() if len(s) == 2]
+            cpts_of.setdefault(slot.id, []).append(slot.structure)
+    doubled = [sorted(s) for s in cpts_of.values() if len(s) == 2]
     assert doubled and all(s == sorted(both) for s in doubled)
     # What the vendor holds: each free slot once per CPTS it is visible to, or once without one.
     expected = Counter(
