@@ -54,10 +54,13 @@ class AccountSyncResult(BaseModel):
     """The vendor's answer to an `AccountSync`.
 
     `retry` marks a transient failure (network, 5xx, 429) the platform should try again later;
-    `rejected` is final (4xx) and needs a person to look.
+    `rejected` is final (4xx) and needs a person to look. `http_method` is recorded in the audit
+    trail; `retry_after_s` is the vendor's `Retry-After`, which the retry schedule respects.
     """
 
     status: Literal["created", "updated", "rejected", "retry"]
     http_status: int | None = None
     vendor_location: str | None = None
     error: str | None = None
+    http_method: str | None = None
+    retry_after_s: float | None = Field(default=None, ge=0)
