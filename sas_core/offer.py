@@ -35,7 +35,9 @@ class Place(BaseModel):
     """A place of consultation: a practitioner's cabinet or an SOS fixed site (PFG/LFC).
 
     `id` is the vendor's identifier of the place written `system|value`, which is how it is
-    unique across vendors.
+    unique across vendors. `structure` is the IDNST of the structure the place belongs to: for a
+    practitioner, the PractitionerRole's organization (digest §4.4, the place of practice); for an
+    SOS site, the association that manages it (Location.managingOrganization, §6.4).
     """
 
     model_config = ConfigDict(frozen=True)
@@ -46,6 +48,7 @@ class Place(BaseModel):
     latitude: float | None = Field(default=None, ge=-90, le=90)
     longitude: float | None = Field(default=None, ge=-180, le=180)
     phone: str | None = None
+    structure: IdnstStr | None = None
 
 
 class Practitioner(BaseModel):

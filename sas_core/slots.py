@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from sas_core.identifiers import IdnpsStr, IdnstStr
-from sas_core.offer import Place
+from sas_core.offer import Place, StructureKind
 
 #: Digest §12: the official platform never asks for more than 72 hours.
 MAX_WINDOW = timedelta(hours=72)
@@ -44,8 +44,19 @@ class AppointmentType(StrEnum):
     WALKIN = "WALKIN"
 
 
+#: The structures a slot can be offered through (digest §5 CPTS, §6 SOS Médecins).
+SLOT_STRUCTURE_KINDS = frozenset({StructureKind.CPTS, StructureKind.SOS})
+
+
 class Slot(BaseModel):
-    """A free slot as the platform shows it to a regulator, whatever source it came from."""
+    """A free slot as the platform shows it to a regulator, whatever source it came from.
+
+    `structure` is the structure the slot is offered *through*, and `structure_kind` says which
+    kind: a CPTS the practitioner's slot is visible to (INT_R04, digest §5; a slot visible to N
+    CPTS is N Slots, one per CPTS), or the SOS Médecins association whose site offers it (§6).
+    Both are None for a practitioner's own slot; the structure of the place of practice is
+    `place.structure`.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -53,7 +64,10 @@ class Slot(BaseModel):
     start: AwareDatetime
     end: AwareDatetime
     practitioner: str | None = Field(default=None, description="prefixed IDNPS")
-    structure: str | None = Field(default=None, description="prefixed IDNST")
+    structure: IdnstStr | None = Field(
+        default=None, description="prefixed IDNST of the CPTS or SOS association"
+    )
+    structure_kind: StructureKind | None = None
     place: Place | None = None
     schedule_id: str | None = None
     slot_types: tuple[SlotType, ...] = ()
@@ -69,6 +83,10 @@ class Slot(BaseModel):
     def _ordered(self) -> Slot:
         if self.end <= self.start:
             raise ValueError(f"slot ends ({self.end}) before it starts ({self.start})")
+        if (self.structure is None) != (self.structure_kind is None):
+            raise ValueError("a slot has a structure and its kind, or neither")
+        if self.structure_kind is not None and self.structure_kind not in SLOT_STRUCTURE_KINDS:
+            raise ValueError(f"slots are offered through a CPTS or SOS, not {self.structure_kind}")
         return self
 
 
@@ -128,6 +146,9 @@ class SourceOutcome(BaseModel):
     duration_ms: float = 0.0
     http_status: int | None = None
     slot_count: int = 0
+    dropped_slots: int = Field(
+        default=0, description="Slot entries the source sent that were left out (see issues)"
+    )
     issues: list[BundleIssue] = Field(default_factory=list)
 
 
@@ -151,6 +172,7 @@ class AdapterOutcome(BaseModel):
     duration_ms: float
     requests: int
     slot_count: int
+    dropped_slots: int = 0
     issues: list[BundleIssue] = Field(default_factory=list)
 
     @classmethod
@@ -167,5 +189,6 @@ class AdapterOutcome(BaseModel):
             duration_ms=round(wall_ms, 1),
             requests=len(outcomes),
             slot_count=sum(o.slot_count for o in outcomes),
+            dropped_slots=sum(o.dropped_slots for o in outcomes),
             issues=[i for o in outcomes for i in o.issues],
         )

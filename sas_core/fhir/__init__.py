@@ -9,8 +9,9 @@ Vendor plugins search through :class:`FhirExchange` (pool, mTLS, deadline, body 
 messages) with their own :class:`FhirEndpointSettings` schema, rather than writing their own HTTP.
 """
 
-from sas_core.fhir.bundles import BundleError, parse_slot_bundle
+from sas_core.fhir.bundles import BundleError, dropped_slot_count, parse_slot_bundle
 from sas_core.fhir.clients import ClientPool, TransportFactory
+from sas_core.fhir.cpts import cpts_service_references
 from sas_core.fhir.endpoint import DEFAULT_MAX_BODY_BYTES, FhirEndpointSettings, user_agent_of
 from sas_core.fhir.exchange import BundleParser, FhirExchange
 from sas_core.fhir.failures import (
@@ -25,6 +26,7 @@ from sas_core.fhir.instants import PARIS, format_instant, parse_instant, parse_s
 from sas_core.fhir.references import ResourceIndex
 from sas_core.fhir.resources import (
     RoleDetails,
+    cpts_from_organization,
     healthcare_service_provider,
     phone_of,
     place_from_location,
@@ -72,9 +74,12 @@ __all__ = [
     "appointment_type_of",
     "booking_url_of",
     "build_ssl_context",
+    "cpts_from_organization",
+    "cpts_service_references",
     "describe_status",
     "describe_tls_error",
     "describe_transport_error",
+    "dropped_slot_count",
     "format_instant",
     "healthcare_service_provider",
     "modalities_of",

@@ -14,15 +14,30 @@ Decisions where the IG is silent (each also stated next to its code):
   missing or blank comment (booking URL None).
 - Each Schedule, Practitioner and PractitionerRole is mapped once, however many slots use it, and
   its problems are reported once, against that resource.
+- Every Slot entry left out gets exactly one issue with `dropped=True` against `Slot/<id>`, and
+  no other issue is both dropped and about a Slot: `dropped_slot_count` counts them, and the
+  exchange reports it as `dropped_slots` (slots outside the window included: a plain
+  `_revinclude` returns every slot of an SOS Schedule, §6.2).
+- A practitioner's slot has no `structure`; the PractitionerRole's organization is the place's
+  (`place.structure`).
+- CPTS (INT_R04, §5), with `cpts=True`: a slot visible to N CPTS becomes N slots, one per CPTS
+  (`structure` = its `1` + FINESS, `structure_kind` "cpts"); broken links are reported and never
+  drop the slot (see sas_core.fhir.cpts). With `cpts=False` the CPTS entries are ignored: the
+  slot is a plain INT_R01 slot.
 - An SOS answer (a Schedule search, §6) is read with the same code: its Schedules name a Location
   whose managingOrganization is the association. With a structures query its slots map (structure
-  = the association's IDNST, place = the PFG); with a practitioners query they are dropped, each
-  with its reason, since no practitioner can be found.
+  = the association's IDNST, kind "sos", place = the PFG, whose `structure` is the association
+  that manages it); a Location without a usable association drops its slots, reported against the
+  Location and each slot. With a practitioners query they are dropped, each with its reason, since
+  no practitioner can be found.
+- An empty answer (`total` 0, no entry) is a success with no slot and no issue, for CPTS and SOS
+  too, although their bundle profiles require ≥ 4 entries (§16.4): the FAQ asks vendors for
+  exactly that bundle when nothing matches, so reporting it would blame conformant vendors.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -35,6 +50,7 @@ from sas_core.fhir.codes import (
     SLOT_STATUS_FREE,
     SOS_SLOT_TYPES,
 )
+from sas_core.fhir.cpts import CptsLinks
 from sas_core.fhir.instants import parse_instant
 from sas_core.fhir.references import Resource, ResourceIndex, label
 from sas_core.fhir.resources import (
@@ -45,7 +61,7 @@ from sas_core.fhir.resources import (
     structure_from_organization,
 )
 from sas_core.fhir.slot_elements import CodedElementsReader, booking_url_of
-from sas_core.offer import Place
+from sas_core.offer import Place, StructureKind
 from sas_core.slots import BundleIssue, Slot, SlotQuery
 
 _SLOT_FIELDS = frozenset(Slot.model_fields)
@@ -68,6 +84,11 @@ def _assemble_slot(values: dict[str, Any]) -> Slot:
     return slot
 
 
+def dropped_slot_count(issues: Iterable[BundleIssue]) -> int:
+    """How many Slot entries `parse_slot_bundle` left out: one dropped `Slot/…` issue each."""
+    return sum(1 for issue in issues if issue.dropped and issue.resource.startswith("Slot/"))
+
+
 class BundleError(ValueError):
     """The whole answer is unusable: not JSON, not an object, not a searchset Bundle."""
 
@@ -78,7 +99,8 @@ class _ScheduleContext:
 
     schedule_id: str | None
     practitioner: str | None
-    structure: str | None
+    structure: str | None  # the SOS association; None for a practitioner's schedule
+    structure_kind: StructureKind | None
     place: Place | None
 
 
@@ -124,7 +146,12 @@ class _BundleReader:
     """
 
     def __init__(
-        self, query: SlotQuery, adapter: str, fetched_at: datetime, now: datetime | None
+        self,
+        query: SlotQuery,
+        adapter: str,
+        fetched_at: datetime,
+        now: datetime | None,
+        cpts: bool = False,
     ) -> None:
         self.index = ResourceIndex()
         self.issues: list[BundleIssue] = []
@@ -136,11 +163,13 @@ class _BundleReader:
         self.adapter = adapter
         self.fetched_at = fetched_at
         self.elements = CodedElementsReader(self.slot_types)
+        # CPTS links are a practitioner search's (§5); an SOS answer has none to follow.
+        self.cpts = CptsLinks(self.index, self.report) if cpts and self.by_practitioner else None
         self.seen_ids: set[str] = set()
         self._contexts: dict[int, _ScheduleContext | str] = {}
         self._practitioners: dict[int, str] = {}
         self._roles: dict[int, RoleDetails] = {}
-        self._locations: dict[int, tuple[str | None, Place | None]] = {}
+        self._locations: dict[int, tuple[str | None, Place | None, str]] = {}
         # Per-string caches of the slot checks: slots share their boundaries and schedules.
         self._instants: dict[str, datetime] = {}
         self._usable_starts: dict[str, datetime] = {}  # parsed, in the window, not past
@@ -203,6 +232,7 @@ class _BundleReader:
                 "end": end,
                 "practitioner": context.practitioner,
                 "structure": context.structure,
+                "structure_kind": context.structure_kind,
                 "place": context.place,
                 "schedule_id": context.schedule_id,
                 "slot_types": slot_types,
@@ -215,6 +245,25 @@ class _BundleReader:
                 "fetched_at": self.fetched_at,
             }
         )
+
+    def cpts_slots(self, resource: Resource, cpts: CptsLinks) -> list[Slot]:
+        """The Slot of a Slot resource once per CPTS it is visible to (digest §5.2), or once
+        as the practitioner's own when it names none that can be followed; [] when dropped."""
+        slot = self.slot(resource)
+        if slot is None:
+            return []
+        problems = self._problems
+        idnsts = cpts.read(resource, problems)
+        if problems:
+            self.report(f"Slot/{slot.id}", problems)
+            problems.clear()
+        if not idnsts:
+            return [slot]
+        values = slot.__dict__
+        return [
+            _assemble_slot({**values, "structure": idnst, "structure_kind": StructureKind.CPTS})
+            for idnst in idnsts
+        ]
 
     def _check_usual(self, resource: Resource) -> _CheckedSlot | None:
         """The usual slot, checked in a few lookups: its start, end and schedule are strings an
@@ -377,17 +426,18 @@ class _BundleReader:
                 locations.append(found)
         structure: str | None = None
         place: Place | None = None
+        no_structure = "no structure with a valid IDNST"
         if roles:
             if len(roles) > 1:
                 problems.append(f"{len(roles)} PractitionerRoles; the first is used")
             details = self.role(roles[0])
-            structure, place = details.structure, details.place
+            place = details.place
             if not practitioners and details.practitioner_reference:
                 found = self.index.resolve(details.practitioner_reference, "Practitioner")
                 if found is not None:
                     practitioners.append(found)
         elif locations:
-            structure, place = self._sos_location(locations[0])
+            structure, place, no_structure = self._sos_location(locations[0])
         else:
             problems.append("no PractitionerRole nor Location actor: place and structure unknown")
 
@@ -405,26 +455,26 @@ class _BundleReader:
             detail = f" ({'; '.join(failures)})" if failures else ""
             return f"schedule {label(schedule)}: no Practitioner with a valid IDNPS{detail}"
         if not self.by_practitioner and structure is None:
-            return f"schedule {label(schedule)}: no structure with a valid IDNST"
+            return f"schedule {label(schedule)}: {no_structure}"
         schedule_id = schedule.get("id")
         return _ScheduleContext(
             schedule_id=schedule_id if isinstance(schedule_id, str) else None,
             practitioner=practitioner,
             structure=structure,
+            structure_kind=StructureKind.SOS if structure is not None else None,
             place=place,
         )
 
-    def _sos_location(self, location: Resource) -> tuple[str | None, Place | None]:
-        """A standalone PFG Location (§6.4): its place and its association's IDNST."""
+    def _sos_location(self, location: Resource) -> tuple[str | None, Place | None, str]:
+        """A standalone PFG Location (§6.4): its association's IDNST, its place (whose structure
+        is the association) and, when the association is unknown, why — its slots are then
+        dropped, since they cannot be attributed to any association asked for."""
         key = id(location)
         if key not in self._locations:
             problems: list[str] = []
             place: Place | None = None
             structure: str | None = None
-            try:
-                place = place_from_location(location, problems=problems)
-            except ValueError as exc:
-                problems.append(f"{exc}: the place is unknown")
+            why = ""
             managing = location.get("managingOrganization")
             reference = managing.get("reference") if isinstance(managing, Mapping) else None
             organization = (
@@ -432,15 +482,23 @@ class _BundleReader:
                 if isinstance(reference, str)
                 else None
             )
-            if organization is None:
-                problems.append("no managingOrganization in the bundle: structure unknown")
+            if not isinstance(reference, str):
+                why = f"{label(location)} has no managingOrganization reference"
+            elif organization is None:
+                why = f"{label(location)}'s managingOrganization {reference} is not in the bundle"
             else:
                 try:
                     structure = structure_from_organization(organization, problems).idnst
                 except ValueError as exc:
-                    problems.append(f"{exc}; structure unknown")
-            self._locations[key] = (structure, place)
+                    why = f"{label(location)}'s association: {exc}"
+            try:
+                place = place_from_location(location, structure=structure, problems=problems)
+            except ValueError as exc:
+                problems.append(f"{exc}: the place is unknown")
+            self._locations[key] = (structure, place, why)
             self.report(label(location), problems)
+            if why:
+                self.report(label(location), [f"{why}: its slots are dropped"], dropped=True)
         return self._locations[key]
 
 
@@ -451,13 +509,16 @@ def parse_slot_bundle(
     query: SlotQuery,
     fetched_at: datetime,
     now: datetime | None = None,
+    cpts: bool = False,
 ) -> tuple[list[Slot], list[BundleIssue]]:
     """The valid slots of a vendor's search answer, and every IG violation found in it.
 
     `data` is the raw body (bytes/str, decoded with orjson) or already-decoded JSON. Raises
     BundleError when the answer as a whole is unusable; otherwise returns the slots in bundle
     order and the issues (digest §15.2), each saying whether slots were dropped for it.
-    `now` (aware) drops slots that start before it ([TK]); None skips that check.
+    `now` (aware) drops slots that start before it ([TK]); None skips that check. `cpts` reads
+    an INT_R04 answer (§5): each slot once per CPTS it is visible to; it is ignored for a
+    structures query. `dropped_slot_count(issues)` is how many Slot entries were left out.
 
     Slots are assembled without validation (see `_assemble_slot`), so the parser guarantees
     what Slot's validators would: `start`/`end` are aware (parse_instant) and ordered,
@@ -474,7 +535,7 @@ def parse_slot_bundle(
     if now is not None and (now.tzinfo is None or now.utcoffset() is None):
         raise ValueError("now must be timezone-aware")
     bundle = _load(data)
-    reader = _BundleReader(query, adapter, fetched_at, now)
+    reader = _BundleReader(query, adapter, fetched_at, now, cpts)
     slot_resources = reader.index_entries(bundle.get("entry") or [])
     total = bundle.get("total")
     if total is not None and total != len(slot_resources):
@@ -485,5 +546,9 @@ def parse_slot_bundle(
                 dropped=False,
             )
         )
-    slots = [slot for resource in slot_resources if (slot := reader.slot(resource)) is not None]
+    links = reader.cpts
+    if links is None:
+        slots = [s for resource in slot_resources if (s := reader.slot(resource)) is not None]
+    else:
+        slots = [s for resource in slot_resources for s in reader.cpts_slots(resource, links)]
     return slots, reader.issues

@@ -28,7 +28,7 @@ import httpx
 from pydantic import ValidationError
 
 from sas_core.adapters import AdapterConfig
-from sas_core.fhir.bundles import BundleError
+from sas_core.fhir.bundles import BundleError, dropped_slot_count
 from sas_core.fhir.clients import ClientPool
 from sas_core.fhir.endpoint import FhirEndpointSettings
 from sas_core.fhir.failures import (
@@ -124,6 +124,7 @@ class FhirExchange:
             duration_ms=duration_ms,
             http_status=http_status,
             slot_count=len(slots),
+            dropped_slots=dropped_slot_count(issues),
             issues=issues,
         )
         return SlotBatch(slots=slots, outcome=outcome)

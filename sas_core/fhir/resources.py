@@ -12,13 +12,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from sas_core.fhir.codes import (
+    FR_CORE_CS_V2_0203,
+    FR_LOCATION_IDENTIFIER_TYPE,
+    FR_V2_0203,
     IDNPS_SYSTEM,
     IDNST_SYSTEM,
+    IDNST_TYPE_CODE,
     PROFILE_CPTS_ORGANIZATION,
     PROFILE_SOS_ORGANIZATION,
 )
 from sas_core.fhir.references import Resource, label
-from sas_core.identifiers import IdentifierError, parse_idnps, parse_idnst
+from sas_core.identifiers import IdentifierError, parse_finess, parse_idnps, parse_idnst
 from sas_core.offer import Address, Place, Practitioner, Structure, StructureKind
 
 #: Finds a referenced resource of the given type in the bundle (see ResourceIndex.resolve).
@@ -123,6 +127,49 @@ def structure_from_organization(resource: Resource, problems: list[str] | None =
     raise ValueError(f"{label(resource)} has no valid IDNST identifier{detail}")
 
 
+#: Digest §3, §16.3: the IDNST type's code system differs by IG version for the CPTS
+#: Organization — fr-location-identifier-type (1.1.0 and the narrative), fr-core-cs-v2-0203
+#: (1.2.0/main) — and PractitionerRole uses fr-v2-0203. All three are accepted, so that a vendor
+#: following any published version is read; a vendor cannot tell which one the platform validates.
+IDNST_TYPE_SYSTEMS = frozenset({FR_LOCATION_IDENTIFIER_TYPE, FR_CORE_CS_V2_0203, FR_V2_0203})
+
+
+def cpts_from_organization(resource: Resource, problems: list[str] | None = None) -> Structure:
+    """The CPTS of a sas-cpts-organization-aggregator Organization (digest §5.5).
+
+    Stricter than :func:`structure_from_organization`, since a slot is attributed to whatever
+    CPTS this returns: exactly one identifier (1..1), system `urn:oid:1.2.250.1.71.4.2.2`, value
+    `1` + FINESS (the FINESS-invariant, Corsican 2A/2B accepted as everywhere, §16.17), and a type
+    with an IDNST coding of any version's code system (IDNST_TYPE_SYSTEMS). A missing type is
+    tolerated with a problem (system and value already say IDNST); any other defect raises
+    ValueError.
+    """
+    identifiers = _list(resource.get("identifier"))
+    if len(identifiers) != 1:
+        raise ValueError(f"{label(resource)} has {len(identifiers)} identifiers, not exactly one")
+    identifier = identifiers[0]
+    if not isinstance(identifier, Mapping) or identifier.get("system") != IDNST_SYSTEM:
+        raise ValueError(f"{label(resource)}'s identifier system is not {IDNST_SYSTEM}")
+    value = identifier.get("value")
+    if not isinstance(value, str) or not value.startswith("1") or len(value) != 10:
+        raise ValueError(f"{label(resource)}'s identifier {value!r} is not 1 + FINESS")
+    try:
+        idnst = parse_finess(value).value
+    except IdentifierError as exc:
+        raise ValueError(f"{label(resource)}: {exc}") from None
+    type_ = identifier.get("type")
+    if type_ is None:
+        _note(problems, f"{label(resource)}'s identifier has no type; read as an IDNST")
+    elif not any(
+        isinstance(coding, Mapping)
+        and coding.get("system") in IDNST_TYPE_SYSTEMS
+        and coding.get("code") == IDNST_TYPE_CODE
+        for coding in _list(type_.get("coding") if isinstance(type_, Mapping) else None)
+    ):
+        raise ValueError(f"{label(resource)}'s identifier type is not IDNST")
+    return Structure(idnst=idnst, kind=StructureKind.CPTS, name=_text(resource.get("name")))
+
+
 def phone_of(resource: Resource) -> str | None:
     """The first `telecom` of system `phone` (digest §4.4: the place's phone, `+33…`)."""
     for telecom in _list(resource.get("telecom")):
@@ -134,9 +181,16 @@ def phone_of(resource: Resource) -> str | None:
 
 
 def place_from_location(
-    location: Resource, *, phone: str | None = None, problems: list[str] | None = None
+    location: Resource,
+    *,
+    phone: str | None = None,
+    structure: str | None = None,
+    problems: list[str] | None = None,
 ) -> Place:
     """The place of a Location (contained FrLocationAgregateur, or SOS PFG).
+
+    `structure` (a prefixed IDNST already checked) is the structure the place belongs to, which the
+    Location itself does not say: the PractitionerRole's organization, or the SOS association.
 
     `Place.id` is `system|value` of the first identifier having both (digest §4.4: both are
     mandatory); ValueError when none has. Address lines are joined with ", " (the profile wants one,
@@ -186,6 +240,7 @@ def place_from_location(
         latitude=latitude,
         longitude=longitude,
         phone=phone or phone_of(location),
+        structure=structure,
     )
 
 
@@ -203,11 +258,32 @@ def practitioner_role_details(
 ) -> RoleDetails:
     """Structure, place and practitioner reference of a PractitionerRole (digest §4.4).
 
+    The structure (the organization, where the practitioner practises) is also the place's
+    `structure`; without a place it is only in RoleDetails.
+
     Never raises: every defect leaves the slot usable, so each is a problem and the part concerned
     is None. The location should be one contained `#id` reference; any other reference is still
     followed through `resolve` (a standalone Location in the bundle), and with several locations
     the first is used. An organization given by reference instead of identifier is followed too.
     """
+    structure: str | None = None
+    organization = role.get("organization")
+    if isinstance(organization, Mapping):
+        if "identifier" in organization:
+            try:
+                structure = structure_from_identifier(organization["identifier"], problems)
+            except ValueError as exc:
+                _note(problems, f"malformed organization identifier: {exc}; structure unknown")
+        elif isinstance(organization.get("reference"), str) and resolve:
+            found = resolve(organization["reference"], "Organization")
+            if found is None:
+                _note(problems, f"organization {organization['reference']} is not in the bundle")
+            else:
+                try:
+                    structure = structure_from_organization(found, problems).idnst
+                except ValueError as exc:
+                    _note(problems, f"{exc}; structure unknown")
+
     place: Place | None = None
     locations = _list(role.get("location"))
     if not locations:
@@ -238,27 +314,11 @@ def practitioner_role_details(
             location = resolve(reference, "Location") if resolve else None
         if location is not None:
             try:
-                place = place_from_location(location, phone=phone_of(role), problems=problems)
+                place = place_from_location(
+                    location, phone=phone_of(role), structure=structure, problems=problems
+                )
             except ValueError as exc:
                 _note(problems, f"{exc}: the place is unknown")
-
-    structure: str | None = None
-    organization = role.get("organization")
-    if isinstance(organization, Mapping):
-        if "identifier" in organization:
-            try:
-                structure = structure_from_identifier(organization["identifier"], problems)
-            except ValueError as exc:
-                _note(problems, f"malformed organization identifier: {exc}; structure unknown")
-        elif isinstance(organization.get("reference"), str) and resolve:
-            found = resolve(organization["reference"], "Organization")
-            if found is None:
-                _note(problems, f"organization {organization['reference']} is not in the bundle")
-            else:
-                try:
-                    structure = structure_from_organization(found, problems).idnst
-                except ValueError as exc:
-                    _note(problems, f"{exc}; structure unknown")
 
     practitioner = role.get("practitioner")
     reference = practitioner.get("reference") if isinstance(practitioner, Mapping) else None

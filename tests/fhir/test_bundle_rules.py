@@ -39,13 +39,13 @@ def test_valid_bundle_maps_every_field(valid_bundle: dict[str, Any]) -> None:
             start=datetime(2024, 6, 12, 14, 40, tzinfo=UTC),
             end=datetime(2024, 6, 12, 15, 0, tzinfo=UTC),
             practitioner="810000000001",
-            structure="1750000001",
             place=Place(
                 id="urn:oid:1.2.3|place-1",
                 address=Address(line="1 rue de la Paix", city="PARIS", postal_code="75002"),
                 latitude=48.87,
                 longitude=2.33,
                 phone="+33100000000",
+                structure="1750000001",
             ),
             schedule_id="sch1",
             slot_types=(SlotType.SNP,),
@@ -240,7 +240,7 @@ def test_malformed_organization_identifier_keeps_the_slot(
 ) -> None:
     resources(valid_bundle, "PractitionerRole")[0]["organization"] = {"identifier": identifier}
     slots, issues = parse(valid_bundle)
-    assert len(slots) == 1 and slots[0].structure is None
+    assert len(slots) == 1 and slots[0].place is not None and slots[0].place.structure is None
     assert [(i.resource, i.dropped) for i in issues] == [("PractitionerRole/r1", False)]
     assert "malformed organization identifier" in issues[0].reason
 

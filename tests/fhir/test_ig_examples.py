@@ -11,6 +11,8 @@ import pytest
 
 from sas_core import SearchWindow, Slot, SlotQuery, StructureKind
 from sas_core.fhir import (
+    cpts_from_organization,
+    cpts_service_references,
     healthcare_service_provider,
     parse_slot_bundle,
     place_from_location,
@@ -56,8 +58,10 @@ def load(path: Path) -> dict[str, Any]:
     return data
 
 
-def parse(path: Path, query: SlotQuery) -> tuple[list[Slot], list[Any]]:
-    return parse_slot_bundle(path.read_bytes(), adapter="ig", query=query, fetched_at=FETCHED_AT)
+def parse(path: Path, query: SlotQuery, cpts: bool = False) -> tuple[list[Slot], list[Any]]:
+    return parse_slot_bundle(
+        path.read_bytes(), adapter="ig", query=query, fetched_at=FETCHED_AT, cpts=cpts
+    )
 
 
 @pytest.mark.parametrize("path", examples("Bundle-ExampleBundlePSIndiv"), ids=ids)
@@ -71,34 +75,64 @@ def test_ps_bundle_yields_every_slot_without_issue(path: Path) -> None:
         ("ExampleSlotPSIndiv4", "810002673899"),
     }
     walk_in = next(s for s in slots if s.id == "ExampleSlotPSIndiv2")
-    assert walk_in.booking_url is None and walk_in.structure == "1810004956"
+    assert walk_in.booking_url is None and walk_in.structure is None
+    assert walk_in.place is not None and walk_in.place.structure == "1810004956"
     assert all(s == Slot.model_validate(s.model_dump()) for s in slots)
 
 
+#: The CPTS (IDNST `1` + FINESS, digest §17) each example slot is visible to.
+CPTS_OF = {
+    "Bundle-ExampleBundleCPTS.json": ["1950047225"],
+    "Bundle-ExampleBundleCPTS1.json": ["1950047225"],
+    "Bundle-ExampleBundleCPTS2.json": ["1950047225", "1950046227"],
+}
+#: §16.25: the examples' PractitionerRole organization identifier is a bare value; kept, reported.
+ROLE_ISSUE = [("PractitionerRole/ExamplePractitionerRoleAgregateur", False)]
+
+
+def test_every_cpts_bundle_example_is_covered() -> None:
+    assert {p.name for p in examples("Bundle-ExampleBundleCPTS")} == set(CPTS_OF)
+
+
 @pytest.mark.parametrize("path", examples("Bundle-ExampleBundleCPTS"), ids=ids)
-def test_cpts_bundle_parses_as_a_slot_bundle(path: Path) -> None:
+def test_cpts_bundle_without_cpts_is_a_plain_slot_bundle(path: Path) -> None:
     slots, issues = parse(path, CPTS_QUERY)
-    assert [(s.id, s.practitioner) for s in slots] == [
-        (load(path)["entry"][0]["resource"]["id"], "810002909371")
+    assert [(s.id, s.practitioner, s.structure) for s in slots] == [
+        (load(path)["entry"][0]["resource"]["id"], "810002909371", None)
     ]
-    # §16.25: the example's organization identifier is a bare value; kept, and reported.
-    assert slots[0].structure == "412345678912345"
-    assert [(i.resource, i.dropped) for i in issues] == [
-        ("PractitionerRole/ExamplePractitionerRoleAgregateur", False)
+    assert slots[0].place is not None and slots[0].place.structure == "412345678912345"
+    assert [(i.resource, i.dropped) for i in issues] == ROLE_ISSUE
+
+
+@pytest.mark.parametrize("path", examples("Bundle-ExampleBundleCPTS"), ids=ids)
+def test_cpts_bundle_gives_one_slot_per_cpts(path: Path) -> None:
+    slots, issues = parse(path, CPTS_QUERY, cpts=True)
+    slot_id = load(path)["entry"][0]["resource"]["id"]
+    assert [(s.id, s.practitioner, s.structure, s.structure_kind) for s in slots] == [
+        (slot_id, "810002909371", idnst, StructureKind.CPTS) for idnst in CPTS_OF[path.name]
     ]
+    assert all(s.place is not None and s.place.structure == "412345678912345" for s in slots)
+    assert [(i.resource, i.dropped) for i in issues] == ROLE_ISSUE
+    assert all(s == Slot.model_validate(s.model_dump()) for s in slots)
 
 
 @pytest.mark.parametrize("path", examples("Bundle-ExampleBundleAgregateurSOS"), ids=ids)
 def test_sos_bundle_maps_for_a_structure_query(path: Path) -> None:
     slots, issues = parse(path, SOS_QUERY)
     assert issues == []
-    assert [(s.id, s.structure) for s in slots] == [
-        ("ExampleSlotSOS1", "334173748400020"),
-        ("ExampleSlotSOS2", "334173748400020"),
-        ("ExampleSlotSOS3", "392080466300010"),
-        ("ExampleSlotSOS4", "392080466300010"),
+    assert [(s.id, s.structure, s.structure_kind) for s in slots] == [
+        ("ExampleSlotSOS1", "334173748400020", StructureKind.SOS),
+        ("ExampleSlotSOS2", "334173748400020", StructureKind.SOS),
+        ("ExampleSlotSOS3", "392080466300010", StructureKind.SOS),
+        ("ExampleSlotSOS4", "392080466300010", StructureKind.SOS),
     ]
-    assert all(s.place is not None and s.place.name for s in slots)
+    places = {s.place for s in slots}
+    assert len(places) == 3
+    assert all(p is not None and p.name and p.address.postal_code and p.phone for p in places)
+    # The site's structure is the association managing it (§6.4).
+    assert all(s.place is not None and s.place.structure == s.structure for s in slots)
+    assert all(s == Slot.model_validate(s.model_dump()) for s in slots)
+    assert parse(path, SOS_QUERY, cpts=True) == (slots, issues)
 
 
 @pytest.mark.parametrize("path", examples("Bundle-ExampleBundleAgregateurSOS"), ids=ids)
@@ -120,6 +154,9 @@ def test_slot_examples_are_accepted(path: Path) -> None:
     assert problems == []
     if "SOS" not in path.name and path.name != "Slot-ExampleSlotPSIndiv5.json":
         assert specialties_of(slot)
+    if "CPTS" in path.name:
+        assert cpts_service_references(slot, problems)
+        assert problems == []
 
 
 #: Regulator accounts (INT_R02) are not slot-search actors; they belong to another flow.
@@ -164,9 +201,23 @@ def test_organization_examples_are_accepted(path: Path) -> None:
     assert structure.kind is expected and structure.name
 
 
+@pytest.mark.parametrize("path", examples("Organization-ExampleOrgaCPTS"), ids=ids)
+def test_cpts_organization_examples_pass_the_strict_cpts_rule(path: Path) -> None:
+    problems: list[str] = []
+    cpts = cpts_from_organization(load(path), problems)
+    assert cpts.idnst in {"1950047225", "1950046227"}
+    assert cpts.kind is StructureKind.CPTS and cpts.name and problems == []
+
+
 @pytest.mark.parametrize("path", examples("HealthcareService-"), ids=ids)
 def test_healthcare_service_examples_are_accepted(path: Path) -> None:
     assert healthcare_service_provider(load(path)).startswith("Organization/ExampleOrgaCPTS")
+
+
+@pytest.mark.parametrize("path", examples("Location-"), ids=ids)
+def test_sos_location_examples_take_the_association_as_structure(path: Path) -> None:
+    place = place_from_location(load(path), structure="334173748400020")
+    assert place.structure == "334173748400020"
 
 
 @pytest.mark.parametrize("path", ig_example_files(), ids=ids)
