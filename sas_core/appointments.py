@@ -38,6 +38,9 @@ class Appointment(BaseModel):
     structure: IdnstStr | None = None
     participant_status: Literal["accepted", "needs-action"] = "accepted"
     profile: Literal["ps", "sos"] = "ps"
+    review_reasons: tuple[str, ...] = Field(
+        default=(), description="why a person should check it (unknown regulator, …); empty if none"
+    )
 
 
 class AppointmentEvent(BaseModel):

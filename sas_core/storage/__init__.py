@@ -1,5 +1,6 @@
 """Persistence of what the platform fetches, on SQLite (embedded default) or PostgreSQL."""
 
+from sas_core.storage.appointments import AppointmentChange, OutboxMessage, StoredAppointment
 from sas_core.storage.database import open_database
 from sas_core.storage.engine import create_engine_for
 from sas_core.storage.fetches import FetchRunSummary, fetch_runs, latest_slots, record_fetch
@@ -12,8 +13,11 @@ from sas_core.storage.schema import (
 )
 
 __all__ = [
+    "AppointmentChange",
     "FetchRunSummary",
+    "OutboxMessage",
     "SchemaNotCurrentError",
+    "StoredAppointment",
     "create_engine_for",
     "current_revision",
     "ensure_schema",

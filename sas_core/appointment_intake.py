@@ -1,0 +1,312 @@
+"""Appointment intake (INT_R03, digest §9): create, conditional update, read and search.
+
+The FHIR endpoint (and later the web pages and the CLI) call this service; it holds the rules:
+
+- `POST` creates (201). The same content posted again answers 200 with the same id (a vendor
+  retrying after a lost answer); different content under an existing identifier is a 409 that
+  points to `PUT ?identifier=`.
+- `PUT ?identifier=system|value` updates, or creates when the identifier is unknown
+  (`updateCreate`, §9.3); a body whose identifier differs from the query is a 422 (§15.4).
+- An appointment belongs to the vendor that reported it: another vendor's POST or PUT on it is a
+  403 and changes nothing (ROADMAP item 4 of the issue: "a vendor's certificate can only report or
+  change that vendor's appointments").
+- Durable before the answer: the appointment, its history row and an outbox row (the
+  :class:`~sas_core.AppointmentEvent` for the listeners) are written in one transaction.
+- A regulator or practitioner the :class:`~sas_core.parties.PartyDirectory` does not know is
+  stored with a review reason, never refused.
+
+Methods are synchronous (SQLAlchemy sessions); the web layer runs them in a worker thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+from uuid import UUID, uuid4
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from sas_core.appointments import Appointment, AppointmentEvent, AppointmentStatus
+from sas_core.fhir.appointments import ReportedAppointment, decode_appointment, read_appointment
+from sas_core.fhir.instants import format_instant
+from sas_core.fhir.outcomes import FhirRefusal, Issue
+from sas_core.parties import NO_PARTIES, PartyDirectory
+from sas_core.storage.appointments import AppointmentChange, OutboxMessage, StoredAppointment
+from sas_core.storage.engine import SQLITE_BEGIN_OPTION
+
+#: The outbox topic of appointment events, delivered to `sas_appointment_reported`.
+APPOINTMENT_TOPIC = "appointment.reported"
+
+Outcome = Literal["created", "updated", "unchanged"]
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeResult:
+    """What a create or update did, and the appointment as the platform now serves it."""
+
+    outcome: Outcome
+    appointment: Appointment
+    resource: dict[str, Any]
+
+    @property
+    def http_status(self) -> int:
+        return 201 if self.outcome == "created" else 200
+
+
+class AppointmentIntake:
+    """The intake service on one database."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        directory: PartyDirectory = NO_PARTIES,
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.engine = engine
+        self.directory = directory
+        self.clock = clock
+
+    # -- writes -----------------------------------------------------------------------------------
+
+    def create(self, body: bytes, vendor: str) -> IntakeResult:
+        """`POST [base]/Appointment` on behalf of `vendor`."""
+        reported = read_appointment(decode_appointment(body))
+        return self._write(reported, vendor, create_only=True)
+
+    def update(self, query_identifier: str | None, body: bytes, vendor: str) -> IntakeResult:
+        """`PUT [base]/Appointment?identifier=system|value` on behalf of `vendor`."""
+        system, value = parse_identifier_token(query_identifier)
+        reported = read_appointment(decode_appointment(body))
+        if (reported.identifier_system, reported.identifier_value) != (system, value):
+            raise FhirRefusal(
+                422,
+                Issue(
+                    f"the body's identifier {reported.identifier} differs from the one the "
+                    f"request names ({system}|{value}): a conditional update may not re-key an "
+                    "appointment",
+                    "Appointment.identifier[0]",
+                    "business-rule",
+                ),
+            )
+        return self._write(reported, vendor, create_only=False)
+
+    def _write(
+        self, reported: ReportedAppointment, vendor: str, *, create_only: bool
+    ) -> IntakeResult:
+        try:
+            return self._write_once(reported, vendor, create_only=create_only)
+        except IntegrityError:
+            # Another request created the same identifier between our read and our insert:
+            # answer as if we had come second (idempotent create, 409, or an update).
+            return self._write_once(reported, vendor, create_only=create_only)
+
+    def _write_once(
+        self, reported: ReportedAppointment, vendor: str, *, create_only: bool
+    ) -> IntakeResult:
+        now = self.clock()
+        # SQLite: take the write lock at BEGIN so concurrent intakes queue instead of failing.
+        writer = self.engine.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
+        with Session(writer, expire_on_commit=False) as session, session.begin():
+            row = session.scalars(
+                select(StoredAppointment)
+                .where(
+                    StoredAppointment.identifier_system == reported.identifier_system,
+                    StoredAppointment.identifier_value == reported.identifier_value,
+                )
+                .with_for_update()
+            ).one_or_none()
+            if row is None:
+                row = self._insert(session, reported, vendor, now)
+                event = AppointmentEvent(kind="created", appointment=to_domain(row))
+                outcome: Outcome = "created"
+            else:
+                if row.vendor != vendor:
+                    raise FhirRefusal(
+                        403,
+                        Issue(
+                            f"appointment {reported.identifier} was reported by another vendor: "
+                            "a vendor may only report and change its own appointments",
+                            "Appointment.identifier[0]",
+                            "forbidden",
+                        ),
+                    )
+                if row.content_hash == reported.content_hash:
+                    return IntakeResult("unchanged", to_domain(row), served_resource(row))
+                if create_only:
+                    raise FhirRefusal(
+                        409,
+                        Issue(
+                            f"an appointment with identifier {reported.identifier} already "
+                            "exists with different content: send changes with "
+                            f"PUT [base]/Appointment?identifier={reported.identifier}",
+                            "Appointment.identifier[0]",
+                            "conflict",
+                        ),
+                    )
+                previous = AppointmentStatus(row.status)
+                self._apply(row, reported, now)
+                row.version += 1
+                event = AppointmentEvent(
+                    kind="updated", appointment=to_domain(row), previous_status=previous
+                )
+                outcome = "updated"
+            session.flush()
+            session.add(
+                AppointmentChange(
+                    appointment_id=row.id,
+                    version=row.version,
+                    status=row.status,
+                    previous_status=event.previous_status,
+                    vendor=vendor,
+                    changed_at=now,
+                    resource=reported.resource,
+                )
+            )
+            session.add(
+                OutboxMessage(
+                    topic=APPOINTMENT_TOPIC,
+                    payload=event.model_dump(mode="json"),
+                    created_at=now,
+                    next_attempt_at=now,
+                    attempts=0,
+                    last_error=None,
+                    delivered_at=None,
+                )
+            )
+        return IntakeResult(outcome, event.appointment, served_resource(row))
+
+    def _insert(
+        self, session: Session, reported: ReportedAppointment, vendor: str, now: datetime
+    ) -> StoredAppointment:
+        row = StoredAppointment(
+            id=str(uuid4()),
+            identifier_system=reported.identifier_system,
+            identifier_value=reported.identifier_value,
+            vendor=vendor,
+            version=1,
+            received_at=now,
+        )
+        self._apply(row, reported, now)
+        session.add(row)
+        return row
+
+    def _apply(self, row: StoredAppointment, reported: ReportedAppointment, now: datetime) -> None:
+        row.profile = reported.profile
+        row.status = reported.status.value
+        row.participant_status = reported.participant_status
+        row.start_at = reported.start
+        row.end_at = reported.end
+        row.booked_at = reported.created
+        row.operator_type = reported.operator_type
+        row.operator_system = reported.operator_system
+        row.operator_value = reported.operator_value
+        row.practitioner_idnps = reported.practitioner
+        row.structure_idnst = reported.structure
+        row.review_reasons = self._review_reasons(reported)
+        row.resource = reported.resource
+        row.content_hash = reported.content_hash
+        row.updated_at = now
+
+    def _review_reasons(self, reported: ReportedAppointment) -> list[str]:
+        reasons: list[str] = []
+        if not self.directory.knows_regulator(reported.operator_system, reported.operator_value):
+            reasons.append(f"unknown regulator {reported.operator}")
+        practitioner = reported.practitioner
+        if practitioner is not None and not self.directory.knows_practitioner(practitioner):
+            reasons.append(f"unknown practitioner {practitioner}")
+        return reasons
+
+    # -- reads ------------------------------------------------------------------------------------
+
+    def read(self, appointment_id: str, vendor: str | None) -> dict[str, Any] | None:
+        """The served resource of one appointment, None when it does not exist or (with `vendor`)
+        belongs to another vendor — which must not learn that it exists."""
+        with Session(self.engine) as session:
+            row = session.get(StoredAppointment, appointment_id)
+            if row is None or (vendor is not None and row.vendor != vendor):
+                return None
+            return served_resource(row)
+
+    def search(self, identifier: str | None, vendor: str | None) -> list[dict[str, Any]]:
+        """`GET [base]/Appointment?identifier=system|value`, restricted to `vendor`'s own."""
+        system, value = parse_identifier_token(identifier)
+        with Session(self.engine) as session:
+            query = select(StoredAppointment).where(
+                StoredAppointment.identifier_system == system,
+                StoredAppointment.identifier_value == value,
+            )
+            if vendor is not None:
+                query = query.where(StoredAppointment.vendor == vendor)
+            return [served_resource(row) for row in session.scalars(query)]
+
+    def history(self, appointment_id: str) -> list[AppointmentChange]:
+        """Every accepted version of an appointment, oldest first."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            return list(
+                session.scalars(
+                    select(AppointmentChange)
+                    .where(AppointmentChange.appointment_id == appointment_id)
+                    .order_by(AppointmentChange.version)
+                )
+            )
+
+
+def parse_identifier_token(token: str | None) -> tuple[str, str]:
+    """`system|value` from the `identifier` search parameter; 400 when absent or incomplete."""
+    if token is None or "|" not in token:
+        raise FhirRefusal(
+            400,
+            Issue(
+                f"the identifier parameter must be system|value, got {token!r}",
+                "identifier",
+                "required" if token is None else "invalid",
+            ),
+        )
+    system, _, value = token.partition("|")
+    if not system or not value:
+        raise FhirRefusal(
+            400,
+            Issue(
+                f"the identifier parameter needs both a system and a value, got {token!r}",
+                "identifier",
+                "invalid",
+            ),
+        )
+    return system, value
+
+
+def to_domain(row: StoredAppointment) -> Appointment:
+    return Appointment(
+        id=UUID(row.id),
+        identifier=f"{row.identifier_system}|{row.identifier_value}",
+        adapter=row.vendor,
+        status=AppointmentStatus(row.status),
+        start=row.start_at,
+        end=row.end_at,
+        created=row.booked_at,
+        operator=f"{row.operator_system}|{row.operator_value}",
+        practitioner=row.practitioner_idnps,
+        structure=row.structure_idnst,
+        participant_status="needs-action"
+        if row.participant_status == "needs-action"
+        else "accepted",
+        profile="sos" if row.profile == "sos" else "ps",
+        review_reasons=tuple(row.review_reasons),
+    )
+
+
+def served_resource(row: StoredAppointment) -> dict[str, Any]:
+    """The resource as received, under the platform's id and version (FHIR read semantics)."""
+    resource = dict(row.resource)
+    resource["id"] = row.id
+    meta = dict(resource.get("meta") or {})
+    meta["versionId"] = str(row.version)
+    meta["lastUpdated"] = format_instant(row.updated_at)
+    resource["meta"] = meta
+    return resource

@@ -1,0 +1,559 @@
+"""Reading an Appointment reported by a vendor (INT_R03, digest §9) and checking it against
+FrAppointmentSAS (PS and CPTS) or sas-sos-appointment (SOS Médecins).
+
+Rules are those of digest §15.4 with the 1.2.0/`main` profiles, tolerating 1.1.0 senders:
+
+- `participant.status` is `accepted` or `needs-action` for both profiles (main's binding; 1.1.0's
+  fixed `accepted` is a subset, so 1.1.0 senders pass — decision on §16.1).
+- The profile is chosen by `meta.profile`. The narrative's misprint
+  `http://interopsante.org/fhir/StructureDefinition/FrAppointmentSAS` (§16.2) counts as
+  FrAppointmentSAS. With neither profile declared, the appointment is read as SOS when its only
+  extension is the operator and no participant names an actor (the SOS "PS not known yet" shape,
+  §9.5), else as FrAppointmentSAS.
+- `status`: booked, fulfilled, noshow, cancelled, and pending (SOS structure agendas; also taken
+  from PS senders, whose `needs-action` participants mean the same thing).
+- Instants may carry any offset (the 1.1.0 examples write `+01:00` for September, §16.12); one
+  without an offset is Europe/Paris time, as everywhere in the platform.
+- Elements present but empty (`""`, `[]`, `{}`) are refused: FHIR forbids them (§15.2).
+
+Every problem found is reported, each with the element's FHIRPath and the rule, so a vendor fixes
+a message in one round trip. A body that is not a JSON object, or not an Appointment, is a 400;
+a profile or business rule is a 422 (digest §2).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final, Literal
+
+import orjson
+
+from sas_core.appointments import AppointmentStatus
+from sas_core.fhir.codes import FR_V2_0203, TRE_R38_SPECIALITE_ORDINALE
+from sas_core.fhir.instants import parse_instant
+from sas_core.fhir.outcomes import FhirRefusal, Issue
+from sas_core.identifiers import (
+    IDNPS_SYSTEM,
+    IDNST_SYSTEM,
+    SAS_TECHNICAL_SYSTEM,
+    IdentifierError,
+    parse_idnps,
+    parse_idnst,
+)
+
+PROFILE_APPOINTMENT: Final = "http://sas.fr/fhir/StructureDefinition/FrAppointmentSAS"
+PROFILE_SOS_APPOINTMENT: Final = (
+    "https://interop.esante.gouv.fr/ig/fhir/sas/StructureDefinition/sas-sos-appointment"
+)
+#: The wrong canonical of the IG's narrative example (digest §16.2), read as FrAppointmentSAS.
+MISPRINTED_APPOINTMENT_PROFILE: Final = (
+    "http://interopsante.org/fhir/StructureDefinition/FrAppointmentSAS"
+)
+OPERATOR_EXTENSION: Final = "http://interopsante.org/fhir/StructureDefinition/FrAppointmentOperator"
+
+#: Every code of http://hl7.org/fhir/ValueSet/appointmentstatus (required binding).
+FHIR_APPOINTMENT_STATUSES: Final = frozenset(
+    {
+        "proposed",
+        "pending",
+        "booked",
+        "arrived",
+        "fulfilled",
+        "cancelled",
+        "noshow",
+        "entered-in-error",
+        "checked-in",
+        "waitlist",
+    }
+)
+PARTICIPANT_STATUSES: Final = ("accepted", "needs-action")
+OPERATOR_TYPE_CODES: Final = ("IDNPS", "INTRN")
+OPERATOR_SYSTEMS: Final = (IDNPS_SYSTEM, SAS_TECHNICAL_SYSTEM)
+
+Profile = Literal["ps", "sos"]
+
+_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S+")
+_PREFIXED_IDNPS = re.compile(r"8[0-9]{11}|0[0-9A-Za-z]{9}")
+
+
+@dataclass(frozen=True, slots=True)
+class ReportedAppointment:
+    """An Appointment that passed the profile rules, with what the platform keys and links on."""
+
+    profile: Profile
+    identifier_system: str
+    identifier_value: str
+    status: AppointmentStatus
+    start: datetime
+    end: datetime
+    created: datetime | None
+    operator_type: str
+    operator_system: str
+    operator_value: str
+    participant_status: Literal["accepted", "needs-action"]
+    practitioner: str | None
+    structure: str | None
+    resource: dict[str, Any]
+
+    @property
+    def identifier(self) -> str:
+        """The vendor's key, `system|value` (the token the conditional PUT names)."""
+        return f"{self.identifier_system}|{self.identifier_value}"
+
+    @property
+    def operator(self) -> str:
+        return f"{self.operator_system}|{self.operator_value}"
+
+    @property
+    def content_hash(self) -> str:
+        """A digest of what the vendor said, ignoring what a server may rewrite (`id`,
+        `meta.versionId`/`lastUpdated`, narrative): equal hashes mean an identical resubmission."""
+        return content_hash(self.resource)
+
+
+def content_hash(resource: dict[str, Any]) -> str:
+    significant = {k: v for k, v in resource.items() if k not in ("id", "text")}
+    meta = significant.get("meta")
+    if isinstance(meta, dict):
+        meta = {k: v for k, v in meta.items() if k not in ("versionId", "lastUpdated")}
+        significant["meta"] = meta
+        if not meta:
+            del significant["meta"]
+    return hashlib.sha256(orjson.dumps(significant, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def decode_appointment(body: bytes) -> dict[str, Any]:
+    """The JSON object of an Appointment body; 400 when it is not JSON, not an object, or not an
+    Appointment (digest §15.4 "body not an Appointment")."""
+    try:
+        document = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise FhirRefusal(400, Issue(f"the body is not JSON: {exc}", None, "structure")) from None
+    if not isinstance(document, dict):
+        raise FhirRefusal(
+            400, Issue("the body must be a JSON object (a FHIR resource)", None, "structure")
+        )
+    kind = document.get("resourceType")
+    if kind != "Appointment":
+        raise FhirRefusal(
+            400,
+            Issue(
+                f"resourceType is {kind!r}: this endpoint takes an Appointment "
+                "(FrAppointmentSAS or sas-sos-appointment)",
+                "resourceType",
+                "invalid",
+            ),
+        )
+    return document
+
+
+def read_appointment(resource: dict[str, Any]) -> ReportedAppointment:
+    """Check `resource` against its profile and map it; a FhirRefusal(422) lists every issue."""
+    return _Reader(resource).read()
+
+
+class _Reader:
+    def __init__(self, resource: dict[str, Any]) -> None:
+        self.resource = resource
+        self.issues: list[Issue] = []
+
+    def fail(self, path: str, rule: str, code: Literal["invalid", "required", "value"]) -> None:
+        self.issues.append(Issue(rule, path, code))
+
+    def read(self) -> ReportedAppointment:
+        r = self.resource
+        _find_empty(r, "Appointment", self.issues)
+        profile = self._profile()
+        operator = self._operator(profile)
+        identifier = self._identifier()
+        status = self._status()
+        start = self._instant("start", required=True)
+        end = self._instant("end", required=True)
+        created = self._instant("created", required=False)
+        if start is not None and end is not None and end <= start:
+            self.fail("Appointment.end", "end must be after start", "invalid")
+        participant_status, practitioner, structure = self._participants(profile)
+        self._specialties()
+        if self.issues:
+            raise FhirRefusal(422, self.issues)
+        assert operator is not None and identifier is not None and status is not None
+        assert start is not None and end is not None and participant_status is not None
+        return ReportedAppointment(
+            profile=profile,
+            identifier_system=identifier[0],
+            identifier_value=identifier[1],
+            status=status,
+            start=start,
+            end=end,
+            created=created,
+            operator_type=operator[0],
+            operator_system=operator[1],
+            operator_value=operator[2],
+            participant_status=participant_status,
+            practitioner=practitioner,
+            structure=structure,
+            resource=r,
+        )
+
+    # -- profile ----------------------------------------------------------------------------------
+
+    def _profile(self) -> Profile:
+        meta = self.resource.get("meta")
+        profiles = meta.get("profile") if isinstance(meta, dict) else None
+        declared = set(profiles) if isinstance(profiles, list) else set()
+        ps = bool(declared & {PROFILE_APPOINTMENT, MISPRINTED_APPOINTMENT_PROFILE})
+        sos = PROFILE_SOS_APPOINTMENT in declared
+        if ps and sos:
+            self.fail(
+                "Appointment.meta.profile",
+                "declares both FrAppointmentSAS and sas-sos-appointment: choose one",
+                "invalid",
+            )
+            return "ps"
+        if ps or sos:
+            return "sos" if sos else "ps"
+        extensions = self.resource.get("extension")
+        only_operator = (
+            isinstance(extensions, list)
+            and len(extensions) == 1
+            and isinstance(extensions[0], dict)
+            and extensions[0].get("url") == OPERATOR_EXTENSION
+        )
+        participants = self.resource.get("participant")
+        no_actor = isinstance(participants, list) and not any(
+            isinstance(p, dict) and "actor" in p for p in participants
+        )
+        return "sos" if only_operator and no_actor else "ps"
+
+    # -- operator (FrAppointmentOperator) -------------------------------------------------------
+
+    def _operator(self, profile: Profile) -> tuple[str, str, str] | None:
+        extensions = self.resource.get("extension")
+        if not isinstance(extensions, list) or not extensions:
+            self.fail(
+                "Appointment.extension",
+                f"the FrAppointmentOperator extension ({OPERATOR_EXTENSION}) is required: "
+                "it names the regulator who booked",
+                "required",
+            )
+            return None
+        found: list[tuple[int, dict[str, Any]]] = []
+        for index, extension in enumerate(extensions):
+            path = f"Appointment.extension[{index}]"
+            if not isinstance(extension, dict) or not isinstance(extension.get("url"), str):
+                self.fail(path, "an extension is an object with a url", "invalid")
+            elif extension["url"] == OPERATOR_EXTENSION:
+                found.append((index, extension))
+            elif profile == "sos":
+                self.fail(
+                    path,
+                    f"sas-sos-appointment allows only the FrAppointmentOperator extension "
+                    f"(extension 1..1), not {extension['url']}",
+                    "invalid",
+                )
+        if not found:
+            self.fail(
+                "Appointment.extension",
+                f"the FrAppointmentOperator extension ({OPERATOR_EXTENSION}) is required: "
+                "it names the regulator who booked",
+                "required",
+            )
+            return None
+        if len(found) > 1:
+            self.fail(
+                f"Appointment.extension[{found[1][0]}]",
+                "FrAppointmentOperator is 1..1: one regulator booked the appointment",
+                "invalid",
+            )
+            return None
+        index, extension = found[0]
+        path = f"Appointment.extension[{index}]"
+        if "extension" in extension:
+            self.fail(f"{path}.extension", "FrAppointmentOperator has no sub-extensions", "invalid")
+        others = sorted(k for k in extension if k.startswith("value") and k != "valueReference")
+        if others:
+            self.fail(
+                f"{path}.{others[0]}",
+                "the operator's value must be a valueReference (value[x] only Reference)",
+                "invalid",
+            )
+            return None
+        reference = extension.get("valueReference")
+        if not isinstance(reference, dict):
+            self.fail(
+                f"{path}.valueReference",
+                "the operator's valueReference is required (value[x] 1..1)",
+                "required",
+            )
+            return None
+        return self._operator_identifier(reference.get("identifier"), f"{path}.valueReference")
+
+    def _operator_identifier(self, identifier: Any, at: str) -> tuple[str, str, str] | None:
+        path = f"{at}.identifier"
+        if not isinstance(identifier, dict):
+            self.fail(
+                path,
+                "the operator is referenced by its identifier (the IDNPS or SAS technical id "
+                "the platform sent through INT_R02)",
+                "required",
+            )
+            return None
+        before = len(self.issues)
+        code = self._single_coding(
+            identifier.get("type"), f"{path}.type", FR_V2_0203, OPERATOR_TYPE_CODES
+        )
+        system = identifier.get("system")
+        if not isinstance(system, str):
+            self.fail(f"{path}.system", "identifier.system is required (1..1)", "required")
+        elif system not in OPERATOR_SYSTEMS:
+            self.fail(
+                f"{path}.system",
+                f"must be {IDNPS_SYSTEM} (national id) or {SAS_TECHNICAL_SYSTEM} "
+                f"(SAS technical id), not {system!r}",
+                "value",
+            )
+        value = identifier.get("value")
+        if not isinstance(value, str):
+            self.fail(f"{path}.value", "identifier.value is required (1..1)", "required")
+        if len(self.issues) > before or code is None:
+            return None
+        assert isinstance(system, str) and isinstance(value, str)
+        return code, system, value
+
+    def _single_coding(
+        self, concept: Any, path: str, system: str, codes: tuple[str, ...]
+    ) -> str | None:
+        codings = concept.get("coding") if isinstance(concept, dict) else None
+        allowed = " or ".join(codes)
+        if not isinstance(codings, list) or len(codings) != 1:
+            self.fail(
+                f"{path}.coding",
+                f"exactly one coding is required: {system}#{allowed}",
+                "required",
+            )
+            return None
+        coding = codings[0]
+        if not isinstance(coding, dict) or coding.get("system") != system:
+            got = coding.get("system") if isinstance(coding, dict) else None
+            self.fail(f"{path}.coding[0].system", f"must be {system}, not {got!r}", "value")
+            return None
+        code = coding.get("code")
+        if code not in codes:
+            self.fail(f"{path}.coding[0].code", f"must be {allowed}, not {code!r}", "value")
+            return None
+        assert isinstance(code, str)
+        return code
+
+    # -- identifier, status, instants -----------------------------------------------------------
+
+    def _identifier(self) -> tuple[str, str] | None:
+        identifiers = self.resource.get("identifier")
+        if not isinstance(identifiers, list) or len(identifiers) != 1:
+            count = len(identifiers) if isinstance(identifiers, list) else 0
+            self.fail(
+                "Appointment.identifier",
+                f"exactly one identifier is required (1..1), got {count}: the vendor's "
+                "technical id of the appointment, its key for updates",
+                "required",
+            )
+            return None
+        identifier = identifiers[0]
+        if not isinstance(identifier, dict):
+            self.fail("Appointment.identifier[0]", "an identifier is an object", "invalid")
+            return None
+        system, value = identifier.get("system"), identifier.get("value")
+        ok = True
+        if not isinstance(system, str):
+            self.fail(
+                "Appointment.identifier[0].system",
+                "identifier.system is required: the vendor's OID (urn:oid:…) or URL",
+                "required",
+            )
+            ok = False
+        elif not _URI.fullmatch(system) or "|" in system:
+            self.fail(
+                "Appointment.identifier[0].system",
+                f"must be an absolute URI (urn:oid:… or https://…), not {system!r}",
+                "value",
+            )
+            ok = False
+        if not isinstance(value, str) or not value.strip():
+            self.fail("Appointment.identifier[0].value", "identifier.value is required", "required")
+            ok = False
+        if not ok:
+            return None
+        assert isinstance(system, str) and isinstance(value, str)
+        return system, value
+
+    def _status(self) -> AppointmentStatus | None:
+        status = self.resource.get("status")
+        if status is None:
+            self.fail("Appointment.status", "status is required (1..1)", "required")
+            return None
+        if status not in FHIR_APPOINTMENT_STATUSES:
+            self.fail(
+                "Appointment.status",
+                f"{status!r} is not in http://hl7.org/fhir/ValueSet/appointmentstatus "
+                "(required binding)",
+                "value",
+            )
+            return None
+        try:
+            return AppointmentStatus(status)
+        except ValueError:
+            used = ", ".join(s.value for s in AppointmentStatus)
+            self.fail(
+                "Appointment.status",
+                f"the SAS reports appointments as {used}, not {status!r}",
+                "value",
+            )
+            return None
+
+    def _instant(self, element: str, *, required: bool) -> datetime | None:
+        value = self.resource.get(element)
+        path = f"Appointment.{element}"
+        if value is None:
+            if required:
+                self.fail(path, f"{element} is required (1..1)", "required")
+            return None
+        try:
+            return parse_instant(value)
+        except ValueError:
+            self.fail(
+                path,
+                f"{value!r} is not a FHIR instant (YYYY-MM-DDThh:mm:ss[.sss]+hh:mm)",
+                "value",
+            )
+            return None
+
+    # -- participants -----------------------------------------------------------------------------
+
+    def _participants(
+        self, profile: Profile
+    ) -> tuple[Literal["accepted", "needs-action"] | None, str | None, str | None]:
+        participants = self.resource.get("participant")
+        if not isinstance(participants, list) or not participants:
+            self.fail(
+                "Appointment.participant",
+                "at least one participant is required (1..*)",
+                "required",
+            )
+            return None, None, None
+        statuses: list[Literal["accepted", "needs-action"]] = []
+        practitioner: str | None = None
+        structure: str | None = None
+        for index, participant in enumerate(participants):
+            path = f"Appointment.participant[{index}]"
+            if not isinstance(participant, dict):
+                self.fail(path, "a participant is an object", "invalid")
+                continue
+            status = participant.get("status")
+            if status is None:
+                self.fail(f"{path}.status", "participant.status is required (1..1)", "required")
+            elif status == "accepted" or status == "needs-action":
+                statuses.append(status)
+            else:
+                self.fail(
+                    f"{path}.status",
+                    f"must be accepted or needs-action (sas-valueset-participant-status), "
+                    f"not {status!r}",
+                    "value",
+                )
+            actor = participant.get("actor")
+            identifier = actor.get("identifier") if isinstance(actor, dict) else None
+            if identifier is None:
+                continue
+            found = self._actor(identifier, f"{path}.actor.identifier", profile)
+            if found is not None:
+                kind, value = found
+                if kind == "practitioner" and practitioner is None:
+                    practitioner = value
+                elif kind == "structure" and structure is None:
+                    structure = value
+        # One participant awaiting the PS makes the appointment await it.
+        overall: Literal["accepted", "needs-action"] | None = None
+        if statuses:
+            overall = "needs-action" if "needs-action" in statuses else "accepted"
+        return overall, practitioner, structure
+
+    def _actor(
+        self, identifier: Any, path: str, profile: Profile
+    ) -> tuple[Literal["practitioner", "structure"], str] | None:
+        if not isinstance(identifier, dict):
+            self.fail(path, "actor.identifier is an object", "invalid")
+            return None
+        system, value = identifier.get("system"), identifier.get("value")
+        if profile == "sos":
+            # §9.5: no constraint on the actor; link what can be recognised, ignore the rest.
+            if (
+                system == IDNPS_SYSTEM
+                and isinstance(value, str)
+                and _PREFIXED_IDNPS.fullmatch(value)
+            ):
+                return "practitioner", value
+            if system == IDNST_SYSTEM and isinstance(value, str):
+                try:
+                    return "structure", parse_idnst(value).value
+                except IdentifierError:
+                    return None
+            return None
+        before = len(self.issues)
+        self._single_coding(identifier.get("type"), f"{path}.type", FR_V2_0203, ("IDNPS",))
+        if system != IDNPS_SYSTEM:
+            self.fail(
+                f"{path}.system",
+                f"the practitioner is identified in {IDNPS_SYSTEM} (IDNPS), not {system!r}",
+                "value" if system is not None else "required",
+            )
+        if not isinstance(value, str):
+            self.fail(f"{path}.value", "the practitioner's IDNPS is required", "required")
+        elif not _PREFIXED_IDNPS.fullmatch(value):
+            self.fail(
+                f"{path}.value",
+                f"{value!r} is not a prefixed IDNPS (8 + 11-digit RPPS or 0 + 9-character ADELI)",
+                "value",
+            )
+        if len(self.issues) > before:
+            return None
+        assert isinstance(value, str)
+        return "practitioner", parse_idnps(value).value
+
+    def _specialties(self) -> None:
+        specialties = self.resource.get("specialty")
+        if specialties is None:
+            return
+        if not isinstance(specialties, list):
+            self.fail("Appointment.specialty", "specialty is a list of CodeableConcept", "invalid")
+            return
+        for i, concept in enumerate(specialties):
+            codings = concept.get("coding") if isinstance(concept, dict) else None
+            for j, coding in enumerate(codings if isinstance(codings, list) else []):
+                system = coding.get("system") if isinstance(coding, dict) else None
+                if system != TRE_R38_SPECIALITE_ORDINALE:
+                    self.fail(
+                        f"Appointment.specialty[{i}].coding[{j}].system",
+                        "specialty is bound (required) to fr-practitioner-specialty: "
+                        f"codes of {TRE_R38_SPECIALITE_ORDINALE}, not {system!r}",
+                        "value",
+                    )
+
+
+def _find_empty(value: Any, path: str, issues: list[Issue]) -> None:
+    """FHIR forbids empty strings, arrays and objects (the IG's FAQ asks to omit them, §15.2)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            child = f"{path}.{key}"
+            if item in ("", [], {}) or (isinstance(item, str) and not item.strip()):
+                issues.append(Issue(f"{key} is empty: omit an element without a value", child))
+            else:
+                _find_empty(item, child, issues)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            child = f"{path}[{index}]"
+            if item in ("", [], {}, None):
+                issues.append(Issue("an empty entry in a list: omit it", child))
+            else:
+                _find_empty(item, child, issues)

@@ -1,0 +1,108 @@
+"""Appointments reported by vendors (INT_R03), their status history, and the outbox that tells
+listeners about them (digest §9; ROADMAP: intake writes to an outbox in the same transaction).
+
+The tables join `Base.metadata` from here rather than from `tables.py`; `sas_core.storage`
+imports this module, so whoever reads the metadata (Alembic, the schema test) sees them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from sas_core.storage.columns import JsonDocument
+from sas_core.storage.tables import Base, BigId
+
+_STATUSES = "'pending', 'booked', 'fulfilled', 'noshow', 'cancelled'"
+
+
+class StoredAppointment(Base):
+    """The current state of one appointment, keyed by the vendor's identifier (`system|value`).
+
+    `vendor` is who reported it first and the only one allowed to change it; `review_reasons`
+    lists why a person should look at it (an unknown regulator or practitioner), never a reason
+    to refuse it.
+    """
+
+    __tablename__ = "appointments"
+    __table_args__ = (
+        UniqueConstraint("identifier_system", "identifier_value"),
+        CheckConstraint(f"status IN ({_STATUSES})", name="status"),
+        CheckConstraint("profile IN ('ps', 'sos')", name="profile"),
+        CheckConstraint("end_at > start_at", name="appointment_ordered"),
+        Index("ix_appointments_vendor_start", "vendor", "start_at"),
+        Index("ix_appointments_operator", "operator_system", "operator_value"),
+        Index("ix_appointments_practitioner_start", "practitioner_idnps", "start_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    identifier_system: Mapped[str] = mapped_column(String(500))
+    identifier_value: Mapped[str] = mapped_column(String(500))
+    vendor: Mapped[str] = mapped_column(String(100))
+    profile: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(16))
+    participant_status: Mapped[str] = mapped_column(String(16))
+    start_at: Mapped[datetime]
+    end_at: Mapped[datetime]
+    booked_at: Mapped[datetime | None]
+    operator_type: Mapped[str] = mapped_column(String(8))
+    operator_system: Mapped[str] = mapped_column(String(100))
+    operator_value: Mapped[str] = mapped_column(String(200))
+    practitioner_idnps: Mapped[str | None] = mapped_column(String(20))
+    structure_idnst: Mapped[str | None] = mapped_column(String(20))
+    review_reasons: Mapped[list[str]] = mapped_column(JsonDocument)
+    resource: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    received_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class AppointmentChange(Base):
+    """One accepted version of an appointment: its status then, and the resource as received."""
+
+    __tablename__ = "appointment_history"
+    __table_args__ = (
+        UniqueConstraint("appointment_id", "version"),
+        CheckConstraint(f"status IN ({_STATUSES})", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    appointment_id: Mapped[str] = mapped_column(ForeignKey("appointments.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    previous_status: Mapped[str | None] = mapped_column(String(16))
+    vendor: Mapped[str] = mapped_column(String(100))
+    changed_at: Mapped[datetime]
+    resource: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+
+
+class OutboxMessage(Base):
+    """An event to deliver to the plugins' listeners, written with the change it reports.
+
+    Pending while `delivered_at` is NULL; `next_attempt_at` is when a dispatcher may take it
+    (pushed forward while one holds it, and with backoff after a listener failed).
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_pending", "delivered_at", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    topic: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+    created_at: Mapped[datetime]
+    next_attempt_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    delivered_at: Mapped[datetime | None]
