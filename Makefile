@@ -28,7 +28,7 @@ test: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy sas_core sas_simulator plugins/sas-fhir/sas_fhir_adapter \
+	$(VENV)/bin/mypy sas_core sas_simulator web/sas_web plugins/sas-fhir/sas_fhir_adapter \
 		plugins/sas-cpts/sas_cpts_adapter plugins/sas-sos/sas_sos_adapter bench
 
 bench: install

@@ -1,0 +1,272 @@
+"""The platform's Litestar app and its vendor-facing FHIR endpoint (INT_R03, digest §9).
+
+Routes under `/fhir`:
+- `GET /fhir/metadata`: the CapabilityStatement (server; Appointment create, update with
+  `updateCreate` and `conditionalUpdate`, read, search by identifier; both profiles);
+- `POST /fhir/Appointment`: 201 + Location, 200 for an identical resubmission, 409 for a
+  different one under an existing identifier;
+- `PUT /fhir/Appointment?identifier=system|value`: 200 (update) or 201 (create);
+- `GET /fhir/Appointment?identifier=system|value`: a searchset Bundle of the vendor's own;
+- `GET /fhir/Appointment/{id}`.
+
+Before a body is read: the vendor is identified (403), the Content-Type checked (415) and the
+size capped (413, on Content-Length and while streaming: the rest is never read). Every error is
+an OperationOutcome (digest §2). The rules themselves are `sas_core.appointment_intake`'s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import anyio.to_thread
+import orjson
+from litestar import Litestar, Request, Response, get, post, put
+from litestar.datastructures import State
+from litestar.exceptions import HTTPException
+from litestar.params import FromPath
+from sqlalchemy.engine import Engine
+
+from sas_core.appointment_intake import AppointmentIntake, IntakeResult
+from sas_core.fhir.appointments import PROFILE_APPOINTMENT, PROFILE_SOS_APPOINTMENT
+from sas_core.fhir.outcomes import FhirRefusal, Issue, IssueCode, operation_outcome
+from sas_core.outbox import run_dispatcher
+from sas_core.parties import NO_PARTIES, PartyDirectory
+from sas_core.plugins import PluginHost
+from sas_core.settings import PlatformSettings
+from sas_core.storage import open_database
+from sas_web.vendors import VendorIdentity
+
+log = logging.getLogger(__name__)
+
+FHIR_JSON = "application/fhir+json"
+#: Digest §2: the FHIR type, the legacy DSTU2 type the IG's tables name, and plain JSON.
+ACCEPTED_CONTENT_TYPES = frozenset(
+    {"application/fhir+json", "application/json+fhir", "application/json"}
+)
+#: The largest Appointment body accepted. An Appointment is a few KiB; 1 MiB leaves room for
+#: narrative and extensions while bounding what one request may make the server hold.
+DEFAULT_MAX_BODY_BYTES = 1 << 20
+_CAPABILITIES = "https://interop.esante.gouv.fr/ig/fhir/sas/CapabilityStatement"
+
+
+def create_app(
+    settings: PlatformSettings | None = None,
+    *,
+    identity: VendorIdentity,
+    engine: Engine | None = None,
+    host: PluginHost | None = None,
+    directory: PartyDirectory = NO_PARTIES,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    dispatch_interval_s: float | None = 5.0,
+) -> Litestar:
+    """The platform app on `engine` (default: the configured database, opened here and disposed
+    at shutdown); with `dispatch_interval_s`, the outbox is delivered to `host`'s listeners in
+    the background (default host: the installed plugins)."""
+    owns_engine = engine is None
+    db = engine if engine is not None else open_database(settings)
+    intake = AppointmentIntake(db, directory)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        task: asyncio.Task[None] | None = None
+        stop = asyncio.Event()
+        if dispatch_interval_s is not None:
+            plugins = host if host is not None else PluginHost.discover()
+            task = asyncio.create_task(
+                run_dispatcher(db, plugins, interval_s=dispatch_interval_s, stop=stop)
+            )
+        try:
+            yield
+        finally:
+            stop.set()
+            if task is not None:
+                await task
+            if owns_engine:
+                db.dispose()
+
+    def vendor_of(request: Request[Any, Any, Any]) -> str:
+        return identity.vendor_of(request.scope, request.headers)
+
+    def base_of(request: Request[Any, Any, Any]) -> str:
+        return f"{str(request.base_url).rstrip('/')}/fhir"
+
+    def written(request: Request[Any, Any, Any], result: IntakeResult) -> Response[bytes]:
+        location = f"{base_of(request)}/Appointment/{result.appointment.id}"
+        return fhir_response(result.resource, result.http_status, {"Location": location})
+
+    @get("/fhir/metadata", sync_to_thread=False)
+    def metadata(request: Request[Any, Any, Any]) -> Response[bytes]:
+        return fhir_response(capability_statement(base_of(request)))
+
+    @post("/fhir/Appointment", status_code=201)
+    async def create(request: Request[Any, Any, Any]) -> Response[bytes]:
+        vendor = vendor_of(request)
+        body = await read_body(request, max_body_bytes)
+        result = await anyio.to_thread.run_sync(intake.create, body, vendor)
+        return written(request, result)
+
+    @put("/fhir/Appointment")
+    async def update(request: Request[Any, Any, Any]) -> Response[bytes]:
+        vendor = vendor_of(request)
+        identifier = request.query_params.get("identifier")
+        body = await read_body(request, max_body_bytes)
+        result = await anyio.to_thread.run_sync(intake.update, identifier, body, vendor)
+        return written(request, result)
+
+    @get("/fhir/Appointment")
+    async def search(request: Request[Any, Any, Any]) -> Response[bytes]:
+        vendor = vendor_of(request)
+        identifier = request.query_params.get("identifier")
+        found = await anyio.to_thread.run_sync(intake.search, identifier, vendor)
+        base = base_of(request)
+        query = request.scope["query_string"].decode("utf-8", errors="replace")
+        return fhir_response(
+            {
+                "resourceType": "Bundle",
+                "type": "searchset",
+                "total": len(found),
+                "link": [{"relation": "self", "url": f"{base}/Appointment?{query}"}],
+                "entry": [
+                    {
+                        "fullUrl": f"{base}/Appointment/{r['id']}",
+                        "resource": r,
+                        "search": {"mode": "match"},
+                    }
+                    for r in found
+                ],
+            }
+        )
+
+    @get("/fhir/Appointment/{appointment_id:str}")
+    async def read(
+        request: Request[Any, Any, Any], appointment_id: FromPath[str]
+    ) -> Response[bytes]:
+        vendor = vendor_of(request)
+        found = await anyio.to_thread.run_sync(intake.read, appointment_id, vendor)
+        if found is None:
+            raise FhirRefusal(
+                404, Issue(f"no Appointment {appointment_id}", "Appointment.id", "not-found")
+            )
+        return fhir_response(found)
+
+    return Litestar(
+        route_handlers=[metadata, create, update, search, read],
+        exception_handlers={
+            FhirRefusal: _refusal,
+            HTTPException: _http_error,
+            Exception: _unexpected,
+        },
+        lifespan=[lifespan],
+        state=State({"intake": intake}),
+        openapi_config=None,
+        # `sas serve` and the tests configure logging; the app must not.
+        logging_config=None,
+        # The body is read and capped by `read_body`, with an OperationOutcome.
+        request_max_body_size=None,
+    )
+
+
+async def read_body(request: Request[Any, Any, Any], limit: int) -> bytes:
+    """The request body after the Content-Type (415) and size (413) checks; never reads past
+    `limit` bytes."""
+    content_type = request.headers.get("content-type")
+    media = (content_type or "").split(";")[0].strip().lower()
+    if media not in ACCEPTED_CONTENT_TYPES:
+        raise FhirRefusal(
+            415,
+            Issue(
+                f"Content-Type {content_type!r} is not accepted: send {FHIR_JSON} "
+                "(application/json+fhir and application/json are accepted too)",
+                None,
+                "not-supported",
+            ),
+        )
+    too_large = FhirRefusal(
+        413,
+        Issue(f"the body exceeds {limit} bytes, the limit for an Appointment", None, "too-costly"),
+        {"Connection": "close"},
+    )
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def fhir_response(
+    body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None
+) -> Response[bytes]:
+    return Response(orjson.dumps(body), status_code=status, media_type=FHIR_JSON, headers=headers)
+
+
+def capability_statement(base: str) -> dict[str, Any]:
+    """What the platform serves (SAS-GestionnaireAgenda-RDVpsindiv and -RDVSOS, digest §1)."""
+    return {
+        "resourceType": "CapabilityStatement",
+        "status": "active",
+        "date": datetime.now(UTC).date().isoformat(),
+        "kind": "instance",
+        "instantiates": [
+            f"{_CAPABILITIES}/SAS-GestionnaireAgenda-RDVpsindiv",
+            f"{_CAPABILITIES}/SAS-GestionnaireAgenda-RDVSOS",
+        ],
+        "software": {"name": "SAS Connect"},
+        "implementation": {"description": "SAS platform appointment reporting", "url": base},
+        "fhirVersion": "4.0.1",
+        "format": [FHIR_JSON, "application/json+fhir", "application/json"],
+        "rest": [
+            {
+                "mode": "server",
+                "security": {
+                    "description": "Mutual TLS (TLS >= 1.2): the client certificate's CN/OU "
+                    "names the vendor (digest §2)"
+                },
+                "resource": [
+                    {
+                        "type": "Appointment",
+                        "profile": PROFILE_APPOINTMENT,
+                        "supportedProfile": [PROFILE_APPOINTMENT, PROFILE_SOS_APPOINTMENT],
+                        "interaction": [
+                            {"code": "create"},
+                            {"code": "update"},
+                            {"code": "read"},
+                            {"code": "search-type"},
+                        ],
+                        "versioning": "versioned",
+                        "updateCreate": True,
+                        "conditionalCreate": False,
+                        "conditionalUpdate": True,
+                        "searchParam": [{"name": "identifier", "type": "token"}],
+                    }
+                ],
+            }
+        ],
+    }
+
+
+def _refusal(_: Request[Any, Any, Any], exc: FhirRefusal) -> Response[bytes]:
+    return fhir_response(operation_outcome(exc.issues), exc.status, exc.headers)
+
+
+def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
+    codes: dict[int, IssueCode] = {404: "not-found", 405: "not-supported"}
+    code = codes.get(exc.status_code, "invalid")
+    issue = Issue(str(exc.detail), None, code)
+    return fhir_response(operation_outcome([issue]), exc.status_code, exc.headers)
+
+
+def _unexpected(_: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    log.exception("unexpected error while serving a FHIR request", exc_info=exc)
+    issue = Issue("internal error; nothing was stored by this request", None, "exception")
+    return fhir_response(operation_outcome([issue]), 500)
