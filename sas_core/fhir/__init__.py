@@ -1,4 +1,5 @@
-"""FHIR R4 mapping of the SAS slot flows: codes, instants, search parameters and bundle reading.
+"""FHIR R4 mapping of the SAS slot flows: codes, instants, search parameters and bundle reading;
+and of regulator accounts (:func:`practitioner_regul`, INT_R02).
 
 The HTTP adapters build their requests with :func:`slot_search_params` (INT_R01, INT_R04) or
 :func:`schedule_search_params` (SOS Médecins) and read the answers with
@@ -13,7 +14,7 @@ from sas_core.fhir.bundles import BundleError, dropped_slot_count, parse_slot_bu
 from sas_core.fhir.clients import ClientPool, TransportFactory
 from sas_core.fhir.cpts import cpts_service_references
 from sas_core.fhir.endpoint import DEFAULT_MAX_BODY_BYTES, FhirEndpointSettings, user_agent_of
-from sas_core.fhir.exchange import BundleParser, FhirExchange
+from sas_core.fhir.exchange import BundleParser, FhirExchange, WriteResult
 from sas_core.fhir.failures import (
     DIAGNOSTICS_MAX_CHARS,
     FetchFailure,
@@ -24,6 +25,12 @@ from sas_core.fhir.failures import (
 )
 from sas_core.fhir.instants import PARIS, format_instant, parse_instant, parse_search_date
 from sas_core.fhir.references import ResourceIndex
+from sas_core.fhir.regulators import (
+    PROFILE_PRACTITIONER_REGUL,
+    account_identifier,
+    account_token,
+    practitioner_regul,
+)
 from sas_core.fhir.resources import (
     RoleDetails,
     cpts_from_organization,
@@ -59,6 +66,7 @@ __all__ = [
     "DEFAULT_MAX_BODY_BYTES",
     "DIAGNOSTICS_MAX_CHARS",
     "PARIS",
+    "PROFILE_PRACTITIONER_REGUL",
     "PS_INCLUDES",
     "SOS_INCLUDES",
     "BundleError",
@@ -71,6 +79,9 @@ __all__ = [
     "RoleDetails",
     "TlsConfigError",
     "TransportFactory",
+    "WriteResult",
+    "account_identifier",
+    "account_token",
     "appointment_type_of",
     "booking_url_of",
     "build_ssl_context",
@@ -90,6 +101,7 @@ __all__ = [
     "phone_of",
     "place_from_location",
     "practitioner_from_resource",
+    "practitioner_regul",
     "practitioner_role_details",
     "reasons_of",
     "retry_after_seconds",

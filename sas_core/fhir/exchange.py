@@ -13,15 +13,22 @@ Outcome policy: a bundle that parses is `ok` even when some of its resources bro
 were dropped; they are listed in `outcome.issues` (digest §15.2 lets the platform keep the valid
 slots). Only a whole answer that cannot be used (HTTP error, not a searchset Bundle, too big, too
 slow, unreachable) makes the outcome `error`.
+
+Writes (INT_R02 regulator accounts, digest §7) go through `send_resource` on the same pool and
+deadline; its `WriteResult` sorts failures into final (`rejected`) and worth retrying
+(`transient`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import httpx
@@ -54,6 +61,26 @@ PARSE_IN_THREAD_BYTES = 1024 * 1024
 #: Reads a vendor's body, given the instant it was fetched, into slots and IG issues; raises
 #: `BundleError` when the answer as a whole is unusable. Big bodies are parsed in a worker thread.
 BundleParser = Callable[[bytes, datetime], tuple[list[Slot], list[BundleIssue]]]
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """How a FHIR write (`POST`/`PUT`) went.
+
+    `status`: `ok` (2xx), `rejected` (the vendor refused the content: 3xx/4xx other than 408 and
+    429 — final, sending it again would be refused again), `transient` (network, TLS, deadline,
+    408, 429, 5xx — worth sending again later, after `retry_after_s` if the vendor said so).
+    """
+
+    status: Literal["ok", "rejected", "transient"]
+    http_status: int | None = None
+    location: str | None = None
+    error: str | None = None
+    retry_after_s: float | None = None
+
+
+#: 4xx statuses that say "later", not "never".
+TRANSIENT_CLIENT_STATUSES = frozenset({408, 429})
 
 
 def _utcnow() -> datetime:
@@ -128,6 +155,64 @@ class FhirExchange:
             issues=issues,
         )
         return SlotBatch(slots=slots, outcome=outcome)
+
+    async def send_resource(
+        self,
+        adapter: AdapterConfig,
+        method: Literal["POST", "PUT"],
+        resource_type: str,
+        params: Sequence[tuple[str, str]],
+        body: dict[str, Any],
+    ) -> WriteResult:
+        """`POST|PUT [base]/<resource_type>?<params>` with a JSON `body`, sent once, inside the
+        adapter's deadline, on the same pooled mTLS client as the searches (digest §2: INT_R02
+        reuses INT_R01's base URL and mTLS set-up). Never raises for vendor-side problems.
+
+        A write is not retried here, not even after a 429: whether to send it again is the
+        caller's decision (the account sync queues it, digest §7.1).
+        """
+        try:
+            settings = self._settings(adapter)
+        except FetchFailure as exc:
+            return WriteResult("rejected", error=str(exc))
+        host = _host(settings.base_url)
+        client = self.pool.client(adapter, settings)
+        request = client.build_request(
+            method,
+            f"{settings.base_url}/{resource_type}",
+            params=list(params),
+            content=json.dumps(body, ensure_ascii=False).encode("utf-8"),
+            headers={"Accept": ACCEPT, "Content-Type": ACCEPT},
+            timeout=httpx.Timeout(adapter.timeout_s + 1),
+        )
+        progress = _Progress()
+        try:
+            async with asyncio.timeout(adapter.timeout_s):
+                response = await client.send(request, stream=True)
+                try:
+                    progress.status = response.status_code
+                    answer = await _read(response, ERROR_BODY_MAX_BYTES, progress, refuse=False)
+                finally:
+                    await response.aclose()
+        except (TimeoutError, httpx.TimeoutException):
+            error = (
+                f"no complete answer within the {adapter.timeout_s:g} s deadline (timeout_s): "
+                f"cut while {progress.describe()}; the vendor may or may not have applied it"
+            )
+            return WriteResult("transient", progress.status or None, error=error)
+        except httpx.HTTPError as exc:
+            error = describe_transport_error(
+                exc, host, tls=settings.uses_tls, client_cert=settings.client_cert is not None
+            )
+            return WriteResult("transient", error=error)
+        status = response.status_code
+        if 200 <= status < 300:
+            return WriteResult("ok", status, location=response.headers.get("Location"))
+        error = describe_status(response, answer)
+        if status >= 500 or status in TRANSIENT_CLIENT_STATUSES:
+            wait = retry_after_seconds(response.headers.get("Retry-After"), self.clock())
+            return WriteResult("transient", status, error=error, retry_after_s=wait)
+        return WriteResult("rejected", status, error=error)
 
     async def close(self, adapter_name: str) -> None:
         """Close the pooled connections of adapter `adapter_name` (for `sas_adapter_closed`)."""
