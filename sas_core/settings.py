@@ -15,6 +15,8 @@ from sqlalchemy.engine import URL
 
 #: File name of the embedded SQLite database inside the data directory.
 SQLITE_FILE_NAME = "sas.sqlite3"
+#: File name of the interim adapters file (which adapters serve which territory) in the data dir.
+ADAPTERS_FILE_NAME = "adapters.toml"
 
 
 class PlatformSettings(BaseSettings):
@@ -25,6 +27,8 @@ class PlatformSettings(BaseSettings):
     `database_url` (`SAS_DATABASE_URL`) defaults to an SQLite file in `data_dir`; set it to a
     `postgresql://…` URL when several platform instances share one database.
     `plugins` (`SAS_PLUGINS`, comma-separated) restricts which plugins load; unset loads all.
+    `adapters_file` (`SAS_ADAPTERS_FILE`) says which adapters are enabled in which territory
+    (interim, until the territory registry); default `adapters.toml` in `data_dir`.
     """
 
     model_config = SettingsConfigDict(env_prefix="SAS_")
@@ -32,6 +36,7 @@ class PlatformSettings(BaseSettings):
     data_dir: Path = Path(".sas-data")
     database_url: str | None = None
     plugins: Annotated[frozenset[str] | None, NoDecode] = None
+    adapters_file: Path | None = None
 
     @field_validator("plugins", mode="before")
     @classmethod
@@ -66,6 +71,13 @@ class PlatformSettings(BaseSettings):
         if self.database_url is not None:
             return self.database_url
         return URL.create("sqlite", database=str(self.sqlite_path)).render_as_string()
+
+    @property
+    def effective_adapters_file(self) -> Path:
+        """`adapters_file` when set, else `adapters.toml` in `data_dir`."""
+        if self.adapters_file is not None:
+            return self.adapters_file.expanduser()
+        return self.data_dir.resolve() / ADAPTERS_FILE_NAME
 
     @property
     def uses_embedded_database(self) -> bool:

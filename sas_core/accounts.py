@@ -1,0 +1,537 @@
+"""Regulator accounts at the vendors (INT_R02, digest §7): what the platform does, and when.
+
+- At login (§7.1) each adapter enabled in the regulator's territory is sent the account only if
+  it differs from what that vendor was last sent (the body's fingerprint): a POST the first
+  time (§7.2), a conditional PUT on the identifier the vendor holds afterwards (§7.3) — which
+  re-keys the account when the national id has appeared since.
+- A withdrawal (`active=false` by PUT, §7.4) goes at once to every vendor that has, or may
+  have, the account.
+- A transient failure (network, deadline, 5xx, 429) queues the account for `retry_due` with
+  exponential backoff; the queue is the `regulator_accounts` table, so it survives a restart.
+  A refusal (4xx) is final: `rejected`, with the vendor's diagnostics, for a person to look at.
+
+Every call is written to the audit trail. Calls go through the plugin that owns the adapter
+(`sas_sync_regulator_account`), bounded by the adapter's deadline like slot fetches are
+(`aggregation.fetch_lot`); a plugin that raises becomes a `retry` outcome, never a crash.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import or_, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from sas_core.adapters import AdapterConfig
+from sas_core.directory import AdapterDirectory, check_territory
+from sas_core.fhir.regulators import account_token, fingerprint, practitioner_regul
+from sas_core.plugins import PluginHost, resolve
+from sas_core.regulators import AccountAction, AccountSync, AccountSyncResult, Regulator
+from sas_core.storage.accounts import (
+    RegulatorAccountCall,
+    RegulatorAccountRow,
+    RegulatorConflictError,
+    RegulatorNotFoundError,
+    RegulatorRow,
+    account_rows,
+    load_regulator_row,
+    regulator_of,
+    save_regulator,
+)
+
+#: First retry after 30 s, doubling up to one hour, for as long as it takes: an account that
+#: never lands would keep a regulator from booking at that vendor.
+BACKOFF_BASE = timedelta(seconds=30)
+BACKOFF_CAP = timedelta(hours=1)
+#: A `pending` row whose process died mid-call is taken up again after this lease.
+PENDING_LEASE = timedelta(minutes=2)
+#: Digest §3: IDNPS prefix 8 (RPPS), 0 (ADELI) or 3 (staff of a structure: 3456780581/11242343).
+NATIONAL_ID_PATTERN = re.compile(r"^[038][0-9A-Za-z/]{4,63}$")
+
+Clock = Callable[[], datetime]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class AccountError(ValueError):
+    """A value the account services refuse (malformed e-mail, national id, territory…)."""
+
+
+class AccountStateError(AccountError):
+    """A request that cannot apply to the regulators as stored: unknown regulator, e-mail or
+    national id already taken, a login of a deactivated regulator."""
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    """What happened for one (regulator, adapter) in one service call.
+
+    `outcome` is the vendor's answer (`created`, `updated`, `rejected`, `retry`) or why nothing
+    was sent: `unchanged` (the vendor already has this), `unknown-adapter` (its state names an
+    adapter no longer configured).
+    """
+
+    regulator_id: uuid.UUID
+    adapter: str
+    outcome: str
+    action: AccountAction | None = None
+    http_status: int | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class AccountState:
+    """One vendor's view of a regulator's account, for display (`sas regulators show`)."""
+
+    adapter: str
+    state: str
+    vendor_key: str | None
+    vendor_location: str | None
+    attempts: int
+    next_attempt_at: datetime | None
+    last_http_status: int | None
+    last_error: str | None
+    synced_at: datetime | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "adapter": self.adapter,
+            "state": self.state,
+            "vendor_key": self.vendor_key,
+            "vendor_location": self.vendor_location,
+            "attempts": self.attempts,
+            "next_attempt_at": _iso(self.next_attempt_at),
+            "last_http_status": self.last_http_status,
+            "last_error": self.last_error,
+            "synced_at": _iso(self.synced_at),
+        }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+# -------------------------------------------------------------------------------------------------
+# The regulators themselves
+# -------------------------------------------------------------------------------------------------
+
+
+def check_national_id(value: str) -> str:
+    if not NATIONAL_ID_PATTERN.match(value):
+        raise AccountError(
+            f"invalid national id {value!r}: expected a prefixed IDNPS — 8 + RPPS, 0 + ADELI, "
+            "or 3 + structure/local id such as 3456780581/11242343 (digest §3)"
+        )
+    return value
+
+
+def _validated(**fields: Any) -> Regulator:
+    """A `Regulator` from `fields`, or AccountError naming the first broken rule."""
+    if fields.get("national_id") is not None:
+        check_national_id(fields["national_id"])
+    if fields.get("territory") is not None:
+        try:
+            check_territory(fields["territory"])
+        except ValueError as exc:
+            raise AccountError(str(exc)) from None
+    for name in ("family", "given"):
+        if not str(fields.get(name) or "").strip():
+            raise AccountError(f"{name} must not be empty (FrPractitionerRegul, digest §7.5)")
+    try:
+        return Regulator(**fields)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise AccountError(f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}") from None
+
+
+def add_regulator(
+    engine: Engine,
+    *,
+    family: str,
+    given: str,
+    email: str,
+    territory: str,
+    national_id: str | None = None,
+    clock: Clock = utcnow,
+) -> Regulator:
+    """Register a regulator; their technical id (a UUID, digest §3) is made here."""
+    regulator = _validated(
+        id=uuid.uuid4(),
+        family=family.strip(),
+        given=given.strip(),
+        email=email.strip(),
+        territory=territory.strip(),
+        national_id=national_id.strip() if national_id else None,
+    )
+    return _save(engine, regulator, clock())
+
+
+#: What `update_regulator` may change; `active` goes through `deactivate_regulator`.
+EDITABLE = frozenset({"family", "given", "email", "territory", "national_id"})
+
+
+def update_regulator(
+    engine: Engine,
+    regulator_id: uuid.UUID,
+    changes: Mapping[str, str],
+    *,
+    clock: Clock = utcnow,
+) -> Regulator:
+    """Change fields of a regulator; vendors hear of it at their next login (digest §7.1).
+
+    A new national id makes the next sync a re-keying PUT (digest §7.3). Deactivation goes
+    through `deactivate_regulator`, which tells the vendors at once.
+    """
+    unknown = sorted(set(changes) - EDITABLE)
+    if unknown:
+        raise AccountError(
+            f"cannot change {', '.join(unknown)} (only {', '.join(sorted(EDITABLE))})"
+        )
+    fields = get_regulator(engine, regulator_id).model_dump()
+    fields.update({k: v.strip() for k, v in changes.items()})
+    return _save(engine, _validated(**fields), clock())
+
+
+def _save(engine: Engine, regulator: Regulator, now: datetime) -> Regulator:
+    try:
+        return save_regulator(engine, regulator, now)
+    except RegulatorConflictError as exc:
+        raise AccountStateError(str(exc)) from None
+
+
+def get_regulator(engine: Engine, regulator_id: uuid.UUID) -> Regulator:
+    with Session(engine) as session:
+        try:
+            return regulator_of(load_regulator_row(session, regulator_id))
+        except RegulatorNotFoundError as exc:
+            raise AccountStateError(str(exc)) from None
+
+
+def list_regulators(
+    engine: Engine, *, active_only: bool = False
+) -> list[tuple[Regulator, list[AccountState]]]:
+    """Every regulator (by family name) with their account state at each adapter."""
+    with Session(engine) as session:
+        query = select(RegulatorRow).order_by(RegulatorRow.family, RegulatorRow.given)
+        if active_only:
+            query = query.where(RegulatorRow.active.is_(True))
+        return [
+            (regulator_of(row), [_state_of(a) for a in account_rows(session, row.id)])
+            for row in session.scalars(query)
+        ]
+
+
+def account_states(engine: Engine, regulator_id: uuid.UUID) -> list[AccountState]:
+    with Session(engine) as session:
+        return [_state_of(a) for a in account_rows(session, regulator_id)]
+
+
+def account_calls(engine: Engine, regulator_id: uuid.UUID) -> list[RegulatorAccountCall]:
+    """The audit trail of one regulator, oldest first."""
+    with Session(engine, expire_on_commit=False) as session:
+        return list(
+            session.scalars(
+                select(RegulatorAccountCall)
+                .where(RegulatorAccountCall.regulator_id == regulator_id)
+                .order_by(RegulatorAccountCall.id)
+            )
+        )
+
+
+def _state_of(row: RegulatorAccountRow) -> AccountState:
+    return AccountState(
+        adapter=row.adapter,
+        state=row.state,
+        vendor_key=row.vendor_key,
+        vendor_location=row.vendor_location,
+        attempts=row.attempts,
+        next_attempt_at=row.next_attempt_at,
+        last_http_status=row.last_http_status,
+        last_error=row.last_error,
+        synced_at=row.synced_at,
+    )
+
+
+# -------------------------------------------------------------------------------------------------
+# Talking to the vendors
+# -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Known:
+    """A snapshot of a sync-state row, read before deciding what to send."""
+
+    state: str
+    fingerprint: str | None
+    vendor_key: str | None
+    attempts: int
+    next_attempt_at: datetime | None
+
+    @classmethod
+    def of(cls, row: RegulatorAccountRow) -> _Known:
+        return cls(row.state, row.fingerprint, row.vendor_key, row.attempts, row.next_attempt_at)
+
+
+def _known(session: Session, regulator_id: uuid.UUID, adapter: str) -> _Known | None:
+    row = _row(session, regulator_id, adapter)
+    return None if row is None else _Known.of(row)
+
+
+def _row(session: Session, regulator_id: uuid.UUID, adapter: str) -> RegulatorAccountRow | None:
+    return session.scalar(
+        select(RegulatorAccountRow).where(
+            RegulatorAccountRow.regulator_id == regulator_id,
+            RegulatorAccountRow.adapter == adapter,
+        )
+    )
+
+
+def _plan(regulator: Regulator, known: _Known | None) -> AccountSync:
+    """What to ask of the vendor, from what it is known to hold.
+
+    Never attempted → POST (§7.2). Otherwise a conditional PUT on the identifier the vendor
+    holds the account under (§7.3), or, when no call is known to have landed (a POST that
+    timed out may have), on the account's own identifier: PUT-as-create makes that safe to
+    repeat, where a second POST would be refused as a duplicate (§7.6).
+    """
+    match = (known.vendor_key if known else None) or account_token(regulator)
+    if not regulator.active:
+        return AccountSync(action=AccountAction.DEACTIVATE, regulator=regulator, match=match)
+    if known is None or (known.vendor_key is None and known.attempts == 0):
+        return AccountSync(action=AccountAction.CREATE, regulator=regulator)
+    return AccountSync(action=AccountAction.UPDATE, regulator=regulator, match=match)
+
+
+def backoff(attempts: int, retry_after_s: float | None = None) -> timedelta:
+    """Wait before attempt `attempts + 1`: 30 s doubling to 1 h, never less than Retry-After."""
+    wait: timedelta = min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
+    if retry_after_s is not None:
+        wait = max(wait, timedelta(seconds=retry_after_s))
+    return wait
+
+
+async def _call(host: PluginHost, adapter: AdapterConfig, sync: AccountSync) -> AccountSyncResult:
+    """The hook on the adapter's plugin, cut at its deadline; failures become outcomes."""
+    try:
+        # The plugin bounds its own I/O by timeout_s; this only guards against one that does not.
+        async with asyncio.timeout(adapter.timeout_s + 1):
+            answers = host.call_owner("sas_sync_regulator_account", adapter, sync=sync)
+            results: list[AccountSyncResult | None] = [await resolve(a) for a in answers]
+    except TimeoutError:
+        return AccountSyncResult(
+            status="retry", error=f"no answer within the {adapter.timeout_s:g} s deadline"
+        )
+    except Exception as exc:
+        return AccountSyncResult(status="retry", error=f"{type(exc).__name__}: {exc}")
+    answered = [r for r in results if r is not None]
+    if not answered:
+        return AccountSyncResult(
+            status="rejected",
+            error=f"plugin {adapter.plugin!r} does not implement account sync (INT_R02)",
+        )
+    return answered[0]
+
+
+async def _send(
+    engine: Engine,
+    host: PluginHost,
+    adapter: AdapterConfig,
+    regulator: Regulator,
+    known: _Known | None,
+    clock: Clock,
+) -> SyncReport:
+    """One call for one (regulator, adapter): claim the row, call, record the result + audit."""
+    sync = _plan(regulator, known)
+    body_fingerprint = fingerprint(practitioner_regul(regulator))
+    now = clock()
+    with Session(engine) as session, session.begin():
+        row = _row(session, regulator.id, adapter.name)
+        if row is None:
+            row = RegulatorAccountRow(regulator_id=regulator.id, adapter=adapter.name, attempts=0)
+            session.add(row)
+        row.state = "pending"
+        row.fingerprint = body_fingerprint
+        row.attempts += 1
+        row.last_attempt_at = now
+        row.next_attempt_at = now + PENDING_LEASE
+        attempts = row.attempts
+    started = time.perf_counter()
+    result = await _call(host, adapter, sync)
+    duration_ms = round((time.perf_counter() - started) * 1000, 1)
+    done = clock()
+    with Session(engine) as session, session.begin():
+        row = _row(session, regulator.id, adapter.name)
+        assert row is not None
+        row.last_http_status = result.http_status
+        row.last_error = result.error
+        if result.status in ("created", "updated"):
+            row.state = "synced"
+            row.vendor_key = account_token(regulator)
+            row.vendor_location = result.vendor_location or row.vendor_location
+            row.attempts = 0
+            row.next_attempt_at = None
+            row.synced_at = done
+        elif result.status == "retry":
+            row.state = "retrying"
+            row.next_attempt_at = done + backoff(attempts, result.retry_after_s)
+        else:
+            row.state = "rejected"
+            row.next_attempt_at = None
+        session.add(
+            RegulatorAccountCall(
+                at=now,
+                regulator_id=regulator.id,
+                adapter=adapter.name,
+                action=sync.action.value,
+                http_method=result.http_method,
+                matched_on=sync.match,
+                http_status=result.http_status,
+                outcome=result.status,
+                error=result.error,
+                duration_ms=duration_ms,
+            )
+        )
+    return SyncReport(
+        regulator.id, adapter.name, result.status, sync.action, result.http_status, result.error
+    )
+
+
+def _needs_sending(known: _Known | None, body_fingerprint: str, now: datetime, force: bool) -> bool:
+    if known is None or force or known.fingerprint != body_fingerprint:
+        return True
+    if known.state in ("retrying", "pending"):
+        return known.next_attempt_at is None or known.next_attempt_at <= now
+    return False
+
+
+async def regulator_logged_in(
+    engine: Engine,
+    host: PluginHost,
+    directory: AdapterDirectory,
+    regulator_id: uuid.UUID,
+    *,
+    force: bool = False,
+    record_login: bool = True,
+    clock: Clock = utcnow,
+) -> list[SyncReport]:
+    """What a login does (digest §7.1): bring every adapter of the regulator's territory up to
+    date, concurrently, sending only what changed since it was last told (`force`: send anyway,
+    e.g. after fixing an adapter's settings that made a vendor refuse)."""
+    now = clock()
+    with Session(engine) as session, session.begin():
+        try:
+            row = load_regulator_row(session, regulator_id)
+        except RegulatorNotFoundError as exc:
+            raise AccountStateError(str(exc)) from None
+        if not row.active:
+            raise AccountStateError(f"regulator {regulator_id} is deactivated and cannot log in")
+        if record_login:
+            row.last_login_at = now
+        regulator = regulator_of(row)
+    adapters = directory.adapters_for(regulator.territory) if regulator.territory else []
+    body_fingerprint = fingerprint(practitioner_regul(regulator))
+    with Session(engine) as session:
+        known = {a.name: _known(session, regulator.id, a.name) for a in adapters}
+    return list(
+        await asyncio.gather(
+            *(
+                _send(engine, host, a, regulator, known[a.name], clock)
+                if _needs_sending(known[a.name], body_fingerprint, now, force)
+                else _unchanged(regulator.id, a.name)
+                for a in adapters
+            )
+        )
+    )
+
+
+async def _unchanged(regulator_id: uuid.UUID, adapter: str) -> SyncReport:
+    return SyncReport(regulator_id, adapter, "unchanged")
+
+
+async def deactivate_regulator(
+    engine: Engine,
+    host: PluginHost,
+    directory: AdapterDirectory,
+    regulator_id: uuid.UUID,
+    *,
+    clock: Clock = utcnow,
+) -> list[SyncReport]:
+    """Withdraw a regulator (digest §7.4): stored at once, then `active=false` sent by PUT to
+    every adapter that has or may have the account, wherever it is configured now."""
+    now = clock()
+    with Session(engine) as session, session.begin():
+        try:
+            row = load_regulator_row(session, regulator_id)
+        except RegulatorNotFoundError as exc:
+            raise AccountStateError(str(exc)) from None
+        row.active = False
+        row.updated_at = now
+        regulator = regulator_of(row)
+        reached = [
+            (a.adapter, _Known.of(a))
+            for a in account_rows(session, regulator_id)
+            if a.vendor_key is not None or a.attempts > 0
+        ]
+    body_fingerprint = fingerprint(practitioner_regul(regulator))
+    calls = []
+    reports = []
+    for name, known in reached:
+        adapter = directory.adapter_named(name)
+        if adapter is None:
+            reports.append(SyncReport(regulator_id, name, "unknown-adapter"))
+        elif _needs_sending(known, body_fingerprint, now, force=False):
+            calls.append(_send(engine, host, adapter, regulator, known, clock))
+        else:
+            reports.append(SyncReport(regulator_id, name, "unchanged"))
+    return reports + list(await asyncio.gather(*calls))
+
+
+async def retry_due(
+    engine: Engine,
+    host: PluginHost,
+    directory: AdapterDirectory,
+    *,
+    regulator_ids: Sequence[uuid.UUID] | None = None,
+    clock: Clock = utcnow,
+) -> list[SyncReport]:
+    """Send again every queued account whose `next_attempt_at` has come (the job the scheduler
+    will run; `sas regulators sync` runs it too). The current regulator is sent, not the body
+    that failed: a change made meanwhile goes out in the same call."""
+    now = clock()
+    with Session(engine) as session:
+        query = select(RegulatorAccountRow, RegulatorRow).join(
+            RegulatorRow, RegulatorRow.id == RegulatorAccountRow.regulator_id
+        )
+        query = query.where(
+            RegulatorAccountRow.state.in_(("retrying", "pending")),
+            or_(
+                RegulatorAccountRow.next_attempt_at.is_(None),
+                RegulatorAccountRow.next_attempt_at <= now,
+            ),
+        )
+        if regulator_ids is not None:
+            query = query.where(RegulatorAccountRow.regulator_id.in_(list(regulator_ids)))
+        due = [
+            (regulator_of(reg), row.adapter, _Known.of(row))
+            for row, reg in session.execute(query.order_by(RegulatorAccountRow.next_attempt_at))
+        ]
+    calls = []
+    reports = []
+    for regulator, name, known in due:
+        adapter = directory.adapter_named(name)
+        if adapter is None:
+            reports.append(SyncReport(regulator.id, name, "unknown-adapter"))
+        else:
+            calls.append(_send(engine, host, adapter, regulator, known, clock))
+    return reports + list(await asyncio.gather(*calls))
