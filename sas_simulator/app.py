@@ -4,11 +4,14 @@ Routes:
 - `GET /fhir/metadata`: CapabilityStatement of a PS-indiv, CPTS and SOS agenda server (digest §1);
 - `GET /fhir/Slot?…`: the INT_R01 search (digest §4), INT_R04 with the CPTS includes (§5);
 - `GET /fhir/Schedule?…`: the SOS Médecins search (digest §6);
+- `POST /fhir/Practitioner`, `PUT /fhir/Practitioner?identifier=SYS|VAL`: regulator accounts
+  (INT_R02, digest §7), validated against FrPractitionerRegul (`sas_simulator.accounts`);
 - `GET /agenda/{id}`, `GET /site/{id}`: the pages booking URLs point to (SSO and booking later);
-- `GET|PUT /_sim/faults`: read or replace the faults at runtime (outside the FHIR base).
+- `GET|PUT /_sim/faults`: read or replace the faults at runtime (outside the FHIR base);
+- `GET /_sim/accounts`: the accounts the platform created here, and every write received.
 
-Both searches are subject to the configured `Faults`, applied after the request was validated
-(a bad request is a 400 whatever the faults).
+The searches and the account writes are subject to the configured `Faults`, applied after the
+request was validated (a bad request is a 400 whatever the faults).
 
 Every error is an OperationOutcome (digest §2) and every FHIR answer is
 `Content-Type: application/fhir+json`, the type the test kit expects.
@@ -23,7 +26,7 @@ from typing import Any, Literal
 
 import anyio
 import orjson
-from litestar import Litestar, Request, Response, get, put
+from litestar import Litestar, Request, Response, get, post, put
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException
 from litestar.params import FromPath, FromQuery, JSONBody
@@ -43,6 +46,15 @@ from sas_core.fhir.codes import (
     PROFILE_SOS_SLOT,
     SEARCH_PARAM_CPTS_SERVICE_TYPE,
     SEARCH_PARAM_SLOT_START,
+)
+from sas_core.fhir.regulators import PROFILE_PRACTITIONER_REGUL
+from sas_simulator.accounts import (
+    AccountRejected,
+    AccountStore,
+    Problem,
+    Written,
+    check_practitioner_regul,
+    parse_token,
 )
 from sas_simulator.bundles import schedule_search_bundle, slot_search_bundle
 from sas_simulator.dataset import PARIS, Dataset
@@ -71,8 +83,12 @@ CAPABILITY_URLS = (
 )
 START_PARAM_DEFINITION = SEARCH_PARAM_SLOT_START
 TRICKLE_INTERVAL_S = 0.5
+#: Digest §7.5: a regulator's Practitioner is a few hundred bytes; anything past this is refused.
+MAX_WRITE_BODY_BYTES = 64 * 1024
 
-IssueCode = Literal["invalid", "required", "not-supported", "not-found", "exception", "throttled"]
+IssueCode = Literal[
+    "invalid", "required", "not-supported", "not-found", "exception", "throttled", "too-costly"
+]
 
 
 class FhirError(Exception):
@@ -243,6 +259,57 @@ def create_app(
         )
         return Response(body, media_type="text/html; charset=utf-8")
 
+    accounts = AccountStore()
+
+    async def account_write(
+        request: Request[Any, Any, Any], method: Literal["POST", "PUT"]
+    ) -> Response[Any]:
+        """Digest §7.2/§7.3: validate, then the faults, then apply; every write is logged."""
+        token = request.query_params.get("identifier") if method == "PUT" else None
+        try:
+            _negotiate(request)
+            resource = await _write_body(request)
+            problems = check_practitioner_regul(resource)
+            if problems:
+                status = 400 if problems[0].expression == "Practitioner" else 422
+                raise AccountRejected(status, problems)
+            assert isinstance(resource, dict)  # a conforming Practitioner is a JSON object
+            if method == "PUT":
+                if token is None:
+                    raise AccountRejected(
+                        400, [Problem("identifier", "PUT needs ?identifier=system|value")]
+                    )
+                key = parse_token(token)
+            failed = await misbehave(request, f"{root_of(request)}/fhir/Practitioner")
+            if failed is not None:
+                accounts.record(method, token, failed.status_code or 200)
+                return failed
+            written: Written = (
+                accounts.create(resource) if method == "POST" else accounts.put(key, resource)
+            )
+        except AccountRejected as exc:
+            accounts.record(method, token, exc.status)
+            return fhir_response(exc.operation_outcome(), exc.status)
+        except FhirError as exc:
+            accounts.record(method, token, exc.status)
+            raise
+        status = 201 if written.created else 200
+        accounts.record(method, token, status)
+        location = f"{root_of(request)}/fhir/Practitioner/{written.account.id}"
+        return fhir_response(written.account.resource, status, {"Location": location})
+
+    @post("/fhir/Practitioner")
+    async def create_practitioner(request: Request[Any, Any, Any]) -> Response[Any]:
+        return await account_write(request, "POST")
+
+    @put("/fhir/Practitioner")
+    async def update_practitioner(request: Request[Any, Any, Any]) -> Response[Any]:
+        return await account_write(request, "PUT")
+
+    @get("/_sim/accounts", sync_to_thread=False)
+    def read_accounts() -> dict[str, Any]:
+        return accounts.snapshot()
+
     @get("/_sim/faults", sync_to_thread=False)
     def read_faults() -> Faults:
         return faults_state.current
@@ -257,6 +324,9 @@ def create_app(
             metadata,
             search_slots,
             search_schedules,
+            create_practitioner,
+            update_practitioner,
+            read_accounts,
             agenda,
             site_agenda,
             read_faults,
@@ -267,7 +337,7 @@ def create_app(
             SearchError: _search_error,
             HTTPException: _http_error,
         },
-        state=State({"faults": faults_state, "dataset": dataset}),
+        state=State({"faults": faults_state, "dataset": dataset, "accounts": accounts}),
         openapi_config=None,
         # The simulator runs inside tests and the CLI: it must not reconfigure their logging.
         logging_config=None,
@@ -291,6 +361,25 @@ def _negotiate(request: Request[Any, Any, Any]) -> None:
         raise FhirError(
             406, "not-supported", f"Accept: {accept!r}: only {FHIR_JSON} (or JSON) is served"
         )
+
+
+async def _write_body(request: Request[Any, Any, Any]) -> object:
+    """The JSON body of a write: FHIR JSON in any spelling (digest §2), size-capped."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind not in ACCEPTED_TYPES - {"*/*", "application/*"}:
+        raise FhirError(
+            415, "not-supported", f"Content-Type {kind or 'missing'!r}: send {FHIR_JSON}"
+        )
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_WRITE_BODY_BYTES:
+        raise FhirError(413, "too-costly", f"body over {MAX_WRITE_BODY_BYTES} bytes")
+    body = await request.body()
+    if len(body) > MAX_WRITE_BODY_BYTES:
+        raise FhirError(413, "too-costly", f"body over {MAX_WRITE_BODY_BYTES} bytes")
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise FhirError(400, "invalid", f"the body is not JSON: {exc}") from None
 
 
 def _whole_seconds(seconds: float) -> int:
@@ -357,7 +446,9 @@ def _capability_statement(base_url: str, date: str) -> dict[str, Any]:
         "instantiates": list(CAPABILITY_URLS),
         "software": {"name": "SAS Connect vendor simulator"},
         "implementation": {
-            "description": "Simulated vendor agenda (INT_R01, INT_R04, SOS Médecins)",
+            "description": (
+                "Simulated vendor agenda (INT_R01, INT_R04, SOS Médecins, INT_R02 accounts)"
+            ),
             "url": base_url,
         },
         "fhirVersion": "4.0.1",
@@ -448,7 +539,15 @@ def _capability_statement(base_url: str, date: str) -> dict[str, Any]:
                     {
                         "type": "Practitioner",
                         "profile": PROFILE_PRACTITIONER,
-                        "documentation": include_only,
+                        "supportedProfile": [PROFILE_PRACTITIONER_REGUL],
+                        "documentation": (
+                            "search: " + include_only + "; create and conditional update: "
+                            "regulator accounts (INT_R02, FrPractitionerRegul), "
+                            "PUT ?identifier=system|value, PUT-as-create"
+                        ),
+                        "interaction": [{"code": "create"}, {"code": "update"}],
+                        "updateCreate": True,
+                        "conditionalUpdate": True,
                         "searchParam": [
                             {
                                 "name": "identifier",
