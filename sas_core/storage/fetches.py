@@ -107,6 +107,7 @@ def _outcome_row(run_id: int, outcome: AdapterOutcome, plugin: str | None) -> di
         "duration_ms": outcome.duration_ms,
         "requests": outcome.requests,
         "slot_count": outcome.slot_count,
+        "dropped_slots": outcome.dropped_slots,
         "issues": [issue.model_dump(mode="json") for issue in outcome.issues],
     }
 
@@ -120,6 +121,7 @@ def _slot_row(run_id: int, slot: Slot) -> dict[str, Any]:
         "end_at": slot.end,
         "practitioner_idnps": slot.practitioner,
         "structure_idnst": slot.structure,
+        "structure_kind": str(slot.structure_kind) if slot.structure_kind else None,
         "place_id": slot.place.id if slot.place else None,
         "place": slot.place.model_dump(mode="json") if slot.place else None,
         "schedule_id": slot.schedule_id,
@@ -180,6 +182,7 @@ def _slot_of(row: FetchedSlot) -> Slot:
             "end": row.end_at,
             "practitioner": row.practitioner_idnps,
             "structure": row.structure_idnst,
+            "structure_kind": row.structure_kind,
             "place": row.place,
             "schedule_id": row.schedule_id,
             "slot_types": row.slot_types,
@@ -223,6 +226,7 @@ def _summary_of(run: FetchRun) -> FetchRunSummary:
                 duration_ms=o.duration_ms,
                 requests=o.requests,
                 slot_count=o.slot_count,
+                dropped_slots=o.dropped_slots,
                 issues=[BundleIssue.model_validate(i) for i in o.issues],
             )
             for o in run.outcomes

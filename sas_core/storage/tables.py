@@ -87,6 +87,7 @@ class FetchOutcome(Base):
     duration_ms: Mapped[float] = mapped_column(Float)
     requests: Mapped[int] = mapped_column(Integer)
     slot_count: Mapped[int] = mapped_column(Integer)
+    dropped_slots: Mapped[int] = mapped_column(Integer, server_default="0")
     issues: Mapped[list[dict[str, Any]]] = mapped_column(JsonDocument)
 
     run: Mapped[FetchRun] = relationship(back_populates="outcomes")
@@ -104,6 +105,13 @@ class FetchedSlot(Base):
             ondelete="CASCADE",
         ),
         CheckConstraint("end_at > start_at", name="slot_ordered"),
+        # A slot offered through a structure says which kind (sas_core.slots.Slot).
+        CheckConstraint(
+            "(structure_idnst IS NULL AND structure_kind IS NULL)"
+            " OR (structure_idnst IS NOT NULL AND structure_kind IS NOT NULL"
+            " AND structure_kind IN ('cpts', 'sos'))",
+            name="structure_kind",
+        ),
         Index("ix_fetched_slots_run_adapter", "run_id", "adapter"),
         Index("ix_fetched_slots_adapter_start", "adapter", "start_at"),
         Index("ix_fetched_slots_practitioner_start", "practitioner_idnps", "start_at"),
@@ -116,7 +124,8 @@ class FetchedSlot(Base):
     start_at: Mapped[datetime]
     end_at: Mapped[datetime]
     practitioner_idnps: Mapped[str | None] = mapped_column(String)
-    structure_idnst: Mapped[str | None] = mapped_column(String)
+    structure_idnst: Mapped[str | None] = mapped_column(String)  # the CPTS or SOS association
+    structure_kind: Mapped[str | None] = mapped_column(String(8))
     place_id: Mapped[str | None] = mapped_column(String)
     place: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument)
     schedule_id: Mapped[str | None] = mapped_column(String)

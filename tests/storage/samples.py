@@ -35,7 +35,6 @@ def slot(
         start=start,
         end=start + timedelta(minutes=15),
         practitioner=practitioner,
-        structure="1750000000" if n % 2 else None,
         place=Place(
             id="urn:vendor:place|P1",
             name="Cabinet du Parc",
@@ -43,6 +42,7 @@ def slot(
             latitude=45.764043,
             longitude=4.835659,
             phone="+33 4 00 00 00 00",
+            structure="1750000000" if n % 2 else None,
         )
         if n % 3
         else None,
@@ -66,5 +66,6 @@ def outcome(adapter: str = "alpha", *, slots: int = 0, error: str | None = None)
         duration_ms=123.4,
         requests=2,
         slot_count=slots,
+        dropped_slots=1,
         issues=[BundleIssue(resource="Slot/x", reason="no start", dropped=True)],
     )
