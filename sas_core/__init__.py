@@ -41,7 +41,7 @@ from sas_core.slots import (
     SlotType,
     SourceOutcome,
 )
-from sas_core.sso import DEFAULT_ORIGIN, SsoRedirect, with_origin
+from sas_core.sso import DEFAULT_ORIGIN, NoBookingUrl, SsoRedirect, sso_redirect, with_origin
 
 __version__ = "0.1.0"
 
@@ -72,6 +72,7 @@ __all__ = [
     "Idnst",
     "IdnstStr",
     "Modality",
+    "NoBookingUrl",
     "Place",
     "PluginMetadata",
     "Practitioner",
@@ -94,5 +95,6 @@ __all__ = [
     "parse_idnst",
     "parse_rpps",
     "parse_siret",
+    "sso_redirect",
     "with_origin",
 ]

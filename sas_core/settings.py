@@ -13,6 +13,8 @@ from pydantic import field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import URL
 
+from sas_core.sso import DEFAULT_ORIGIN
+
 #: File name of the embedded SQLite database inside the data directory.
 SQLITE_FILE_NAME = "sas.sqlite3"
 #: File name of the interim adapters file (which adapters serve which territory) in the data dir.
@@ -29,6 +31,8 @@ class PlatformSettings(BaseSettings):
     `plugins` (`SAS_PLUGINS`, comma-separated) restricts which plugins load; unset loads all.
     `adapters_file` (`SAS_ADAPTERS_FILE`) says which adapters are enabled in which territory
     (interim, until the territory registry); default `adapters.toml` in `data_dir`.
+    `origin` (`SAS_ORIGIN`) is the value of the `origin` parameter added to booking URLs
+    (digest §8): `sas` in production, `sas-preprod` in pre-production.
     """
 
     model_config = SettingsConfigDict(env_prefix="SAS_")
@@ -37,6 +41,7 @@ class PlatformSettings(BaseSettings):
     database_url: str | None = None
     plugins: Annotated[frozenset[str] | None, NoDecode] = None
     adapters_file: Path | None = None
+    origin: str = DEFAULT_ORIGIN
 
     @field_validator("plugins", mode="before")
     @classmethod

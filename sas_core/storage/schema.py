@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 # Imported for its tables: they must be in `Base.metadata` wherever the schema is checked or
 # migrated, whether or not the account services were imported.
 from sas_core.storage import accounts as _accounts  # noqa: F401
+from sas_core.storage import oidc as _oidc  # noqa: F401
 from sas_core.storage.engine import SQLITE_BEGIN_OPTION, create_engine_for
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
