@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "db": ("sas_core.cli.db:db_group", "Manage the database schema."),
     "demo": ("sas_core.cli.demo:demo", "Simulated vendors → fetch → store → summary."),
     "plugins": ("sas_core.cli.plugins:plugins_group", "Inspect the installed plugins."),
+    "regulators": ("sas_core.cli.regulators:regulators_group", "Regulators and vendor accounts."),
     "serve": ("sas_core.cli.serve:serve", "Serve the platform (vendor-facing FHIR endpoint)."),
     "simulator": ("sas_core.cli.simulator:simulator", "Run the vendor FHIR simulator."),
     "slots": ("sas_core.cli.slots:slots_group", "Fetch free slots from vendors."),

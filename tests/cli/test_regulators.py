@@ -1,0 +1,209 @@
+"""`sas regulators` as an operator runs it: a subprocess, a data dir, an adapters file, and a
+simulated vendor over a real socket. `show --format json` is a contract checked exactly."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from sas_core.cli.main import cli
+from sas_simulator.app import create_app
+from sas_simulator.dataset import build_dataset
+from sas_simulator.faults import Faults
+from sas_simulator.server import SimulatorServer
+
+
+def sas(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "sas_core.cli", "regulators", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **(env or {})},
+    )
+
+
+@pytest.fixture
+def vendor() -> Iterator[SimulatorServer]:
+    with SimulatorServer(create_app(build_dataset(practitioners=2))) as server:
+        yield server
+
+
+@pytest.fixture
+def adapters_file(_isolated_data_dir: Path, vendor: SimulatorServer) -> Path:
+    """The default adapters file in the data dir: vendor-a serves SAS-33."""
+    _isolated_data_dir.mkdir(parents=True, exist_ok=True)
+    path = _isolated_data_dir / "adapters.toml"
+    path.write_text(
+        f"""
+[adapters.vendor-a]
+plugin = "sas-fhir"
+territories = ["SAS-33"]
+timeout_s = 3
+[adapters.vendor-a.settings]
+base_url = "{vendor.base_url}"
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+def add(*extra: str, email: str = "jules.marius@test.fr") -> str:
+    run = sas(
+        "add", "--family", "Marius", "--given", "Jules", "--email", email, "--territory", "SAS-33",
+        *extra,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    return run.stdout.strip()
+
+
+def show(*args: str) -> list[dict[str, Any]]:
+    run = sas("show", *args, "--format", "json")
+    assert run.returncode == 0, run.stderr
+    data: list[dict[str, Any]] = json.loads(run.stdout)
+    return data
+
+
+def test_add_sync_update_deactivate_and_show(adapters_file: Path, vendor: SimulatorServer) -> None:
+    rid = add()
+    [before] = show()
+    assert before["id"] == rid and before["active"] is True and before["accounts"] == []
+
+    synced = sas("sync", rid, "--login")
+    assert synced.returncode == 0, synced.stderr
+    assert "vendor-a: create created HTTP 201" in synced.stderr
+    assert "account sync" in synced.stdout
+    [after] = show(rid)
+    [account] = after["accounts"]
+    assert account["adapter"] == "vendor-a" and account["state"] == "synced"
+
+    unchanged = sas("sync")
+    assert "vendor-a: unchanged" in unchanged.stderr
+    assert sas("update", rid, "--national-id", "810002673899").returncode == 0
+    rekeyed = sas("sync")
+    assert "vendor-a: update updated HTTP 200" in rekeyed.stderr
+    withdrawn = sas("deactivate", rid)
+    assert withdrawn.returncode == 0, withdrawn.stderr
+    assert "deactivate updated HTTP 200" in withdrawn.stderr
+
+    [gone] = show(rid)
+    assert gone["active"] is False
+    assert gone["accounts"][0]["vendor_key"] == "urn:oid:1.2.250.1.71.4.2.1|810002673899"
+    vendor_side = httpx.get(f"{vendor.root_url}/_sim/accounts").json()
+    assert [w["method"] for w in vendor_side["writes"]] == ["POST", "PUT", "PUT"]
+    assert vendor_side["accounts"][0]["active"] is False
+    table = sas("show", env={"COLUMNS": "250"})
+    assert "│ vendor-a │ synced" in table.stdout
+
+
+def test_a_failing_vendor_shows_retrying_and_every_call_failed_exits_1(
+    adapters_file: Path, vendor: SimulatorServer
+) -> None:
+    rid = add()
+    vendor.set_faults(Faults(mode="http-500"))
+
+    run = sas("sync", rid)
+
+    assert run.returncode == 1
+    assert "retry HTTP 500" in run.stderr
+    [regulator] = show()
+    [account] = regulator["accounts"]
+    assert account["state"] == "retrying"
+    assert account["next_attempt_at"] is not None
+    assert "HTTP 500" in account["last_error"]
+
+
+def test_a_rejection_is_shown(adapters_file: Path, vendor: SimulatorServer) -> None:
+    first = add("--national-id", "810002673899")
+    assert sas("sync", first).returncode == 0
+    # The vendor already has an active account with this e-mail: the POST is refused (409).
+    second = add(email="second@test.fr")
+    httpx.put(
+        f"{vendor.base_url}/Practitioner",
+        params={"identifier": "urn:oid:1.2.250.1.213.3.6|seed"},
+        json={
+            "resourceType": "Practitioner",
+            "identifier": [
+                {
+                    "type": {
+                        "coding": [
+                            {
+                                "system": "http://interopsante.org/fhir/CodeSystem/fr-v2-0203",
+                                "code": "INTRN",
+                            }
+                        ]
+                    },
+                    "system": "urn:oid:1.2.250.1.213.3.6",
+                    "value": "seed",
+                }
+            ],
+            "active": True,
+            "name": [{"family": "X", "given": ["Y"]}],
+            "telecom": [{"system": "email", "value": "second@test.fr"}],
+        },
+    ).raise_for_status()
+
+    run = sas("sync", second)
+
+    assert run.returncode == 1
+    [shown] = show(second)
+    assert shown["accounts"][0]["state"] == "rejected"
+    assert shown["accounts"][0]["last_http_status"] == 409
+    assert "rejected: HTTP 409 Conflict" in sas("show", second, env={"COLUMNS": "400"}).stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["show", "not-a-uuid"], 2, "is not a regulator id"),
+        (["show", "00000000-0000-0000-0000-000000000000"], 1, "no regulator"),
+        (["update", "00000000-0000-0000-0000-000000000000", "--family", "X"], 1, "no regulator"),
+        (["update", "00000000-0000-0000-0000-000000000000"], 2, "nothing to change"),
+        (
+            ["add", "--family", "A", "--given", "B", "--email", "nope", "--territory", "SAS-33"],
+            2,
+            "email",
+        ),
+        (
+            ["add", "--family", "A", "--given", "B", "--email", "a@b.fr", "--territory", "33"],
+            2,
+            "invalid territory '33'",
+        ),
+    ],
+)
+def test_readable_errors_and_exit_codes(args: list[str], code: int, message: str) -> None:
+    """In-process (the exit codes are click's either way); the subprocess tests cover the rest."""
+    result = CliRunner().invoke(cli, ["regulators", *args])
+    assert result.exit_code == code, result.output
+    assert message in result.stderr
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_a_broken_adapters_file_is_refused_naming_the_entry(
+    _isolated_data_dir: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "adapters.toml"
+    path.write_text(
+        '[adapters.bad]\nplugin = "sas-fhir"\nterritories = ["SAS-33"]\n'
+        '[adapters.bad.settings]\nbase_url = "ftp://nowhere"\n',
+        encoding="utf-8",
+    )
+    rid = add()
+
+    run = sas("sync", rid, env={"SAS_ADAPTERS_FILE": str(path)})
+
+    assert run.returncode == 1
+    assert "adapters.bad: invalid settings for adapter 'sas-fhir': base_url" in run.stderr
+
+
+def test_show_json_is_an_empty_array_without_regulators() -> None:
+    assert show() == []
