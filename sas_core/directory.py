@@ -30,7 +30,7 @@ from sas_core.adapters import DEFAULT_TIMEOUT_S, AdapterConfig
 from sas_core.plugins import PluginError, PluginHost
 
 #: `SAS-<département>`: 01–95, 2A/2B (Corsica), 971–976 (overseas).
-TERRITORY_PATTERN = re.compile(r"^SAS-(0[1-9]|[1-8][0-9]|9[0-5]|2A|2B|97[1-6])$")
+TERRITORY_PATTERN = re.compile(r"^SAS-(0[1-9]|1[0-9]|2[1-9]|[3-8][0-9]|9[0-5]|2A|2B|97[1-6])$")
 
 
 def check_territory(code: str) -> str:

@@ -26,6 +26,7 @@ from sas_core.accounts import (
     retry_due,
     update_regulator,
 )
+from sas_core.adapters import AdapterConfig
 from sas_core.directory import FileAdapterDirectory, parse_adapters
 from sas_core.plugins import PluginHost
 from sas_core.storage import create_engine_for, upgrade
@@ -90,10 +91,8 @@ def directory_for(host: PluginHost, vendors: dict[str, SimulatorServer]) -> File
 async def host() -> AsyncIterator[PluginHost]:
     host = PluginHost.discover(allow=["sas-fhir"])
     yield host
-    from sas_fhir_adapter import plugin
-
-    for name in ("vendor-a", "vendor-b", "vendor-c"):
-        await plugin.exchange.close(name)
+    for name in ("vendor-a", "vendor-b", "vendor-c", "vendor-gone"):
+        await host.close_adapter(AdapterConfig(name=name, plugin="sas-fhir"))
 
 
 @pytest.fixture
@@ -316,6 +315,33 @@ async def test_an_unreachable_vendor_and_429_are_retried_with_backoff(
     assert "connection refused" in (by_adapter["vendor-gone"].last_error or "")
     waited = by_adapter["vendor-a"].next_attempt_at
     assert waited is not None and waited >= start + timedelta(seconds=7200)
+
+
+async def test_a_vendor_that_hangs_is_cut_at_the_deadline_and_retried(
+    engine: Engine, host: PluginHost, vendors: dict[str, SimulatorServer]
+) -> None:
+    vendors["a"].set_faults(Faults(mode="hang"))
+    directory = parse_adapters(
+        {
+            "adapters": {
+                "vendor-a": {
+                    "plugin": "sas-fhir",
+                    "territories": ["SAS-33"],
+                    "timeout_s": 0.5,
+                    "settings": {"base_url": vendors["a"].base_url},
+                }
+            }
+        },
+        host,
+    )
+    rid = new_regulator(engine)
+
+    [report] = await regulator_logged_in(engine, host, directory, rid)
+
+    assert report.outcome == "retry"
+    assert "0.5 s deadline" in (report.error or "")
+    assert "may or may not have applied it" in (report.error or "")
+    assert states(engine, rid) == {"vendor-a": "retrying"}
 
 
 async def test_a_refusal_is_final_and_visible(
