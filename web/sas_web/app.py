@@ -39,6 +39,7 @@ from sas_core.parties import NO_PARTIES, PartyDirectory
 from sas_core.plugins import PluginHost
 from sas_core.settings import PlatformSettings
 from sas_core.storage import open_database
+from sas_web.oidc import OidcProvider
 from sas_web.vendors import VendorIdentity
 
 log = logging.getLogger(__name__)
@@ -63,10 +64,12 @@ def create_app(
     directory: PartyDirectory = NO_PARTIES,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     dispatch_interval_s: float | None = 5.0,
+    oidc: OidcProvider | None = None,
 ) -> Litestar:
     """The platform app on `engine` (default: the configured database, opened here and disposed
     at shutdown); with `dispatch_interval_s`, the outbox is delivered to `host`'s listeners in
-    the background (default host: the installed plugins)."""
+    the background (default host: the installed plugins); with `oidc`, the realm `sas` is
+    mounted under `/realms/sas` (see `sas_web.oidc`)."""
     owns_engine = engine is None
     db = engine if engine is not None else open_database(settings)
     intake = AppointmentIntake(db, directory)
@@ -155,7 +158,14 @@ def create_app(
         return fhir_response(found)
 
     return Litestar(
-        route_handlers=[metadata, create, update, search, read],
+        route_handlers=[
+            metadata,
+            create,
+            update,
+            search,
+            read,
+            *(oidc.route_handlers() if oidc is not None else ()),
+        ],
         exception_handlers={
             FhirRefusal: _refusal,
             HTTPException: _http_error,

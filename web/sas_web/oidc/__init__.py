@@ -1,0 +1,19 @@
+"""The platform's OpenID Connect realm `sas` (SSO for vendors, digest §8)."""
+
+from sas_web.oidc.clients import ClientsFileError, OidcClient, load_clients, parse_clients
+from sas_web.oidc.keys import SigningKeys
+from sas_web.oidc.provider import NATIONAL_ID_CLAIM, REALM, SESSION_COOKIE, OidcProvider
+from sas_web.oidc.settings import OidcSettings
+
+__all__ = [
+    "NATIONAL_ID_CLAIM",
+    "REALM",
+    "SESSION_COOKIE",
+    "ClientsFileError",
+    "OidcClient",
+    "OidcProvider",
+    "OidcSettings",
+    "SigningKeys",
+    "load_clients",
+    "parse_clients",
+]

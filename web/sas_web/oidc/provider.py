@@ -1,0 +1,756 @@
+"""The platform's OpenID Connect realm `sas` (digest §8.2): vendors delegate the login of users
+arriving with `origin` to it, as the real platform's Keycloak realm brokering Pro Santé Connect.
+
+Paths follow Keycloak's layout, which vendors configure against (`/realms/sas/...`):
+- `GET /realms/sas/.well-known/openid-configuration`: discovery;
+- `GET /realms/sas/protocol/openid-connect/auth`: authorization code flow; PKCE S256 (required
+  for public clients, `plain` refused); answers silently with a code when the browser has a
+  platform session, `error=login_required` for `prompt=none` without one;
+- `POST /realms/sas/protocol/openid-connect/token`: client_secret_basic/post or none (public);
+- `GET|POST /realms/sas/protocol/openid-connect/userinfo`: bearer access token;
+- `GET /realms/sas/protocol/openid-connect/certs`: the JWKS;
+- `GET|POST /realms/sas/login-actions/authenticate`: the local login form (development only);
+- `GET /realms/sas/broker/psc/endpoint`: the callback of the upstream Pro Santé Connect login.
+
+The OAuth 2 and OpenID Connect rules are Authlib's (`AuthorizationCodeGrant`, `CodeChallenge`,
+`OpenIDCode`); this module stores codes and sessions, signs tokens and speaks HTTP.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import html
+import logging
+import secrets
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
+from urllib.parse import urlencode
+
+import anyio.to_thread
+import orjson
+from authlib.oauth2 import OAuth2Error
+from authlib.oauth2.rfc6749 import AuthorizationServer, InvalidRequestError, OAuth2Request
+from authlib.oauth2.rfc6749.grants import AuthorizationCodeGrant
+from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
+from authlib.oauth2.rfc7636 import CodeChallenge
+from authlib.oidc.core import UserInfo
+from authlib.oidc.core.grants import OpenIDCode
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import RSAKey
+from litestar import Request, Response, get, post, route
+from litestar.datastructures import Cookie
+from litestar.handlers import HTTPRouteHandler
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from sas_core.oidc_rp import LoginFailed, PendingLogin, RelyingParty
+from sas_core.regulators import Regulator
+from sas_core.storage.accounts import RegulatorRow, regulator_of
+from sas_core.storage.oidc import OidcAuthorizationCodeRow, OidcSessionRow
+from sas_web.oidc.clients import OidcClient
+from sas_web.oidc.keys import ALGORITHM, SigningKeys
+from sas_web.oidc.settings import OidcSettings
+
+log = logging.getLogger(__name__)
+
+REALM = "/realms/sas"
+PROTOCOL = f"{REALM}/protocol/openid-connect"
+LOGIN_PATH = f"{REALM}/login-actions/authenticate"
+BROKER_CALLBACK = f"{REALM}/broker/psc/endpoint"
+SESSION_COOKIE = "SAS_SESSION"
+#: The custom claim carrying the regulator's national id (prefixed IDNPS) when the platform
+#: knows it; `sub` is always the platform's technical id (the INTRN identifier of INT_R02).
+NATIONAL_ID_CLAIM = "idnps"
+ACCESS_TOKEN_TYPE = "at+jwt"
+
+#: Called once a regulator has logged in (INT_R02 account sync, digest §7.1).
+LoginHook = Callable[[Regulator], Awaitable[object]]
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The user Authlib grants to: a regulator and when they authenticated."""
+
+    regulator: Regulator
+    auth_time: datetime
+
+    @property
+    def id(self) -> uuid.UUID:
+        return self.regulator.id
+
+
+@dataclass(frozen=True, slots=True)
+class BrowserSession:
+    token: str
+    regulator_id: uuid.UUID | None
+    auth_time: datetime | None
+    pending: dict[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCode:
+    """An authorization code as Authlib reads it back (AuthorizationCodeMixin's methods)."""
+
+    row_client_id: str
+    regulator_id: uuid.UUID
+    redirect_uri: str
+    scope: str
+    nonce: str | None
+    code_challenge: str | None
+    code_challenge_method: str | None
+    auth_time: datetime
+
+    def get_redirect_uri(self) -> str:
+        return self.redirect_uri
+
+    def get_scope(self) -> str:
+        return self.scope
+
+    def get_nonce(self) -> str | None:
+        return self.nonce
+
+    def get_auth_time(self) -> int:
+        return int(self.auth_time.timestamp())
+
+    def get_acr(self) -> None:
+        return None
+
+    def get_amr(self) -> None:
+        return None
+
+
+class _Request(OAuth2Request):  # type: ignore[misc]
+    """An OAuth2Request built from what the Litestar handler already read."""
+
+    def __init__(self, method: str, uri: str, data: dict[str, str], headers: Mapping[str, str]):
+        super().__init__(method, uri, headers=headers)
+        self.payload = BasicOAuth2Payload(data)
+        self._data = data
+
+    @property
+    def args(self) -> dict[str, str]:
+        return self._data
+
+    @property
+    def form(self) -> dict[str, str]:
+        return self._data
+
+
+class _S256Challenge(CodeChallenge):  # type: ignore[misc]
+    """PKCE with S256 only; a public client must use it (no secret protects its codes)."""
+
+    SUPPORTED_CODE_CHALLENGE_METHOD: ClassVar[list[str]] = ["S256"]
+
+    def validate_code_challenge(self, grant: Any, redirect_uri: str) -> None:
+        data = grant.request.payload.data
+        if data.get("code_challenge") and data.get("code_challenge_method") != "S256":
+            raise InvalidRequestError(
+                "code_challenge_method must be S256", redirect_uri=redirect_uri
+            )
+        client: OidcClient = grant.request.client
+        if client.public and not data.get("code_challenge"):
+            raise InvalidRequestError(
+                "a public client must use PKCE (code_challenge, S256)", redirect_uri=redirect_uri
+            )
+        super().validate_code_challenge(grant, redirect_uri)
+
+
+class OidcProvider:
+    """The realm: Authlib's authorization server on the platform's database."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        clients: Mapping[str, OidcClient],
+        settings: OidcSettings | None = None,
+        *,
+        on_login: LoginHook | None = None,
+    ) -> None:
+        self.settings = settings or OidcSettings()
+        self._check_login_mode()
+        self.engine = engine
+        self.clients = dict(clients)
+        self.keys = SigningKeys(engine, timedelta(seconds=self.settings.key_retention_s))
+        self.on_login = on_login
+        self._background: set[asyncio.Task[object]] = set()
+        self._upstream: dict[str, RelyingParty] = {}
+
+    def _check_login_mode(self) -> None:
+        """Refuse, loudly, a configuration that would let anyone in or nobody."""
+        s = self.settings
+        if s.login == "local" and not (s.development and s.dev_password):
+            raise ValueError(
+                "SAS_OIDC_LOGIN=local is the DEVELOPMENT login (e-mail + a shared password): "
+                "it needs SAS_OIDC_DEVELOPMENT=1 and SAS_OIDC_DEV_PASSWORD; production uses "
+                "SAS_OIDC_LOGIN=pro-sante-connect"
+            )
+        if s.login == "pro-sante-connect" and not (
+            s.upstream_issuer and s.upstream_client_id and s.upstream_client_secret
+        ):
+            raise ValueError(
+                "SAS_OIDC_LOGIN=pro-sante-connect needs SAS_OIDC_UPSTREAM_ISSUER, "
+                "SAS_OIDC_UPSTREAM_CLIENT_ID and SAS_OIDC_UPSTREAM_CLIENT_SECRET"
+            )
+
+    # -- Authlib wiring --------------------------------------------------------------------------
+
+    def _server(self, issuer: str) -> AuthorizationServer:
+        """An authorization server for one issuer (cheap: a few objects per request)."""
+        provider = self
+        ttl = self.settings.token_ttl_s
+
+        class Server(AuthorizationServer):  # type: ignore[misc]
+            def query_client(self, client_id: str) -> OidcClient | None:
+                return provider.clients.get(client_id)
+
+            def save_token(self, token: dict[str, Any], request: OAuth2Request) -> None:
+                """Access tokens are self-contained signed JWTs: nothing to store."""
+
+            def create_oauth2_request(self, request: OAuth2Request) -> OAuth2Request:
+                return request
+
+            def handle_response(
+                self, status: int, body: Any, headers: list[tuple[str, str]]
+            ) -> Response[bytes]:
+                content = orjson.dumps(body) if isinstance(body, dict) else b""
+                return Response(content, status_code=status, headers=dict(headers))
+
+            def send_signal(self, name: str, *args: Any, **kwargs: Any) -> None:
+                """No signal receivers."""
+
+        class CodeGrant(AuthorizationCodeGrant):  # type: ignore[misc]
+            TOKEN_ENDPOINT_AUTH_METHODS: ClassVar[list[str]] = [
+                "client_secret_basic",
+                "client_secret_post",
+                "none",
+            ]
+
+            def save_authorization_code(self, code: str, request: OAuth2Request) -> None:
+                principal: Principal = request.user
+                data = request.payload.data
+                with Session(provider.engine) as session, session.begin():
+                    session.add(
+                        OidcAuthorizationCodeRow(
+                            code_hash=_digest(code),
+                            client_id=request.client.get_client_id(),
+                            regulator_id=principal.id,
+                            redirect_uri=data.get("redirect_uri") or "",
+                            scope=request.scope or "",
+                            nonce=data.get("nonce"),
+                            code_challenge=data.get("code_challenge"),
+                            code_challenge_method=data.get("code_challenge_method"),
+                            auth_time=principal.auth_time,
+                            expires_at=_now() + timedelta(seconds=provider.settings.code_ttl_s),
+                        )
+                    )
+
+            def query_authorization_code(self, code: str, client: OidcClient) -> StoredCode | None:
+                """Claims the code: a second redemption (or a concurrent one) finds nothing."""
+                now = _now()
+                with Session(provider.engine) as session, session.begin():
+                    claimed = session.execute(
+                        update(OidcAuthorizationCodeRow)
+                        .where(
+                            OidcAuthorizationCodeRow.code_hash == _digest(code),
+                            OidcAuthorizationCodeRow.client_id == client.get_client_id(),
+                            OidcAuthorizationCodeRow.used_at.is_(None),
+                            OidcAuthorizationCodeRow.expires_at > now,
+                        )
+                        .values(used_at=now)
+                        .returning(OidcAuthorizationCodeRow)
+                    ).scalar_one_or_none()
+                    if claimed is None:
+                        return None
+                    return StoredCode(
+                        claimed.client_id,
+                        claimed.regulator_id,
+                        claimed.redirect_uri,
+                        claimed.scope,
+                        claimed.nonce,
+                        claimed.code_challenge,
+                        claimed.code_challenge_method,
+                        claimed.auth_time,
+                    )
+
+            def delete_authorization_code(self, authorization_code: StoredCode) -> None:
+                """Already spent by `query_authorization_code`; expired rows are purged there."""
+                with Session(provider.engine) as session, session.begin():
+                    session.execute(
+                        delete(OidcAuthorizationCodeRow).where(
+                            OidcAuthorizationCodeRow.expires_at < _now() - timedelta(hours=1)
+                        )
+                    )
+
+            def authenticate_user(self, authorization_code: StoredCode) -> Principal | None:
+                regulator = provider.regulator(authorization_code.regulator_id)
+                if regulator is None:
+                    return None
+                return Principal(regulator, authorization_code.auth_time)
+
+        class OpenId(OpenIDCode):  # type: ignore[misc]
+            def exists_nonce(self, nonce: str, request: OAuth2Request) -> bool:
+                with Session(provider.engine) as session:
+                    return (
+                        session.scalar(
+                            select(OidcAuthorizationCodeRow.code_hash).where(
+                                OidcAuthorizationCodeRow.client_id == request.payload.client_id,
+                                OidcAuthorizationCodeRow.nonce == nonce,
+                            )
+                        )
+                        is not None
+                    )
+
+            def resolve_client_private_key(self, client: OidcClient) -> RSAKey:
+                return provider.keys.current()
+
+            def get_client_algorithm(self, client: OidcClient) -> str:
+                return ALGORITHM
+
+            def get_encode_header(self, client: OidcClient) -> dict[str, str]:
+                return {"alg": ALGORITHM, "kid": provider.keys.current().kid or ""}
+
+            def get_client_claims(self, client: OidcClient) -> dict[str, Any]:
+                now = int(time.time())
+                return {"iss": issuer, "aud": [client.client_id], "iat": now, "exp": now + ttl}
+
+            def generate_user_info(self, user: Principal, scope: str) -> UserInfo:
+                return provider.user_info(user.regulator, scope)
+
+        def generate_token(
+            grant_type: str,
+            client: OidcClient,
+            user: Principal | None = None,
+            scope: str | None = None,
+            expires_in: int | None = None,
+            include_refresh_token: bool = True,
+        ) -> dict[str, Any]:
+            """A signed JWT access token (RFC 9068 shape); no refresh token: a new silent
+            round trip is as cheap and keeps the platform session in charge."""
+            if user is None:
+                raise InvalidRequestError("no user for this grant")
+            now = int(time.time())
+            claims = {
+                "iss": issuer,
+                "sub": str(user.id),
+                "aud": issuer,
+                "client_id": client.client_id,
+                "scope": scope or "",
+                "iat": now,
+                "exp": now + ttl,
+                "jti": secrets.token_urlsafe(16),
+            }
+            return {
+                "token_type": "Bearer",
+                "access_token": provider.keys.sign(claims, ACCESS_TOKEN_TYPE),
+                "expires_in": ttl,
+                "scope": scope or "",
+            }
+
+        server = Server(scopes_supported=None)
+        server.register_token_generator("default", generate_token)
+        server.register_grant(CodeGrant, [_S256Challenge(required=True), OpenId()])
+        return server
+
+    # -- regulators and claims -------------------------------------------------------------------
+
+    def regulator(self, regulator_id: uuid.UUID) -> Regulator | None:
+        """The active regulator with this id, or None."""
+        with Session(self.engine) as session:
+            row = session.get(RegulatorRow, regulator_id)
+            return regulator_of(row) if row is not None and row.active else None
+
+    def regulator_by(
+        self, *, email: str | None = None, national_id: str | None = None
+    ) -> Regulator | None:
+        with Session(self.engine) as session:
+            query = select(RegulatorRow).where(RegulatorRow.active.is_(True))
+            if email is not None:
+                query = query.where(func.lower(RegulatorRow.email) == email.strip().lower())
+            if national_id is not None:
+                query = query.where(RegulatorRow.national_id == national_id)
+            row = session.scalars(query).first()
+            return regulator_of(row) if row is not None else None
+
+    def user_info(self, regulator: Regulator, scope: str) -> UserInfo:
+        """`sub` = the platform id, the national id when known; e-mail and names by scope."""
+        scopes = scope.split()
+        claims: dict[str, Any] = {"sub": str(regulator.id)}
+        if regulator.national_id:
+            claims[NATIONAL_ID_CLAIM] = regulator.national_id
+        if "email" in scopes:
+            claims["email"] = regulator.email
+        if "profile" in scopes:
+            claims["given_name"] = regulator.given
+            claims["family_name"] = regulator.family
+        return UserInfo(claims)
+
+    # -- sessions --------------------------------------------------------------------------------
+
+    def _session(self, token: str | None) -> BrowserSession | None:
+        if not token:
+            return None
+        with Session(self.engine) as session:
+            row = session.get(OidcSessionRow, _digest(token))
+            if row is None or row.expires_at <= _now():
+                return None
+            return BrowserSession(token, row.regulator_id, row.auth_time, row.pending)
+
+    def _new_session(
+        self,
+        *,
+        regulator_id: uuid.UUID | None = None,
+        pending: dict[str, Any] | None = None,
+        replaces: str | None = None,
+    ) -> str:
+        """A new session id (also at login: a fresh id defeats session fixation)."""
+        token = secrets.token_urlsafe(32)
+        now = _now()
+        with Session(self.engine) as session, session.begin():
+            if replaces:
+                session.execute(
+                    delete(OidcSessionRow).where(OidcSessionRow.id_hash == _digest(replaces))
+                )
+            session.execute(delete(OidcSessionRow).where(OidcSessionRow.expires_at <= now))
+            session.add(
+                OidcSessionRow(
+                    id_hash=_digest(token),
+                    regulator_id=regulator_id,
+                    auth_time=now if regulator_id else None,
+                    created_at=now,
+                    expires_at=now + timedelta(seconds=self.settings.session_ttl_s),
+                    pending=pending,
+                )
+            )
+        return token
+
+    async def _logged_in(
+        self,
+        request: Request[Any, Any, Any],
+        regulator: Regulator,
+        replaces: str | None,
+        return_to: str,
+    ) -> Response[bytes]:
+        """Open the regulator's session, start the account sync (INT_R02), resume the flow."""
+        token = await anyio.to_thread.run_sync(
+            lambda: self._new_session(regulator_id=regulator.id, replaces=replaces)
+        )
+        log.info("regulator %s logged in to the realm", regulator.id)
+        if self.on_login is not None:
+            # In the background: a slow vendor must not hold the regulator's login.
+            task: asyncio.Task[object] = asyncio.ensure_future(self._run_login_hook(regulator))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+        return _redirect(return_to, [self._cookie(request, token)])
+
+    async def _run_login_hook(self, regulator: Regulator) -> object:
+        assert self.on_login is not None
+        try:
+            return await self.on_login(regulator)
+        except Exception:
+            log.exception("the login hook failed for regulator %s", regulator.id)
+            return None
+
+    @staticmethod
+    def _cookie(request: Request[Any, Any, Any], token: str) -> Cookie:
+        return Cookie(
+            key=SESSION_COOKIE,
+            value=token,
+            path=REALM,
+            httponly=True,
+            secure=request.url.scheme == "https",
+            samesite="lax",
+        )
+
+    # -- HTTP ------------------------------------------------------------------------------------
+
+    def issuer(self, request: Request[Any, Any, Any]) -> str:
+        return self.settings.issuer or f"{str(request.base_url).rstrip('/')}{REALM}"
+
+    def discovery(self, issuer: str) -> dict[str, Any]:
+        protocol = f"{issuer}/protocol/openid-connect"
+        return {
+            "issuer": issuer,
+            "authorization_endpoint": f"{protocol}/auth",
+            "token_endpoint": f"{protocol}/token",
+            "userinfo_endpoint": f"{protocol}/userinfo",
+            "jwks_uri": f"{protocol}/certs",
+            "response_types_supported": ["code"],
+            "response_modes_supported": ["query"],
+            "grant_types_supported": ["authorization_code"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": [ALGORITHM],
+            "scopes_supported": ["openid", "email", "profile"],
+            "token_endpoint_auth_methods_supported": [
+                "client_secret_basic",
+                "client_secret_post",
+                "none",
+            ],
+            "code_challenge_methods_supported": ["S256"],
+            "claims_supported": [
+                "sub",
+                "iss",
+                "aud",
+                "exp",
+                "iat",
+                "auth_time",
+                "nonce",
+                "email",
+                "given_name",
+                "family_name",
+                NATIONAL_ID_CLAIM,
+            ],
+            "prompt_values_supported": ["none", "login"],
+        }
+
+    def route_handlers(self) -> list[HTTPRouteHandler]:
+        provider = self
+
+        @get(f"{REALM}/.well-known/openid-configuration", sync_to_thread=False)
+        def discovery(request: Request[Any, Any, Any]) -> Response[bytes]:
+            return _json(provider.discovery(provider.issuer(request)))
+
+        @get(f"{PROTOCOL}/certs")
+        async def certs() -> Response[bytes]:
+            return _json(await anyio.to_thread.run_sync(provider.keys.jwks))
+
+        @get(f"{PROTOCOL}/auth")
+        async def authorize(request: Request[Any, Any, Any]) -> Response[bytes]:
+            return await provider._authorize(request)
+
+        @post(f"{PROTOCOL}/token")
+        async def token(request: Request[Any, Any, Any]) -> Response[bytes]:
+            form = {k: str(v) for k, v in (await request.form()).items()}
+            oauth = _Request("POST", str(request.url), form, request.headers)
+            server = provider._server(provider.issuer(request))
+            response: Response[bytes] = await anyio.to_thread.run_sync(
+                server.create_token_response, oauth
+            )
+            return response
+
+        @route(f"{PROTOCOL}/userinfo", http_method=["GET", "POST"])
+        async def userinfo(request: Request[Any, Any, Any]) -> Response[bytes]:
+            return await anyio.to_thread.run_sync(
+                provider._userinfo,
+                request.headers.get("authorization", ""),
+                provider.issuer(request),
+            )
+
+        @route(LOGIN_PATH, http_method=["GET", "POST"])
+        async def local_login(request: Request[Any, Any, Any]) -> Response[bytes]:
+            return await provider._local_login(request)
+
+        @get(BROKER_CALLBACK)
+        async def broker_callback(request: Request[Any, Any, Any]) -> Response[bytes]:
+            return await provider._broker_callback(request)
+
+        return [discovery, certs, authorize, token, userinfo, local_login, broker_callback]
+
+    async def _authorize(self, request: Request[Any, Any, Any]) -> Response[bytes]:
+        cookie = request.cookies.get(SESSION_COOKIE)
+        session = await anyio.to_thread.run_sync(self._session, cookie)
+        principal: Principal | None = None
+        if session is not None and session.regulator_id is not None and session.auth_time:
+            regulator = await anyio.to_thread.run_sync(self.regulator, session.regulator_id)
+            if regulator is not None:
+                principal = Principal(regulator, session.auth_time)
+        query = {k: str(v) for k, v in request.query_params.items()}
+        oauth = _Request("GET", str(request.url), query, request.headers)
+        server = self._server(self.issuer(request))
+        try:
+            grant = server.get_consent_grant(oauth, end_user=principal)
+        except OAuth2Error as error:
+            if error.redirect_uri:
+                response: Response[bytes] = server.handle_error_response(oauth, error)
+                return response
+            return _page(
+                "Demande refusée",
+                f"<p>{html.escape(error.get_error_description() or error.error)}</p>",
+                400,
+            )
+        if principal is None or query.get("prompt") == "login":
+            return_to = f"{PROTOCOL}/auth?{urlencode(query)}"
+            return await self._start_login(request, session, return_to)
+        issued: Response[bytes] = await anyio.to_thread.run_sync(
+            lambda: server.create_authorization_response(oauth, grant_user=principal, grant=grant)
+        )
+        return issued
+
+    async def _start_login(
+        self, request: Request[Any, Any, Any], session: BrowserSession | None, return_to: str
+    ) -> Response[bytes]:
+        if self.settings.login == "local":
+            return _redirect(f"{LOGIN_PATH}?{urlencode({'return_to': return_to})}")
+        upstream = self._relying_party(request)
+        try:
+            url, pending = await upstream.begin(return_to)
+        except LoginFailed as exc:
+            log.warning("Pro Santé Connect is unavailable: %s", exc)
+            return _page("Connexion indisponible", "<p>Pro Santé Connect ne répond pas.</p>", 502)
+        token = await anyio.to_thread.run_sync(
+            lambda: self._new_session(
+                pending=pending.as_dict(), replaces=session.token if session else None
+            )
+        )
+        return _redirect(url, [self._cookie(request, token)])
+
+    def _relying_party(self, request: Request[Any, Any, Any]) -> RelyingParty:
+        s = self.settings
+        redirect_uri = f"{self.issuer(request)}/broker/psc/endpoint"
+        if redirect_uri not in self._upstream:
+            assert s.upstream_issuer and s.upstream_client_id and s.upstream_client_secret
+            self._upstream[redirect_uri] = RelyingParty(
+                s.upstream_issuer,
+                s.upstream_client_id,
+                redirect_uri,
+                client_secret=s.upstream_client_secret.get_secret_value(),
+                scope=s.upstream_scopes,
+                verify=str(s.upstream_ca_bundle) if s.upstream_ca_bundle else True,
+            )
+        return self._upstream[redirect_uri]
+
+    async def _broker_callback(self, request: Request[Any, Any, Any]) -> Response[bytes]:
+        """Pro Santé Connect sent the browser back: verify, map its national id to a regulator."""
+        session = await anyio.to_thread.run_sync(self._session, request.cookies.get(SESSION_COOKIE))
+        if session is None or not session.pending:
+            return _page("Connexion expirée", "<p>Recommencez depuis le logiciel.</p>", 400)
+        pending = PendingLogin.from_dict(session.pending)
+        upstream = self._relying_party(request)
+        params = {k: str(v) for k, v in request.query_params.items()}
+        try:
+            logged = await upstream.finish(params, pending)
+            claims = logged.claims
+            claim = self.settings.upstream_id_claim
+            if claim not in claims:
+                claims = {**claims, **await upstream.userinfo(logged.access_token)}
+        except LoginFailed as exc:
+            log.warning("upstream login failed: %s", exc)
+            return _page(
+                "Connexion refusée", "<p>La connexion Pro Santé Connect a échoué.</p>", 401
+            )
+        national_id = claims.get(claim)
+        regulator = (
+            await anyio.to_thread.run_sync(lambda: self.regulator_by(national_id=str(national_id)))
+            if national_id
+            else None
+        )
+        if regulator is None:
+            log.warning("upstream login of an identity that is no active regulator")
+            return _page(
+                "Compte inconnu",
+                "<p>Aucun régulateur actif du SAS n'a cet identifiant national.</p>",
+                403,
+            )
+        return await self._logged_in(request, regulator, session.token, pending.return_to)
+
+    async def _local_login(self, request: Request[Any, Any, Any]) -> Response[bytes]:
+        """Development login: a known regulator's e-mail and the shared development password."""
+        if self.settings.login != "local":
+            return _page("Indisponible", "<p>La connexion locale est désactivée.</p>", 404)
+        if request.method == "GET":
+            return_to = request.query_params.get("return_to", "")
+            return _login_form(return_to, None)
+        form = await request.form()
+        return_to = str(form.get("return_to", ""))
+        email = str(form.get("email", ""))
+        password = str(form.get("password", ""))
+        if not return_to.startswith(f"{PROTOCOL}/auth?"):
+            return _page("Demande refusée", "<p>Retour invalide.</p>", 400)
+        expected = self.settings.dev_password
+        assert expected is not None
+        regulator = await anyio.to_thread.run_sync(lambda: self.regulator_by(email=email))
+        if (
+            not hmac.compare_digest(password.encode(), expected.get_secret_value().encode())
+            or regulator is None
+        ):
+            return _login_form(return_to, "E-mail ou mot de passe incorrect.", 401)
+        old = request.cookies.get(SESSION_COOKIE)
+        return await self._logged_in(request, regulator, old, return_to)
+
+    def _userinfo(self, authorization: str, issuer: str) -> Response[bytes]:
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            return _bearer_error("invalid_request", 401)
+        try:
+            decoded = self.keys.verify(token.strip())
+            if decoded.header.get("typ") != ACCESS_TOKEN_TYPE:
+                raise JoseError("not an access token")
+            jwt.JWTClaimsRegistry(
+                iss={"essential": True, "value": issuer},
+                aud={"essential": True, "value": issuer},
+                exp={"essential": True},
+                sub={"essential": True},
+            ).validate(decoded.claims)
+        except (JoseError, ValueError):
+            return _bearer_error("invalid_token", 401)
+        scope = str(decoded.claims.get("scope", ""))
+        if "openid" not in scope.split():
+            return _bearer_error("insufficient_scope", 403)
+        regulator = self.regulator(uuid.UUID(str(decoded.claims["sub"])))
+        if regulator is None:
+            return _bearer_error("invalid_token", 401)
+        return _json(dict(self.user_info(regulator, scope)))
+
+
+def _json(body: Mapping[str, Any], status: int = 200) -> Response[bytes]:
+    return Response(
+        orjson.dumps(body),
+        status_code=status,
+        media_type="application/json",
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+def _bearer_error(error: str, status: int) -> Response[bytes]:
+    return Response(
+        orjson.dumps({"error": error}),
+        status_code=status,
+        media_type="application/json",
+        headers={"WWW-Authenticate": f'Bearer realm="sas", error="{error}"'},
+    )
+
+
+def _redirect(location: str, cookies: list[Cookie] | None = None) -> Response[bytes]:
+    return Response(b"", status_code=302, headers={"Location": location}, cookies=cookies or [])
+
+
+def _page(title: str, body: str, status: int = 200) -> Response[bytes]:
+    text = (
+        f"<!doctype html><html lang='fr'><meta charset='utf-8'><title>{html.escape(title)}</title>"
+        f"<h1>{html.escape(title)}</h1>{body}</html>"
+    )
+    return Response(
+        text.encode(),
+        status_code=status,
+        media_type="text/html; charset=utf-8",
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+def _login_form(return_to: str, error: str | None, status: int = 200) -> Response[bytes]:
+    problem = f"<p role='alert'>{html.escape(error)}</p>" if error else ""
+    return _page(
+        "Connexion SAS (développement)",
+        f"<p><strong>Connexion de développement</strong> : jamais en production.</p>{problem}"
+        f"<form method='post' action='{LOGIN_PATH}'>"
+        f"<input type='hidden' name='return_to' value='{html.escape(return_to, quote=True)}'>"
+        "<label>E-mail <input name='email' type='email' required></label>"
+        "<label>Mot de passe <input name='password' type='password' required></label>"
+        "<button>Se connecter</button></form>",
+        status,
+    )

@@ -1,0 +1,41 @@
+"""The OpenID Connect provider's settings, from `SAS_OIDC_*` environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: Pro Santé Connect's scopes for a health professional's identity (its `scope_all` gives the
+#: national id claim, `SubjectNameID`).
+PSC_SCOPES = "openid scope_all"
+
+
+class OidcSettings(BaseSettings):
+    """`SAS_OIDC_ISSUER` (default: the request's origin + `/realms/sas`), `SAS_OIDC_CLIENTS_FILE`
+    (default `oidc-clients.toml` in the data dir), `SAS_OIDC_LOGIN` (`local` or
+    `pro-sante-connect`), `SAS_OIDC_DEVELOPMENT` and `SAS_OIDC_DEV_PASSWORD` (local login),
+    `SAS_OIDC_UPSTREAM_*` (Pro Santé Connect), lifetimes in seconds."""
+
+    model_config = SettingsConfigDict(env_prefix="SAS_OIDC_")
+
+    issuer: str | None = None
+    clients_file: Path | None = None
+    login: Literal["local", "pro-sante-connect"] = "local"
+    development: bool = False
+    dev_password: SecretStr | None = None
+    upstream_issuer: str | None = None
+    upstream_client_id: str | None = None
+    upstream_client_secret: SecretStr | None = None
+    upstream_scopes: str = PSC_SCOPES
+    upstream_id_claim: str = "SubjectNameID"
+    upstream_ca_bundle: Path | None = None
+    #: A regulator's shift: one login a day, not one per vendor.
+    session_ttl_s: int = 10 * 3600
+    code_ttl_s: int = 60
+    token_ttl_s: int = 300
+    #: How long a rotated-out key stays in the JWKS: longer than any token it signed lives, and
+    #: than relying parties cache the JWKS.
+    key_retention_s: int = 24 * 3600
