@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from sas_core.adapters import AdapterConfig
+from sas_core.adapters import AdapterConfig, UseCase
 from sas_core.plugins import PluginError, PluginHost, resolve
 from sas_core.slots import (
     MAX_PRACTITIONERS_PER_QUERY,
@@ -103,6 +103,36 @@ def _combine(outcomes: Sequence[SourceOutcome]) -> SourceOutcome:
     )
 
 
+#: Use cases whose sources are searched by practitioner (INT_R01, INT_R04) or by structure (SOS).
+BY_PRACTITIONER = frozenset({UseCase.PS_INDIVIDUAL, UseCase.CPTS})
+BY_STRUCTURE = frozenset({UseCase.SOS_MEDECINS})
+
+
+def lots_for(
+    host: PluginHost,
+    adapter: AdapterConfig,
+    practitioner_lots: Sequence[SlotQuery],
+    structure_lots: Sequence[SlotQuery],
+) -> list[SlotQuery] | str:
+    """The lots `adapter` should receive, or why it receives none.
+
+    An SOS Médecins source is searched by association and an individual or CPTS source by
+    practitioner (digest §4–6), so a search naming both kinds reaches each source with the kind
+    it serves. A plugin that declares no use case receives every lot.
+    """
+    use_cases = set(host.get(adapter.plugin).use_cases)
+    wanted: list[SlotQuery] = []
+    if not use_cases or use_cases & BY_PRACTITIONER:
+        wanted += practitioner_lots
+    if not use_cases or use_cases & BY_STRUCTURE:
+        wanted += structure_lots
+    if wanted or not (practitioner_lots or structure_lots):
+        return wanted
+    asked = "practitioners" if practitioner_lots else "structures"
+    served = ", ".join(sorted(use_cases))
+    return f"plugin {adapter.plugin!r} does not search by {asked} (its use cases: {served})"
+
+
 async def fetch_slots(
     host: PluginHost,
     adapters: Sequence[AdapterConfig],
@@ -112,12 +142,26 @@ async def fetch_slots(
     structures: Sequence[str] = (),
     on_progress: ProgressCallback | None = None,
 ) -> AggregatedSlots:
-    """Fetch slots of `practitioners`/`structures` from every adapter, all lots concurrently."""
-    queries = build_queries(window, practitioners, structures)
+    """Fetch slots of `practitioners`/`structures` from every adapter, all lots concurrently.
+
+    Each adapter gets only the lots its plugin's use cases call for (see `lots_for`).
+    """
+    practitioner_lots = build_queries(window, practitioners=practitioners)
+    structure_lots = build_queries(window, structures=structures)
 
     async def run_adapter(adapter: AdapterConfig) -> tuple[list[Slot], AdapterOutcome]:
         started = time.perf_counter()
         done = 0
+        queries = lots_for(host, adapter, practitioner_lots, structure_lots)
+        if isinstance(queries, str):
+            return [], AdapterOutcome(
+                adapter=adapter.name,
+                status="error",
+                error=queries,
+                duration_ms=0.0,
+                requests=0,
+                slot_count=0,
+            )
 
         async def run_lot(query: SlotQuery) -> SlotBatch:
             nonlocal done

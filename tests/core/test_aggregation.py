@@ -16,6 +16,7 @@ from sas_core import (
     SlotBatch,
     SlotQuery,
     SourceOutcome,
+    UseCase,
     hookimpl,
 )
 from sas_core.adapters import AdapterConfig
@@ -34,8 +35,15 @@ def rpps(i: int) -> str:
 class FakeVendor:
     """A plugin object answering one slot per practitioner, after `delay` seconds."""
 
-    def __init__(self, name: str, delay: float = 0.0, fail: str | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        delay: float = 0.0,
+        fail: str | None = None,
+        use_cases: tuple[UseCase, ...] = (),
+    ) -> None:
         self.name = name
+        self.use_cases = use_cases
         self.delay = delay
         self.fail = fail
         self.calls: list[SlotQuery] = []
@@ -45,7 +53,7 @@ class FakeVendor:
 
     @hookimpl
     def sas_plugin_metadata(self) -> PluginMetadata:
-        return PluginMetadata(name=self.name)
+        return PluginMetadata(name=self.name, use_cases=self.use_cases)
 
     @hookimpl
     async def sas_fetch_slots(self, adapter: AdapterConfig, query: SlotQuery) -> SlotBatch:
@@ -67,7 +75,7 @@ class FakeVendor:
                 adapter=adapter.name,
                 fetched_at=NOW,
             )
-            for p in query.practitioners
+            for p in query.practitioners or query.structures
         ]
         return SlotBatch(slots=slots, outcome=SourceOutcome(status="ok", slot_count=len(slots)))
 
@@ -188,3 +196,34 @@ async def test_one_failed_lot_marks_the_adapter_error_but_keeps_other_lots() -> 
     assert outcome.error == "HTTP 503 from vendor"
     assert outcome.requests == 2
     assert len(result.slots) == 5
+
+
+@pytest.mark.anyio
+async def test_each_adapter_gets_the_lots_its_use_cases_call_for() -> None:
+    ps = FakeVendor("ps", use_cases=(UseCase.PS_INDIVIDUAL,))
+    sos = FakeVendor("sos", use_cases=(UseCase.SOS_MEDECINS,))
+    host = host_with(ps, sos)
+    associations = [f"3{i:014d}" for i in range(12)]
+    result = await collect_slots(
+        host,
+        [AdapterRequest("ps"), AdapterRequest("sos")],
+        WINDOW,
+        practitioners=[rpps(1)],
+        structures=associations,
+    )
+    assert [q.practitioners for q in ps.calls] == [(rpps(1),)]
+    assert [len(q.structures) for q in sos.calls] == [10, 2]
+    assert all(o.status == "ok" for o in result.outcomes)
+
+
+@pytest.mark.anyio
+async def test_an_adapter_that_cannot_serve_the_search_says_why() -> None:
+    host = host_with(FakeVendor("ps", use_cases=(UseCase.PS_INDIVIDUAL,)))
+    result = await collect_slots(
+        host, [AdapterRequest("ps")], WINDOW, structures=["334173748400020"]
+    )
+    (outcome,) = result.outcomes
+    assert outcome.status == "error"
+    assert (
+        outcome.error == "plugin 'ps' does not search by structures (its use cases: ps-individual)"
+    )
