@@ -6,7 +6,11 @@ Routes:
 - `GET /fhir/Schedule?…`: the SOS Médecins search (digest §6);
 - `POST /fhir/Practitioner`, `PUT /fhir/Practitioner?identifier=SYS|VAL`: regulator accounts
   (INT_R02, digest §7), validated against FrPractitionerRegul (`sas_simulator.accounts`);
-- `GET /agenda/{id}`, `GET /site/{id}`: the pages booking URLs point to (SSO and booking later);
+- `GET /agenda/{id}`: the booking URL of a practitioner's slots; refused without `origin`, sent
+  to the platform's realm without a vendor session (`sas_simulator.sso`), else the booking page;
+- `GET /callback`: the OpenID Connect callback; `POST /agenda/{id}/book`: book a slot and report
+  it to the platform (INT_R03, `sas_simulator.booking`); `GET /_sim/bookings`: what was booked;
+- `GET /site/{id}`: an SOS site's agenda page;
 - `GET|PUT /_sim/faults`: read or replace the faults at runtime (outside the FHIR base);
 - `GET /_sim/accounts`: the accounts the platform created here, and every write received.
 
@@ -27,7 +31,7 @@ from typing import Any, Literal
 import anyio
 import orjson
 from litestar import Litestar, Request, Response, get, post, put
-from litestar.datastructures import State
+from litestar.datastructures import Cookie, State
 from litestar.exceptions import HTTPException
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Stream
@@ -48,6 +52,8 @@ from sas_core.fhir.codes import (
     SEARCH_PARAM_SLOT_START,
 )
 from sas_core.fhir.regulators import PROFILE_PRACTITIONER_REGUL
+from sas_core.oidc_rp import LoginFailed
+from sas_simulator import pages
 from sas_simulator.accounts import (
     AccountRejected,
     AccountStore,
@@ -55,6 +61,13 @@ from sas_simulator.accounts import (
     Written,
     check_practitioner_regul,
     parse_token,
+)
+from sas_simulator.booking import (
+    Booking,
+    ReportSettings,
+    appointment_resource,
+    new_appointment_id,
+    report,
 )
 from sas_simulator.bundles import schedule_search_bundle, slot_search_bundle
 from sas_simulator.dataset import PARIS, Dataset
@@ -64,6 +77,13 @@ from sas_simulator.search import (
     SearchError,
     parse_schedule_search,
     parse_slot_search,
+)
+from sas_simulator.sso import (
+    CALLBACK_PATH,
+    LOGIN_COOKIE,
+    SESSION_COOKIE,
+    VendorSso,
+    VendorSsoSettings,
 )
 
 FHIR_JSON = "application/fhir+json"
@@ -126,12 +146,19 @@ def fault_state(app: Litestar) -> FaultState:
 
 
 def create_app(
-    dataset: Dataset, faults: Faults | None = None, *, public_base: str | None = None
+    dataset: Dataset,
+    faults: Faults | None = None,
+    *,
+    public_base: str | None = None,
+    sso: VendorSsoSettings | None = None,
+    reporting: ReportSettings | None = None,
 ) -> Litestar:
     """The simulator application serving `dataset`.
 
     `public_base` is the root URL clients reach the simulator at (fullUrls, self links and
-    booking URLs are built on it); by default it is taken from each request's Host.
+    booking URLs are built on it); by default it is taken from each request's Host. `sso` makes
+    the agenda pages delegate the login to the platform's realm; `reporting` is where bookings
+    are reported (INT_R03).
     """
     faults_state = FaultState(faults)
     started = datetime.now(PARIS).isoformat(timespec="seconds")
@@ -240,24 +267,119 @@ def create_app(
         )
         return Response(body, media_type="text/html; charset=utf-8")
 
-    @get("/agenda/{practitioner_id:str}", sync_to_thread=False)
-    def agenda(
+    vendor_sso = VendorSso(sso) if sso is not None else None
+    bookings: dict[str, Booking] = {}
+
+    def booked_slots() -> set[str]:
+        return {b.slot_id for b in bookings.values()}
+
+    @get("/agenda/{practitioner_id:str}")
+    async def agenda(
+        request: Request[Any, Any, Any],
         practitioner_id: FromPath[str],
         place: FromQuery[str | None] = None,
         origin: FromQuery[str | None] = None,
+        slot: FromQuery[str | None] = None,
     ) -> Response[str]:
+        """Test-kit scenarios (digest §8.2): no `origin` → refused; `origin` and no session →
+        the platform's realm; a session → the booking page."""
         practitioner = dataset.by_id(practitioner_id)
         if practitioner is None:
             raise FhirError(404, "not-found", f"no practitioner {practitioner_id!r}")
-        names = {p.id: f"{p.name}, {p.line}, {p.postal_code} {p.city}" for p in practitioner.places}
-        where = names.get(place or "", "tous les lieux")
-        title = html.escape(f"Dr {practitioner.given} {practitioner.family}")
-        body = (
-            f"<!doctype html><html lang='fr'><meta charset='utf-8'><title>{title}</title>"
-            f"<h1>Agenda de {title}</h1><p>Lieu : {html.escape(where)}</p>"
-            f"<p>Origine : {html.escape(origin or 'inconnue')}</p></html>"
+        if not origin:
+            return pages.refused_without_origin()
+        user = vendor_sso.user(request.cookies.get(SESSION_COOKIE)) if vendor_sso else None
+        if user is None:
+            if vendor_sso is None:
+                return pages.sso_not_configured()
+            return_to = request.url.path + "?" + request.scope["query_string"].decode()
+            try:
+                url, state = await vendor_sso.begin(root_of(request), return_to)
+            except LoginFailed as exc:
+                return pages.login_failed(str(exc), 502)
+            return Response(
+                "",
+                status_code=302,
+                headers={"Location": url},
+                cookies=[_cookie(request, LOGIN_COOKIE, state)],
+            )
+        free = [
+            s
+            for schedule in dataset.schedules_of(practitioner)
+            if place is None or schedule.place.id == place
+            for s in schedule.free_slots
+            if s.id not in booked_slots() and (slot is None or s.id == slot)
+        ]
+        return pages.booking_page(practitioner, place, origin, user, free)
+
+    @get(CALLBACK_PATH)
+    async def callback(request: Request[Any, Any, Any]) -> Response[str]:
+        if vendor_sso is None:
+            return pages.sso_not_configured()
+        params = {k: str(v) for k, v in request.query_params.items()}
+        try:
+            session_id, return_to = await vendor_sso.finish(
+                root_of(request), params, request.cookies.get(LOGIN_COOKIE)
+            )
+        except LoginFailed as exc:
+            return pages.login_failed(str(exc), 401)
+        return Response(
+            "",
+            status_code=302,
+            headers={"Location": return_to},
+            cookies=[
+                _cookie(request, SESSION_COOKIE, session_id),
+                Cookie(key=LOGIN_COOKIE, value="", path="/", max_age=0),
+            ],
         )
-        return Response(body, media_type="text/html; charset=utf-8")
+
+    @post("/agenda/{practitioner_id:str}/book", status_code=200)
+    async def book(
+        request: Request[Any, Any, Any], practitioner_id: FromPath[str]
+    ) -> Response[str]:
+        """Book a free slot and report it to the platform (INT_R03)."""
+        practitioner = dataset.by_id(practitioner_id)
+        if practitioner is None:
+            raise FhirError(404, "not-found", f"no practitioner {practitioner_id!r}")
+        form = await request.form()
+        user = vendor_sso.user(request.cookies.get(SESSION_COOKIE)) if vendor_sso else None
+        if user is None or not form.get("origin"):
+            return pages.refused_without_origin()
+        slot_id = str(form.get("slot", ""))
+        found = [
+            s
+            for schedule in dataset.schedules_of(practitioner)
+            for s in schedule.free_slots
+            if s.id == slot_id
+        ]
+        if not found or slot_id in booked_slots():
+            return pages.login_failed(f"le créneau {slot_id} n'est pas libre", 409)
+        appointment_id = new_appointment_id()
+        resource = appointment_resource(
+            appointment_id, found[0], practitioner, user, datetime.now(PARIS)
+        )
+        status, location, body = (
+            await report(reporting, resource) if reporting else (None, None, "")
+        )
+        booking = Booking(
+            appointment_id, slot_id, practitioner.id, resource, status, location, body
+        )
+        bookings[appointment_id] = booking
+        return pages.booked_page(practitioner, booking)
+
+    @get("/_sim/bookings", sync_to_thread=False)
+    def read_bookings() -> list[dict[str, Any]]:
+        return [
+            {
+                "id": b.id,
+                "slot": b.slot_id,
+                "practitioner": b.practitioner_id,
+                "resource": b.resource,
+                "report_status": b.report_status,
+                "report_location": b.report_location,
+            }
+            for b in bookings.values()
+        ]
 
     accounts = AccountStore()
 
@@ -328,6 +450,9 @@ def create_app(
             update_practitioner,
             read_accounts,
             agenda,
+            callback,
+            book,
+            read_bookings,
             site_agenda,
             read_faults,
             replace_faults,
@@ -341,6 +466,17 @@ def create_app(
         openapi_config=None,
         # The simulator runs inside tests and the CLI: it must not reconfigure their logging.
         logging_config=None,
+    )
+
+
+def _cookie(request: Request[Any, Any, Any], key: str, value: str) -> Cookie:
+    return Cookie(
+        key=key,
+        value=value,
+        path="/",
+        httponly=True,
+        secure=request.url.scheme == "https",
+        samesite="lax",
     )
 
 
