@@ -20,18 +20,28 @@ from sas_core.slots import SearchWindow
 
 @dataclass(frozen=True)
 class DemoVendor:
+    """One simulated vendor and the plugin the platform reaches it through."""
+
     name: str
+    plugin: str
     seed: int
     practitioners: int
     latency_ms: int
     fault: str = "none"
 
+    @property
+    def by_structure(self) -> bool:
+        return self.plugin == "sas-sos"
+
 
 VENDORS = (
-    DemoVendor("editeur-a", seed=42, practitioners=30, latency_ms=80),
-    DemoVendor("editeur-b", seed=7, practitioners=20, latency_ms=350),
+    DemoVendor("editeur-a", "sas-cpts", seed=42, practitioners=30, latency_ms=80),
+    DemoVendor("editeur-b", "sas-fhir", seed=7, practitioners=20, latency_ms=350),
+    DemoVendor("editeur-sos", "sas-sos", seed=11, practitioners=1, latency_ms=150),
 )
-FAULTY = DemoVendor("editeur-c", seed=99, practitioners=5, latency_ms=50, fault="http-500")
+FAULTY = DemoVendor(
+    "editeur-c", "sas-fhir", seed=99, practitioners=5, latency_ms=50, fault="http-500"
+)
 
 
 @click.command("demo")
@@ -40,8 +50,8 @@ FAULTY = DemoVendor("editeur-c", seed=99, practitioners=5, latency_ms=50, fault=
     "--serve", is_flag=True, help="Keep the simulated vendors running afterwards (Ctrl-C stops)."
 )
 def demo(faulty_vendor: bool, serve: bool) -> None:
-    """Start simulated vendors, fetch every practitioner's slots through the installed
-    `sas-fhir` adapter, store them, and print a summary per adapter."""
+    """Start simulated vendors, fetch their slots through the installed adapters (individual
+    practitioners, CPTS, SOS Médecins), store them, and print a summary per adapter."""
     from sas_core.storage import open_database, record_fetch
     from sas_simulator.app import create_app
     from sas_simulator.dataset import build_dataset
@@ -50,12 +60,14 @@ def demo(faulty_vendor: bool, serve: bool) -> None:
 
     vendors = (*VENDORS, FAULTY) if faulty_vendor else VENDORS
     host = PluginHost.discover()
-    host.get("sas-fhir")
+    for vendor in vendors:
+        host.get(vendor.plugin)
     engine = open_database()
 
     with ExitStack() as stack:
         requests: list[AdapterRequest] = []
         practitioners: list[str] = []
+        structures: list[str] = []
         for vendor in vendors:
             dataset = build_dataset(seed=vendor.seed, practitioners=vendor.practitioners)
             faults = Faults.model_validate({"latency_ms": vendor.latency_ms, "mode": vendor.fault})
@@ -63,26 +75,31 @@ def demo(faulty_vendor: bool, serve: bool) -> None:
             stderr.print(f"simulated vendor [bold]{vendor.name}[/] at {server.base_url}")
             requests.append(
                 AdapterRequest(
-                    plugin="sas-fhir", name=vendor.name, settings={"base_url": server.base_url}
+                    plugin=vendor.plugin, name=vendor.name, settings={"base_url": server.base_url}
                 )
             )
-            practitioners += [p["idnps"] for p in dataset.as_json()["practitioners"]]
+            described = dataset.as_json()
+            if vendor.by_structure:
+                structures += [s["idnst"] for s in described["structures"] if s["kind"] == "sos"]
+            else:
+                practitioners += [p["idnps"] for p in described["practitioners"]]
 
         now = datetime.now(PARIS)
         window = default_window(now)
         stderr.print(
-            f"fetching {len(practitioners)} practitioners from {len(requests)} adapters, "
+            f"fetching {len(practitioners)} practitioners and {len(structures)} SOS associations "
+            f"from {len(requests)} adapters, "
             f"window {window.start:%a %d %H:%M} → {window.end:%a %d %H:%M}"
         )
         started = time.perf_counter()
-        result = _fetch_with_progress(host, requests, window, practitioners)
+        result = _fetch_with_progress(host, requests, window, practitioners, structures)
         wall_ms = (time.perf_counter() - started) * 1000
         run_id = record_fetch(
             engine,
             kind="demo",
             window=window,
             practitioners=practitioners,
-            structures=(),
+            structures=structures,
             outcomes=result.outcomes,
             slots=result.slots,
             plugins={r.label: r.plugin for r in requests},
@@ -108,6 +125,7 @@ def _fetch_with_progress(
     requests: list[AdapterRequest],
     window: SearchWindow,
     practitioners: list[str],
+    structures: list[str],
 ) -> AggregatedSlots:
     with Progress(
         TextColumn("{task.description}"),
@@ -122,7 +140,14 @@ def _fetch_with_progress(
             progress.update(tasks[adapter], completed=done, total=total)
 
         return asyncio.run(
-            collect_slots(host, requests, window, practitioners=practitioners, on_progress=advance)
+            collect_slots(
+                host,
+                requests,
+                window,
+                practitioners=practitioners,
+                structures=structures,
+                on_progress=advance,
+            )
         )
 
 
@@ -135,8 +160,11 @@ def _summary(result: AggregatedSlots, wall_ms: float, run_id: int, database: str
         ],
         title="slots fetched per adapter",
     )
-    practitioners = {s.practitioner for s in result.slots}
+    practitioners = {s.practitioner for s in result.slots if s.practitioner}
+    cpts = {s.structure for s in result.slots if s.structure_kind == "cpts"}
+    sos = {s.structure for s in result.slots if s.structure_kind == "sos"}
     click.echo(
-        f"{len(result.slots)} free slots of {len(practitioners)} practitioners in "
+        f"{len(result.slots)} free slots of {len(practitioners)} practitioners "
+        f"(through {len(cpts)} CPTS) and {len(sos)} SOS Médecins associations in "
         f"{wall_ms:.0f} ms (all adapters in parallel); stored as run {run_id} in {database}"
     )

@@ -60,8 +60,11 @@ def test_demo_fetches_stores_and_summarises(_isolated_data_dir: Path) -> None:
         env=os.environ.copy(),
     )
     assert run.returncode == 0, run.stderr
-    assert "editeur-a" in run.stdout and "editeur-b" in run.stdout
-    assert "free slots of 50 practitioners" in run.stdout
+    for vendor in ("editeur-a", "editeur-b", "editeur-sos"):
+        assert vendor in run.stdout
+    assert "free slots of 50 practitioners (through 3 CPTS) and 2 SOS" in run.stdout
+    table = run.stdout.split("slots fetched per adapter")[1].split("free slots")[0]
+    assert table.count("│ ok ") == 3
     database = _isolated_data_dir / "sas.sqlite3"
     with sqlite3.connect(database) as db:
         tables = [r[0] for r in db.execute("select name from sqlite_master where type='table'")]
