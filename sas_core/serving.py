@@ -63,11 +63,14 @@ class AsgiServer:
         tls: ServerTls | None = None,
         startup_timeout_s: float = 10.0,
         http_protocol: type[asyncio.Protocol] | None = None,
+        lifespan: bool = True,
     ) -> None:
         """`http_protocol` replaces uvicorn's HTTP protocol class (the platform's exposes the
-        client certificate to the app, see `sas_web.tls`)."""
+        client certificate to the app, see `sas_web.tls`). `lifespan=False` for a second
+        listener of an app another server already runs (its startup and shutdown run once)."""
         self.app = app
         self.http_protocol = http_protocol
+        self.lifespan = lifespan
         self.host = host
         self.tls = tls
         self._requested_port = port
@@ -113,7 +116,7 @@ class AsgiServer:
             log_config=None,
             log_level="warning",
             access_log=False,
-            lifespan="on",
+            lifespan="on" if self.lifespan else "off",
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
             ssl_context_factory=(lambda *_: tls.ssl_context()) if tls else None,
             http=self.http_protocol or "auto",

@@ -64,6 +64,8 @@ log = logging.getLogger(__name__)
 REALM = "/realms/sas"
 PROTOCOL = f"{REALM}/protocol/openid-connect"
 LOGIN_PATH = f"{REALM}/login-actions/authenticate"
+#: Where a login started on its own (the platform's front) lands: who is logged in.
+ACCOUNT_PATH = f"{REALM}/account"
 BROKER_CALLBACK = f"{REALM}/broker/psc/endpoint"
 SESSION_COOKIE = "SAS_SESSION"
 #: The custom claim carrying the regulator's national id (prefixed IDNPS) when the platform
@@ -555,11 +557,15 @@ class OidcProvider:
         async def local_login(request: Request[Any, Any, Any]) -> Response[bytes]:
             return await provider._local_login(request)
 
+        @get(ACCOUNT_PATH)
+        async def account(request: Request[Any, Any, Any]) -> Response[bytes]:
+            return await provider._account(request)
+
         @get(BROKER_CALLBACK)
         async def broker_callback(request: Request[Any, Any, Any]) -> Response[bytes]:
             return await provider._broker_callback(request)
 
-        return [discovery, certs, authorize, token, userinfo, local_login, broker_callback]
+        return [discovery, certs, authorize, token, userinfo, local_login, account, broker_callback]
 
     async def _authorize(self, request: Request[Any, Any, Any]) -> Response[bytes]:
         cookie = request.cookies.get(SESSION_COOKIE)
@@ -658,6 +664,23 @@ class OidcProvider:
             )
         return await self._logged_in(request, regulator, session.token, pending.return_to)
 
+    async def _account(self, request: Request[Any, Any, Any]) -> Response[bytes]:
+        """The session's regulator, or the way to log in (a platform login without a vendor)."""
+        session = await anyio.to_thread.run_sync(self._session, request.cookies.get(SESSION_COOKIE))
+        regulator_id = session.regulator_id if session else None
+        regulator = (
+            await anyio.to_thread.run_sync(self.regulator, regulator_id) if regulator_id else None
+        )
+        if regulator is None:
+            if self.settings.login == "local":
+                return _redirect(LOGIN_PATH)
+            return await self._start_login(request, session, ACCOUNT_PATH)
+        return _page(
+            "Compte SAS",
+            f"<p>Connecté : {html.escape(regulator.given)} {html.escape(regulator.family)}"
+            f" ({html.escape(regulator.email)})</p>",
+        )
+
     async def _local_login(self, request: Request[Any, Any, Any]) -> Response[bytes]:
         """Development login: a known regulator's e-mail and the shared development password."""
         if self.settings.login != "local":
@@ -669,7 +692,9 @@ class OidcProvider:
         return_to = str(form.get("return_to", ""))
         email = str(form.get("email", ""))
         password = str(form.get("password", ""))
-        if not return_to.startswith(f"{PROTOCOL}/auth?"):
+        # Only back into this realm: never an open redirect.
+        return_to = return_to or ACCOUNT_PATH
+        if return_to != ACCOUNT_PATH and not return_to.startswith(f"{PROTOCOL}/auth?"):
             return _page("Demande refusée", "<p>Retour invalide.</p>", 400)
         expected = self.settings.dev_password
         assert expected is not None
