@@ -1,9 +1,11 @@
-"""An OpenID Connect relying party (authorization code + PKCE S256, state, nonce) on Authlib.
+"""An OpenID Connect relying party (authorization code + PKCE S256, state, nonce).
 
 Two parties need one: the platform, when it delegates the regulator's login to Pro Santé
 Connect, and the vendor simulator, which delegates its login to the platform's realm (digest §8,
 "Flux V2"). The ID token is verified against the issuer's JWKS (joserfc), fetched again once when
-its `kid` is unknown, so a key rotation at the issuer needs nothing here.
+its `kid` is unknown, so a key rotation at the issuer needs nothing here. The HTTP is httpx's
+(Authlib's httpx client integration is deprecated in favour of a separate `httpx2` package);
+PKCE and URL building are Authlib's, JOSE is joserfc's.
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ import secrets
 import ssl
 from dataclasses import asdict, dataclass
 from typing import Any, cast
+from urllib.parse import quote
 
 import httpx
-from authlib.integrations.httpx_client import AsyncOAuth2Client
-from authlib.oauth2 import OAuth2Error
+from authlib.common.urls import add_params_to_uri
+from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
@@ -77,18 +80,6 @@ class RelyingParty:
         self._metadata: dict[str, Any] | None = None
         self._keys: KeySet | None = None
 
-    def _client(self) -> AsyncOAuth2Client:
-        return AsyncOAuth2Client(
-            client_id=self.client_id,
-            client_secret=self.client_secret,
-            token_endpoint_auth_method="client_secret_basic" if self.client_secret else "none",
-            redirect_uri=self.redirect_uri,
-            scope=self.scope,
-            code_challenge_method="S256",
-            verify=self.verify,
-            timeout=self.timeout_s,
-        )
-
     async def metadata(self) -> dict[str, Any]:
         """The issuer's discovery document; its `issuer` must be the one configured."""
         if self._metadata is None:
@@ -113,14 +104,20 @@ class RelyingParty:
             code_verifier=secrets.token_urlsafe(48),
             return_to=return_to,
         )
-        async with self._client() as client:
-            url, _ = client.create_authorization_url(
-                endpoint,
-                state=pending.state,
-                nonce=pending.nonce,
-                code_verifier=pending.code_verifier,
-                **extra,
-            )
+        url = add_params_to_uri(
+            endpoint,
+            [
+                ("response_type", "code"),
+                ("client_id", self.client_id),
+                ("redirect_uri", self.redirect_uri),
+                ("scope", self.scope),
+                ("state", pending.state),
+                ("nonce", pending.nonce),
+                ("code_challenge", create_s256_code_challenge(pending.code_verifier)),
+                ("code_challenge_method", "S256"),
+                *extra.items(),
+            ],
+        )
         return str(url), pending
 
     async def finish(self, params: dict[str, str], pending: PendingLogin) -> LoggedIn:
@@ -132,22 +129,45 @@ class RelyingParty:
         code = params.get("code")
         if not code:
             raise LoginFailed("the callback carries no code")
-        metadata = await self.metadata()
-        async with self._client() as client:
-            try:
-                token = await client.fetch_token(
-                    metadata["token_endpoint"],
-                    grant_type="authorization_code",
-                    code=code,
-                    code_verifier=pending.code_verifier,
-                )
-            except (OAuth2Error, httpx.HTTPError) as exc:
-                raise LoginFailed(f"the code exchange failed: {exc}") from None
+        token = await self._redeem(code, pending.code_verifier)
         id_token = token.get("id_token")
         if not isinstance(id_token, str):
             raise LoginFailed("the token response has no id_token")
         claims = await self.verify_id_token(id_token, pending.nonce)
         return LoggedIn(claims, str(token["access_token"]))
+
+    async def _redeem(self, code: str, code_verifier: str) -> dict[str, Any]:
+        """The token request (back channel): client_secret_basic, or `client_id` when public."""
+        form = {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": self.redirect_uri,
+            "code_verifier": code_verifier,
+        }
+        auth: httpx.Auth | None = None
+        if self.client_secret is None:
+            form["client_id"] = self.client_id
+        else:
+            # RFC 6749 §2.3.1: the id and secret are form-encoded before Basic encoding.
+            auth = httpx.BasicAuth(
+                quote(self.client_id, safe=""), quote(self.client_secret, safe="")
+            )
+        url = (await self.metadata())["token_endpoint"]
+        try:
+            async with httpx.AsyncClient(verify=self.verify, timeout=self.timeout_s) as http:
+                response = await http.post(url, data=form, auth=auth or httpx.USE_CLIENT_DEFAULT)
+        except httpx.HTTPError as exc:
+            raise LoginFailed(f"the token endpoint could not be reached: {exc!r}") from None
+        body = (
+            response.json()
+            if response.headers.get("content-type", "").startswith("application/json")
+            else {}
+        )
+        if response.status_code != 200 or "access_token" not in body:
+            raise LoginFailed(
+                f"the code exchange failed: {response.status_code} {body.get('error', '')}"
+            )
+        return cast(dict[str, Any], body)
 
     async def verify_id_token(self, id_token: str, nonce: str) -> dict[str, Any]:
         """Signature (RS256, the issuer's JWKS), then iss, aud, exp, iat and nonce."""

@@ -24,6 +24,7 @@ import hmac
 import html
 import logging
 import secrets
+import ssl
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
@@ -626,7 +627,11 @@ class OidcProvider:
                 redirect_uri,
                 client_secret=s.upstream_client_secret.get_secret_value(),
                 scope=s.upstream_scopes,
-                verify=str(s.upstream_ca_bundle) if s.upstream_ca_bundle else True,
+                verify=(
+                    ssl.create_default_context(cafile=str(s.upstream_ca_bundle))
+                    if s.upstream_ca_bundle
+                    else True
+                ),
             )
         return self._upstream[redirect_uri]
 
