@@ -25,6 +25,7 @@ EXIT_USAGE = 2
 COMMANDS: dict[str, tuple[str, str]] = {
     "db": ("sas_core.cli.db:db_group", "Manage the database schema."),
     "demo": ("sas_core.cli.demo:demo", "Simulated vendors → fetch → store → summary."),
+    "oidc": ("sas_core.cli.oidc:oidc_group", "The SSO realm's signing keys (rotation)."),
     "plugins": ("sas_core.cli.plugins:plugins_group", "Inspect the installed plugins."),
     "regulators": ("sas_core.cli.regulators:regulators_group", "Regulators and vendor accounts."),
     "serve": ("sas_core.cli.serve:serve", "Serve the platform (vendor-facing FHIR endpoint)."),

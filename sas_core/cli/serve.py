@@ -1,4 +1,5 @@
-"""`sas serve`: the platform's web app (today the vendor-facing FHIR endpoint) under uvicorn.
+"""`sas serve`: the platform's web app (the vendor-facing FHIR endpoint, and with `--sso-port`
+the SSO realm for browsers on a second listener of the same app) under uvicorn.
 
 Vendors authenticate with mutual TLS (digest §2): `--client-ca` is required with TLS, and each
 `--vendor NAME:CN[:OU]` maps a certificate subject to a vendor. `--insecure-dev` serves plain
@@ -8,13 +9,25 @@ HTTP, on a loopback address only, attributing every request to the development v
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from sas_core.cli.main import EXIT_USAGE
 from sas_core.serving import AsgiServer, ServerTls, serve_forever
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from sas_core.plugins import PluginHost
+    from sas_core.settings import PlatformSettings
+    from sas_web.oidc import OidcProvider
+
+#: The realm's clients file in the data directory, unless SAS_OIDC_CLIENTS_FILE says otherwise.
+CLIENTS_FILE_NAME = "oidc-clients.toml"
 
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -61,6 +74,12 @@ def is_loopback(host: str) -> bool:
     is_flag=True,
     help="Plain HTTP on a loopback address, every request from the vendor 'dev-vendor'.",
 )
+@click.option(
+    "--sso-port",
+    type=click.IntRange(0, 65535),
+    help="Also serve the SSO realm (/realms/sas) to browsers on this port: the same app, "
+    "server TLS without client certificates (SAS_OIDC_* settings).",
+)
 def serve(
     host: str,
     port: int,
@@ -71,9 +90,12 @@ def serve(
     trusted_proxies: tuple[str, ...],
     max_body_bytes: int | None,
     insecure_dev: bool,
+    sso_port: int | None,
 ) -> None:
     """Serve the platform: the vendor-facing FHIR endpoint at http(s)://HOST:PORT/fhir."""
+    from sas_core.plugins import PluginHost
     from sas_core.settings import load_settings
+    from sas_core.storage import open_database
     from sas_web import CertificateAllowList, DevelopmentVendor, VendorIdentity, create_app
     from sas_web.settings import ServeSettings
     from sas_web.tls import ClientCertH11Protocol
@@ -118,14 +140,76 @@ def serve(
         if not rules:
             raise click.UsageError("no vendor allowed: give --vendor NAME:CN[:OU] at least once")
         identity = CertificateAllowList(rules, proxies)
+    settings = load_settings()
+    engine = open_database(settings)
+    plugins = PluginHost.discover()
+    realm = None
+    if sso_port is not None:
+        if insecure_dev:
+            # Authlib refuses OAuth over plain HTTP unless told; only ever on loopback here.
+            os.environ["AUTHLIB_INSECURE_TRANSPORT"] = "1"
+        try:
+            realm = realm_of(settings, engine, plugins)
+        except (ValueError, OSError) as exc:
+            engine.dispose()
+            raise click.UsageError(str(exc)) from None
     app = create_app(
-        load_settings(),
+        settings,
         identity=identity,
+        engine=engine,
+        host=plugins,
         max_body_bytes=max_body_bytes or env.max_body_bytes,
+        oidc=realm,
     )
     server = AsgiServer(app, host=host, port=port, tls=tls, http_protocol=ClientCertH11Protocol)
+    # Browsers never get a client-certificate request: a regulator's CPS card (an IGC-Santé
+    # certificate too) would make the browser ask which certificate to send on every page.
+    browsers = (
+        AsgiServer(
+            app,
+            host=host,
+            port=sso_port,
+            tls=ServerTls(tls.cert_file, tls.key_file) if tls else None,
+            lifespan=False,
+        )
+        if sso_port is not None
+        else None
+    )
+
+    def ready(url: str) -> None:
+        click.echo(f"serving the platform at {url}")
+        if browsers is not None:
+            browsers.start()
+            click.echo(f"serving the SSO realm at {browsers.root_url}/realms/sas")
+
     try:
-        serve_forever(server, ready=lambda url: click.echo(f"serving the platform at {url}"))
+        serve_forever(server, ready=ready)
     except (OSError, RuntimeError) as exc:
         click.echo(f"error: {exc}", err=True)
         raise SystemExit(EXIT_USAGE) from None
+    finally:
+        if browsers is not None:
+            browsers.stop()
+        engine.dispose()
+
+
+def realm_of(settings: PlatformSettings, engine: Engine, plugins: PluginHost) -> OidcProvider:
+    """The realm from `SAS_OIDC_*`: its clients file, and account sync (INT_R02) at login."""
+    from sas_core.directory import load_adapters_file
+    from sas_web.oidc import OidcProvider, OidcSettings, account_sync_at_login, load_clients
+
+    oidc = OidcSettings()
+    clients = load_clients(oidc.clients_file or settings.data_dir.resolve() / CLIENTS_FILE_NAME)
+    if not clients:
+        click.secho("WARNING: no SSO client registered: the realm refuses every vendor", err=True)
+    if oidc.login == "local":
+        click.secho(
+            "WARNING: SSO realm with the DEVELOPMENT login (e-mail + shared password)",
+            fg="red",
+            bold=True,
+            err=True,
+        )
+    directory = load_adapters_file(settings.effective_adapters_file, plugins)
+    return OidcProvider(
+        engine, clients, oidc, on_login=account_sync_at_login(engine, plugins, directory)
+    )

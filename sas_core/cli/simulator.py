@@ -10,9 +10,11 @@ from pathlib import Path
 import click
 
 from sas_simulator.app import create_app
+from sas_simulator.booking import ReportSettings
 from sas_simulator.dataset import SPECIALTIES, Dataset, build_dataset
 from sas_simulator.faults import FAULT_MODES, Faults
 from sas_simulator.server import ServerTls, serve_forever
+from sas_simulator.sso import VendorSsoSettings
 
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -75,6 +77,20 @@ def simulator() -> None:
 @click.option(
     "--tls-client-ca", type=_FILE, help="CA bundle (PEM): require client certificates (mTLS)."
 )
+@click.option(
+    "--platform-issuer",
+    metavar="URL",
+    help="The platform's SSO realm (…/realms/sas): agenda pages delegate the login to it.",
+)
+@click.option("--client-id", help="The simulator's client id at the realm.")
+@click.option("--client-secret", help="Its secret (omit for a public client, PKCE only).")
+@click.option("--platform-ca", type=_FILE, help="CA bundle that signs the realm's certificate.")
+@click.option(
+    "--platform-fhir", metavar="URL", help="The platform's FHIR base: bookings are reported there."
+)
+@click.option("--report-cert", type=_FILE, help="Client certificate (PEM) for reporting (mTLS).")
+@click.option("--report-key", type=_FILE, help="Its private key (PEM), if not in --report-cert.")
+@click.option("--report-ca", type=_FILE, help="CA bundle that signs the platform's certificate.")
 def serve(
     host: str,
     port: int,
@@ -87,6 +103,14 @@ def serve(
     tls_cert: Path | None,
     tls_key: Path | None,
     tls_client_ca: Path | None,
+    platform_issuer: str | None,
+    client_id: str | None,
+    client_secret: str | None,
+    platform_ca: Path | None,
+    platform_fhir: str | None,
+    report_cert: Path | None,
+    report_key: Path | None,
+    report_ca: Path | None,
 ) -> None:
     """Serve the FHIR base at http(s)://HOST:PORT/fhir until interrupted."""
     if (tls_cert is None) != (tls_key is None):
@@ -99,7 +123,29 @@ def serve(
         else None
     )
     faults = Faults.model_validate({"latency_ms": latency_ms, "mode": fault})
-    app = create_app(build_dataset(seed, practitioners, cpts=cpts, sos=sos), faults)
+    if (platform_issuer is None) != (client_id is None):
+        raise click.UsageError("--platform-issuer and --client-id go together")
+    sso = (
+        VendorSsoSettings(
+            platform_issuer,
+            client_id,
+            client_secret,
+            verify=ssl.create_default_context(cafile=str(platform_ca)) if platform_ca else True,
+        )
+        if platform_issuer is not None and client_id is not None
+        else None
+    )
+    reporting = (
+        ReportSettings(platform_fhir, report_cert, report_key, report_ca)
+        if platform_fhir is not None
+        else None
+    )
+    app = create_app(
+        build_dataset(seed, practitioners, cpts=cpts, sos=sos),
+        faults,
+        sso=sso,
+        reporting=reporting,
+    )
     try:
         serve_forever(
             app, host, port, tls, ready=lambda url: click.echo(f"SAS simulator serving {url}")

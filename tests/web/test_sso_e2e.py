@@ -24,7 +24,7 @@ from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
 from sas_core import AppointmentEvent, hookimpl
-from sas_core.accounts import add_regulator, regulator_logged_in
+from sas_core.accounts import add_regulator
 from sas_core.aggregation import fetch_lot
 from sas_core.directory import FileAdapterDirectory, parse_adapters
 from sas_core.outbox import dispatch_outbox
@@ -39,7 +39,7 @@ from sas_simulator.dataset import Dataset, build_dataset
 from sas_simulator.server import SimulatorServer
 from sas_simulator.sso import VendorSsoSettings
 from sas_web import create_app
-from sas_web.oidc import OidcClient, OidcProvider, OidcSettings
+from sas_web.oidc import OidcClient, OidcProvider, OidcSettings, account_sync_at_login
 from sas_web.tls import ClientCertH11Protocol
 from tests.web.conftest import Pki
 from tests.web.sso_support import DEV_PASSWORD, Browser, query_of
@@ -97,7 +97,8 @@ def world(engine: Engine, pki: Pki) -> Iterator[World]:
     directories: list[FileAdapterDirectory] = []
 
     async def sync_accounts(who: Regulator) -> object:
-        return await regulator_logged_in(engine, host, directories[0], who.id)
+        # The simulator's URL, hence the adapter, is known once it listens (below).
+        return await account_sync_at_login(engine, host, directories[0])(who)
 
     provider = OidcProvider(
         engine,

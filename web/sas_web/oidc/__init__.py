@@ -2,7 +2,13 @@
 
 from sas_web.oidc.clients import ClientsFileError, OidcClient, load_clients, parse_clients
 from sas_web.oidc.keys import SigningKeys
-from sas_web.oidc.provider import NATIONAL_ID_CLAIM, REALM, SESSION_COOKIE, OidcProvider
+from sas_web.oidc.provider import (
+    NATIONAL_ID_CLAIM,
+    REALM,
+    SESSION_COOKIE,
+    OidcProvider,
+    account_sync_at_login,
+)
 from sas_web.oidc.settings import OidcSettings
 
 __all__ = [
@@ -14,6 +20,7 @@ __all__ = [
     "OidcProvider",
     "OidcSettings",
     "SigningKeys",
+    "account_sync_at_login",
     "load_clients",
     "parse_clients",
 ]

@@ -52,7 +52,10 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from sas_core.accounts import regulator_logged_in
+from sas_core.directory import AdapterDirectory
 from sas_core.oidc_rp import LoginFailed, PendingLogin, RelyingParty
+from sas_core.plugins import PluginHost
 from sas_core.regulators import Regulator
 from sas_core.storage.accounts import RegulatorRow, regulator_of
 from sas_core.storage.oidc import OidcAuthorizationCodeRow, OidcSessionRow
@@ -76,6 +79,17 @@ ACCESS_TOKEN_TYPE = "at+jwt"
 
 #: Called once a regulator has logged in (INT_R02 account sync, digest §7.1).
 LoginHook = Callable[[Regulator], Awaitable[object]]
+
+
+def account_sync_at_login(
+    engine: Engine, host: PluginHost, directory: AdapterDirectory
+) -> LoginHook:
+    """The login hook `sas serve` installs: the account services' login entry point."""
+
+    async def sync(regulator: Regulator) -> object:
+        return await regulator_logged_in(engine, host, directory, regulator.id)
+
+    return sync
 
 
 def _digest(secret: str) -> str:
