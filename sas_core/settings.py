@@ -52,6 +52,13 @@ class PlatformSettings(BaseSettings):
             return names or None
         return value
 
+    @field_validator("origin")
+    @classmethod
+    def _origin_or_default(cls, value: str) -> str:
+        """`SAS_ORIGIN=` (exported but empty) means the default: a booking URL never carries an
+        empty `origin`, which a vendor would read as "not from the SAS"."""
+        return value.strip() or DEFAULT_ORIGIN
+
     @field_validator("data_dir")
     @classmethod
     def _expand_home(cls, value: Path) -> Path:
