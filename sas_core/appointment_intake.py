@@ -35,7 +35,7 @@ from sas_core.appointments import Appointment, AppointmentEvent, AppointmentStat
 from sas_core.fhir.appointments import ReportedAppointment, decode_appointment, read_appointment
 from sas_core.fhir.instants import format_instant
 from sas_core.fhir.outcomes import FhirRefusal, Issue
-from sas_core.parties import NO_PARTIES, PartyDirectory
+from sas_core.parties import PartyDirectory
 from sas_core.storage.appointments import AppointmentChange, OutboxMessage, StoredAppointment
 from sas_core.storage.engine import SQLITE_BEGIN_OPTION
 
@@ -64,7 +64,7 @@ class AppointmentIntake:
     def __init__(
         self,
         engine: Engine,
-        directory: PartyDirectory = NO_PARTIES,
+        directory: PartyDirectory,
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:

@@ -3,9 +3,8 @@ its directory.
 
 An appointment naming someone the platform does not know is still stored, flagged for review
 (digest §15.4 lists "operator id unknown to PTF SAS" as a 422 *candidate*; refusing it would lose
-a real booking). The regulator registry and the offer directory do not exist yet:
-:data:`NO_PARTIES` knows nobody, so today every appointment is flagged. The regulator part of the
-issue implements :class:`PartyDirectory` on its table and hands it to the intake service.
+a real booking). The platform's implementation, on its own tables, is
+:class:`sas_core.storage.parties.StoredParties`.
 """
 
 from __future__ import annotations
@@ -24,15 +23,3 @@ class PartyDirectory(Protocol):
     def knows_practitioner(self, idnps: str) -> bool:
         """Whether the prefixed IDNPS is a practitioner of the platform's directory."""
         ...
-
-
-class _NobodyKnown:
-    def knows_regulator(self, system: str, value: str) -> bool:
-        return False
-
-    def knows_practitioner(self, idnps: str) -> bool:
-        return False
-
-
-#: The directory until regulators and practitioners are stored: it knows nobody.
-NO_PARTIES: PartyDirectory = _NobodyKnown()

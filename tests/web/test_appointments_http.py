@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from sas_core.appointment_intake import AppointmentIntake
 from sas_core.outbox import pending_count
 from sas_core.serving import AsgiServer
+from sas_core.storage.parties import StoredParties
 from tests.conftest import IG_PACKAGES, needs_ig
 from tests.web.conftest import VENDOR_SYSTEM, Pki, appointment, serve, sos_pending
 
@@ -214,7 +215,7 @@ def test_put_creates_updates_cancels_and_keeps_history(
         assert response.status_code == 200
         assert response.headers["location"] == created.headers["location"]
     appointment_id = created.headers["location"].rsplit("/", 1)[1]
-    history = AppointmentIntake(engine).history(appointment_id)
+    history = AppointmentIntake(engine, StoredParties(engine)).history(appointment_id)
     assert [h.status for h in history] == ["booked", "cancelled", "booked", "fulfilled"]
     assert [h.previous_status for h in history] == [None, "booked", "cancelled", "booked"]
     assert pending_count(engine) == 4
@@ -230,7 +231,7 @@ def test_unknown_regulator_and_practitioner_are_stored_and_flagged(
     engine: Engine, dev_server: AsgiServer
 ) -> None:
     assert post(dev_server, appointment()).status_code == 201
-    stored = AppointmentIntake(engine).search(f"{VENDOR_SYSTEM}|a-1", None)
+    stored = AppointmentIntake(engine, StoredParties(engine)).search(f"{VENDOR_SYSTEM}|a-1", None)
     assert len(stored) == 1
     from sqlalchemy.orm import Session
 
@@ -243,6 +244,52 @@ def test_unknown_regulator_and_practitioner_are_stored_and_flagged(
             "unknown regulator urn:oid:1.2.250.1.213.3.6|b6e39355-8a61-4556-b340-36f7b95fec6a",
             "unknown practitioner 810100050075",
         ]
+
+
+def test_known_regulator_and_practitioner_are_not_flagged(
+    engine: Engine, dev_server: AsgiServer
+) -> None:
+    from sqlalchemy.orm import Session
+
+    from sas_core import AdapterOutcome, Regulator, SearchWindow, Slot
+    from sas_core.storage import StoredAppointment, record_fetch
+    from sas_core.storage.accounts import save_regulator
+
+    now = datetime.now(UTC)
+    regulator = Regulator(
+        id="b6e39355-8a61-4556-b340-36f7b95fec6a",
+        family="LORIDON",
+        given="Sébastien",
+        email="sebastien.loridon@test.com",
+    )
+    save_regulator(engine, regulator, now)
+    window = SearchWindow(start=now, end=now + timedelta(hours=1))
+    slot = Slot(
+        id="s1",
+        start=now,
+        end=now + timedelta(minutes=15),
+        practitioner="810100050075",
+        adapter="v",
+        fetched_at=now,
+    )
+    outcome = AdapterOutcome(adapter="v", status="ok", duration_ms=1, requests=1, slot_count=1)
+    record_fetch(
+        engine,
+        kind="cli",
+        window=window,
+        practitioners=["810100050075"],
+        structures=[],
+        outcomes=[outcome],
+        slots=[slot],
+        started_at=now,
+        finished_at=now,
+    )
+    assert post(dev_server, appointment()).status_code == 201
+    stored = AppointmentIntake(engine, StoredParties(engine)).search(f"{VENDOR_SYSTEM}|a-1", None)
+    with Session(engine) as session:
+        row = session.get(StoredAppointment, stored[0]["id"])
+        assert row is not None
+        assert row.review_reasons == []
 
 
 def test_bad_requests_change_nothing(engine: Engine) -> None:

@@ -14,6 +14,7 @@ from sas_core.appointment_intake import AppointmentIntake
 from sas_core.outbox import dispatch_outbox, pending_count
 from sas_core.plugins import PluginHost
 from sas_core.storage import create_engine_for, upgrade
+from sas_core.storage.parties import StoredParties
 from tests.web.conftest import appointment
 
 
@@ -47,7 +48,9 @@ def test_failing_listener_is_retried_across_a_restart(
     )
     engine = create_engine_for(url)
     upgrade(engine)
-    AppointmentIntake(engine).create(json.dumps(appointment()).encode(), "acme")
+    AppointmentIntake(engine, StoredParties(engine)).create(
+        json.dumps(appointment()).encode(), "acme"
+    )
     listener = Flaky(failures=1)
     report = anyio.run(lambda: dispatch_outbox(engine, host_with(listener)))
     assert (report.delivered, report.failed) == (0, 1) and "hub unreachable" in report.errors[0]

@@ -35,10 +35,11 @@ from sas_core.appointment_intake import AppointmentIntake, IntakeResult
 from sas_core.fhir.appointments import PROFILE_APPOINTMENT, PROFILE_SOS_APPOINTMENT
 from sas_core.fhir.outcomes import FhirRefusal, Issue, IssueCode, operation_outcome
 from sas_core.outbox import run_dispatcher
-from sas_core.parties import NO_PARTIES, PartyDirectory
+from sas_core.parties import PartyDirectory
 from sas_core.plugins import PluginHost
 from sas_core.settings import PlatformSettings
 from sas_core.storage import open_database
+from sas_core.storage.parties import StoredParties
 from sas_web.oidc import OidcProvider
 from sas_web.vendors import VendorIdentity
 
@@ -61,7 +62,7 @@ def create_app(
     identity: VendorIdentity,
     engine: Engine | None = None,
     host: PluginHost | None = None,
-    directory: PartyDirectory = NO_PARTIES,
+    directory: PartyDirectory | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     dispatch_interval_s: float | None = 5.0,
     oidc: OidcProvider | None = None,
@@ -69,10 +70,11 @@ def create_app(
     """The platform app on `engine` (default: the configured database, opened here and disposed
     at shutdown); with `dispatch_interval_s`, the outbox is delivered to `host`'s listeners in
     the background (default host: the installed plugins); with `oidc`, the realm `sas` is
-    mounted under `/realms/sas` (see `sas_web.oidc`)."""
+    mounted under `/realms/sas` (see `sas_web.oidc`). Who is "known" at intake defaults to the
+    platform's own tables (`StoredParties`)."""
     owns_engine = engine is None
     db = engine if engine is not None else open_database(settings)
-    intake = AppointmentIntake(db, directory)
+    intake = AppointmentIntake(db, directory or StoredParties(db))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
