@@ -10,6 +10,8 @@ import asyncio
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from sas_core.adapters import AdapterConfig, UseCase
 from sas_core.plugins import PluginError, PluginHost, resolve
@@ -23,6 +25,10 @@ from sas_core.slots import (
     SlotQuery,
     SourceOutcome,
 )
+from sas_core.storage import record_fetch
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 #: Called as lots finish: (adapter name, lots done for it, lots in all for it).
 ProgressCallback = Callable[[str, int, int], None]
@@ -30,14 +36,37 @@ ProgressCallback = Callable[[str, int, int], None]
 
 @dataclass
 class AggregatedSlots:
-    """Every adapter's slots, sorted by start, and one outcome per adapter."""
+    """Every adapter's slots, sorted by start, one outcome per adapter, and what was asked."""
 
     slots: list[Slot] = field(default_factory=list)
     outcomes: list[AdapterOutcome] = field(default_factory=list)
+    window: SearchWindow | None = None
+    practitioners: tuple[str, ...] = ()
+    structures: tuple[str, ...] = ()
+    plugins: dict[str, str] = field(default_factory=dict)
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
 
     @property
     def all_failed(self) -> bool:
         return bool(self.outcomes) and all(o.status == "error" for o in self.outcomes)
+
+    def record(self, engine: Engine, kind: str) -> int:
+        """Store this fan-out as one run (one transaction) and return the run's id."""
+        if self.window is None or self.started_at is None or self.finished_at is None:
+            raise ValueError("only a fan-out made by collect_slots can be recorded")
+        return record_fetch(
+            engine,
+            kind=kind,
+            window=self.window,
+            practitioners=self.practitioners,
+            structures=self.structures,
+            outcomes=self.outcomes,
+            slots=self.slots,
+            plugins=self.plugins,
+            started_at=self.started_at,
+            finished_at=self.finished_at,
+        )
 
 
 def split_into_lots(ids: Sequence[str], size: int) -> list[tuple[str, ...]]:
@@ -228,6 +257,7 @@ async def collect_slots(
                     slot_count=0,
                 )
             )
+    started_at = datetime.now(UTC)
     try:
         result = await fetch_slots(
             host,
@@ -242,4 +272,10 @@ async def collect_slots(
             await host.close_adapter(adapter)
     order = {r.label: i for i, r in enumerate(requests)}
     result.outcomes = sorted(result.outcomes + refused, key=lambda o: order.get(o.adapter, 0))
+    result.window = window
+    result.practitioners = tuple(practitioners)
+    result.structures = tuple(structures)
+    result.plugins = {r.label: r.plugin for r in requests}
+    result.started_at = started_at
+    result.finished_at = datetime.now(UTC)
     return result

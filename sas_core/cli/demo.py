@@ -52,7 +52,7 @@ FAULTY = DemoVendor(
 def demo(faulty_vendor: bool, serve: bool) -> None:
     """Start simulated vendors, fetch their slots through the installed adapters (individual
     practitioners, CPTS, SOS Médecins), store them, and print a summary per adapter."""
-    from sas_core.storage import open_database, record_fetch
+    from sas_core.storage import open_database
     from sas_simulator.app import create_app
     from sas_simulator.dataset import build_dataset
     from sas_simulator.faults import Faults
@@ -94,18 +94,7 @@ def demo(faulty_vendor: bool, serve: bool) -> None:
         started = time.perf_counter()
         result = _fetch_with_progress(host, requests, window, practitioners, structures)
         wall_ms = (time.perf_counter() - started) * 1000
-        run_id = record_fetch(
-            engine,
-            kind="demo",
-            window=window,
-            practitioners=practitioners,
-            structures=structures,
-            outcomes=result.outcomes,
-            slots=result.slots,
-            plugins={r.label: r.plugin for r in requests},
-            started_at=now,
-            finished_at=datetime.now(PARIS),
-        )
+        run_id = result.record(engine, "demo")
         _summary(result, wall_ms, run_id, str(engine.url))
         if serve:
             stderr.print(

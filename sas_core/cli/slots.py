@@ -176,12 +176,11 @@ def fetch(
         ]
 
     host = PluginHost.discover()
-    started = datetime.now(PARIS)
     result = asyncio.run(
         collect_slots(host, requests, window, practitioners=practitioners, structures=structures)
     )
     if store:
-        _store(result, window, practitioners, structures, requests, started)
+        _store(result)
 
     if fmt == "json":
         click.echo(json.dumps(slot_dicts(result), indent=2, ensure_ascii=False))
@@ -190,30 +189,12 @@ def fetch(
     sys.exit(1 if result.all_failed else 0)
 
 
-def _store(
-    result: AggregatedSlots,
-    window: SearchWindow,
-    practitioners: Sequence[str],
-    structures: Sequence[str],
-    requests: Sequence[AdapterRequest],
-    started: datetime,
-) -> None:
-    from sas_core.storage import open_database, record_fetch
+def _store(result: AggregatedSlots) -> None:
+    from sas_core.storage import open_database
 
     try:
         engine = open_database()
-        record_fetch(
-            engine,
-            kind="cli",
-            window=window,
-            practitioners=practitioners,
-            structures=structures,
-            outcomes=result.outcomes,
-            slots=result.slots,
-            plugins={r.label: r.plugin for r in requests},
-            started_at=started,
-            finished_at=datetime.now(PARIS),
-        )
+        result.record(engine, "cli")
         engine.dispose()
     except Exception as exc:
         stderr.print(f"[yellow]warning:[/] the slots were not stored: {exc}")
