@@ -17,6 +17,8 @@ from sas_core.sso import DEFAULT_ORIGIN
 
 #: File name of the embedded SQLite database inside the data directory.
 SQLITE_FILE_NAME = "sas.sqlite3"
+#: Where the data lives unless told otherwise: relative to the current directory.
+DEFAULT_DATA_DIR = Path(".sas-data")
 #: File name of the interim adapters file (which adapters serve which territory) in the data dir.
 ADAPTERS_FILE_NAME = "adapters.toml"
 
@@ -37,7 +39,7 @@ class PlatformSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="SAS_")
 
-    data_dir: Path = Path(".sas-data")
+    data_dir: Path = DEFAULT_DATA_DIR
     database_url: str | None = None
     plugins: Annotated[frozenset[str] | None, NoDecode] = None
     adapters_file: Path | None = None
@@ -59,10 +61,13 @@ class PlatformSettings(BaseSettings):
         empty `origin`, which a vendor would read as "not from the SAS"."""
         return value.strip() or DEFAULT_ORIGIN
 
-    @field_validator("data_dir")
+    @field_validator("data_dir", mode="before")
     @classmethod
-    def _expand_home(cls, value: Path) -> Path:
-        return value.expanduser()
+    def _expand_home(cls, value: Any) -> Any:
+        """`SAS_DATA_DIR=` (exported but empty) means the default, not the current directory."""
+        if isinstance(value, str) and not value.strip():
+            return DEFAULT_DATA_DIR
+        return Path(value).expanduser() if isinstance(value, str | Path) else value
 
     @field_validator("database_url")
     @classmethod

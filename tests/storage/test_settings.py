@@ -50,3 +50,10 @@ def test_unknown_overrides_are_refused() -> None:
     with pytest.raises(ValueError, match="datadir"):
         load_settings(datadir="x")
     assert isinstance(load_settings(), PlatformSettings)
+
+
+def test_an_empty_data_dir_means_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SAS_DATA_DIR", "  ")
+    assert load_settings().data_dir == Path(".sas-data")
+    monkeypatch.setenv("SAS_DATA_DIR", "~/sas")
+    assert load_settings().data_dir == Path.home() / "sas"
