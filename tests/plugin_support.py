@@ -60,9 +60,15 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
 
 
 @contextmanager
-def mtls_simulator(pki: Pki, dataset: Dataset) -> Iterator[SimulatorServer]:
-    """The simulator requiring a client certificate signed by the platform's CA."""
-    tls = ServerTls(pki.server_cert, pki.server_key, client_ca_file=pki.platform_ca)
+def mtls_simulator(pki: Pki, dataset: Dataset, *, rogue: bool = False) -> Iterator[SimulatorServer]:
+    """The simulator requiring a client certificate signed by the platform's CA; with `rogue`,
+    its own certificate comes from a CA the adapter does not trust."""
+    cert, key = (
+        (pki.rogue_server_cert, pki.rogue_server_key)
+        if rogue
+        else (pki.server_cert, pki.server_key)
+    )
+    tls = ServerTls(cert, key, client_ca_file=pki.platform_ca)
     with SimulatorServer(create_app(dataset), tls=tls) as server:
         yield server
 

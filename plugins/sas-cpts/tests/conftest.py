@@ -8,9 +8,9 @@ import pytest
 
 from sas_core.plugins import PluginHost
 from sas_cpts_adapter import plugin
-from tests.plugin_support import dataset, pki, simulator
+from tests.plugin_support import dataset, simulator
 
-__all__ = ["dataset", "host", "pki", "simulator"]
+__all__ = ["dataset", "host", "simulator"]
 
 
 @pytest.fixture

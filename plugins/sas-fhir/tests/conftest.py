@@ -1,21 +1,17 @@
-"""Fixtures of the sas-fhir tests: queries, adapters, simulated vendors, certificates."""
+"""Fixtures of the sas-fhir tests: adapters and the simulated vendor."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from sas_core import AdapterConfig, SearchWindow, SlotQuery
+from sas_core import AdapterConfig
 from sas_fhir_adapter.settings import FhirAdapterSettings
-from tests.plugin_support import dataset, pki, simulator
+from tests.plugin_support import dataset, simulator
 
-#: Shape-valid IDNPS (`8` + RPPS) that no simulated practitioner has.
-UNKNOWN_IDNPS = "810000000042"
-
-__all__ = ["dataset", "make_adapter", "pki", "query", "simulator"]
+__all__ = ["dataset", "make_adapter", "simulator"]
 
 
 def build_adapter(
@@ -34,12 +30,3 @@ def build_adapter(
 def make_adapter() -> Callable[..., AdapterConfig]:
     """`make_adapter(base_url, timeout_s=…, **settings)`; timeout 1 s unless told."""
     return build_adapter
-
-
-@pytest.fixture
-def query() -> SlotQuery:
-    now = datetime.now(UTC).replace(microsecond=0)
-    return SlotQuery(
-        window=SearchWindow(start=now, end=now + timedelta(hours=48)),
-        practitioners=(UNKNOWN_IDNPS,),
-    )

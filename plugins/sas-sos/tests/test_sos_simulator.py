@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import datetime, timedelta
 
 import pytest
@@ -10,7 +9,6 @@ import pytest
 from sas_core import SearchWindow, SlotQuery, StructureKind
 from sas_core.plugins import PluginHost
 from sas_simulator.dataset import PARIS, Dataset
-from sas_simulator.faults import Faults
 from sas_simulator.server import SimulatorServer
 from sas_sos_adapter import plugin
 from tests.plugin_support import fetch, window
@@ -101,40 +99,6 @@ async def test_a_window_when_every_site_is_closed_is_an_empty_ok_answer(
 
     assert batch.outcome.status == "ok", batch.outcome.error
     assert batch.slots == []
-
-
-async def test_server_error_carries_the_operation_outcome(
-    host: PluginHost, simulator: SimulatorServer, dataset: Dataset
-) -> None:
-    simulator.set_faults(Faults(mode="http-500"))
-    adapter = host.adapter("sas-sos", {"base_url": simulator.base_url})
-    query = SlotQuery(window=window(), structures=(dataset.sos[0].idnst,))
-
-    outcome = (await fetch(host, adapter, query)).outcome
-
-    assert outcome.http_status == 500
-    assert outcome.error == (
-        "HTTP 500 Internal Server Error: OperationOutcome error/exception: "
-        "simulated server failure (fault http-500)"
-    )
-
-
-async def test_hanging_vendor_is_cut_at_the_deadline(
-    host: PluginHost, simulator: SimulatorServer, dataset: Dataset
-) -> None:
-    simulator.set_faults(Faults(mode="hang"))
-    adapter = host.adapter(
-        "sas-sos", {"base_url": simulator.base_url}, name="vendor-test", timeout_s=1
-    )
-    query = SlotQuery(window=window(), structures=(dataset.sos[0].idnst,))
-
-    started = time.monotonic()
-    outcome = (await fetch(host, adapter, query)).outcome
-
-    assert time.monotonic() - started < 1 + 2
-    assert outcome.status == "error"
-    assert outcome.error is not None
-    assert outcome.error.startswith("no complete answer within the 1 s deadline")
 
 
 async def test_practitioner_lots_are_refused(host: PluginHost) -> None:
