@@ -44,6 +44,13 @@ def sas(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def fetch(adapter: str, base_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """`sas slots fetch --adapter ADAPTER --base-url URL ARGS… --format json` (unless ARGS say
+    otherwise), in a real process."""
+    fmt = () if "--format" in args else ("--format", "json")
+    return sas("slots", "fetch", "--adapter", adapter, "--base-url", base_url, *args, *fmt)
+
+
 def idnps_list(dataset: Dataset) -> list[str]:
     return [p["idnps"] for p in dataset.as_json()["practitioners"]]
 
@@ -53,12 +60,8 @@ def test_fetch_json_contract_and_storage(
 ) -> None:
     ids = idnps_list(dataset)[:3]
     unprefixed = ids[0][1:]
-    run = sas(
-        "slots",
-        "fetch",
-        "--adapter",
+    run = fetch(
         "sas-fhir",
-        "--base-url",
         simulator.base_url,
         "--rpps",
         unprefixed,
@@ -66,8 +69,6 @@ def test_fetch_json_contract_and_storage(
         ids[1],
         "--rpps",
         ids[2],
-        "--format",
-        "json",
     )
     assert run.returncode == 0, run.stderr
     doc = json.loads(run.stdout)
@@ -103,17 +104,11 @@ def test_malformed_rpps_is_refused_before_any_request() -> None:
     listener.listen(8)
     listener.setblocking(False)
     port = listener.getsockname()[1]
-    run = sas(
-        "slots",
-        "fetch",
-        "--adapter",
+    run = fetch(
         "sas-fhir",
-        "--base-url",
         f"http://127.0.0.1:{port}/fhir",
         "--rpps",
         "12345",
-        "--format",
-        "json",
     )
     assert run.returncode == 2
     doc = json.loads(run.stdout)
@@ -132,17 +127,11 @@ def free_port() -> int:
 
 
 def test_unreachable_vendor_exits_1_and_still_prints_the_document(dataset: Dataset) -> None:
-    run = sas(
-        "slots",
-        "fetch",
-        "--adapter",
+    run = fetch(
         "sas-fhir",
-        "--base-url",
         f"http://127.0.0.1:{free_port()}/fhir",
         "--rpps",
         idnps_list(dataset)[0],
-        "--format",
-        "json",
         "--no-store",
     )
     assert run.returncode == 1
@@ -195,17 +184,11 @@ def test_invalid_windows_are_refused(
     args = ["--end", end if isinstance(end, str) else (now + timedelta(hours=end)).isoformat()]
     if start is not None:
         args += ["--start", (now + timedelta(hours=start)).isoformat()]
-    run = sas(
-        "slots",
-        "fetch",
-        "--adapter",
+    run = fetch(
         "sas-fhir",
-        "--base-url",
         "http://127.0.0.1:9/fhir",
         "--rpps",
         idnps_list(dataset)[0],
-        "--format",
-        "json",
         *args,
     )
     assert run.returncode == 2
@@ -217,12 +200,8 @@ def test_any_future_window_of_72_hours_is_accepted_with_offsetless_paris_times(
 ) -> None:
     start = (datetime.now(PARIS) + timedelta(hours=1)).replace(tzinfo=None, microsecond=0)
     end = start + timedelta(hours=72)
-    run = sas(
-        "slots",
-        "fetch",
-        "--adapter",
+    run = fetch(
         "sas-fhir",
-        "--base-url",
         simulator.base_url,
         "--rpps",
         idnps_list(dataset)[1],
@@ -230,8 +209,6 @@ def test_any_future_window_of_72_hours_is_accepted_with_offsetless_paris_times(
         start.isoformat(),
         "--end",
         end.isoformat(),
-        "--format",
-        "json",
         "--no-store",
     )
     assert run.returncode == 0, run.stderr
@@ -241,16 +218,14 @@ def test_any_future_window_of_72_hours_is_accepted_with_offsetless_paris_times(
 
 
 def test_table_output_is_readable(simulator: SimulatorServer, dataset: Dataset) -> None:
-    run = sas(
-        "slots",
-        "fetch",
-        "--adapter",
+    run = fetch(
         "sas-fhir",
-        "--base-url",
         simulator.base_url,
         "--rpps",
         idnps_list(dataset)[0],
         "--no-store",
+        "--format",
+        "table",
     )
     assert run.returncode == 0, run.stderr
     assert "free slots" in run.stdout
@@ -264,25 +239,14 @@ def test_fetch_stores_into_postgresql_after_db_upgrade(
     from sqlalchemy import create_engine, text
 
     monkeypatch.setenv("SAS_DATABASE_URL", postgres_url)
-    fetch = (
-        "slots",
-        "fetch",
-        "--adapter",
-        "sas-fhir",
-        "--base-url",
-        simulator.base_url,
-        "--rpps",
-        idnps_list(dataset)[0],
-        "--format",
-        "json",
-    )
-    before = sas(*fetch)
+    idnps = idnps_list(dataset)[0]
+    before = fetch("sas-fhir", simulator.base_url, "--rpps", idnps)
     assert before.returncode == 0
     assert "not stored" in before.stderr and "sas db upgrade" in before.stderr
 
     upgraded = sas("db", "upgrade")
     assert upgraded.returncode == 0, upgraded.stderr
-    run = sas(*fetch)
+    run = fetch("sas-fhir", simulator.base_url, "--rpps", idnps)
     assert run.returncode == 0, run.stderr
     fetched = len(json.loads(run.stdout)["slots"])
     engine = create_engine(postgres_url)
@@ -301,15 +265,9 @@ def test_fetch_stores_into_postgresql_after_db_upgrade(
     ],
 )
 def test_structures_are_checked_before_any_request(args: list[str], message: str) -> None:
-    run = sas(
-        "slots",
-        "fetch",
-        "--adapter",
+    run = fetch(
         "sas-fhir",
-        "--base-url",
         "http://127.0.0.1:9/fhir",
-        "--format",
-        "json",
         *args,
     )
     assert run.returncode == 2
@@ -320,17 +278,11 @@ def test_sos_fetch_by_siret_gives_the_associations_slots(
     simulator: SimulatorServer, dataset: Dataset
 ) -> None:
     association = dataset.sos[0]
-    run = sas(
-        "slots",
-        "fetch",
-        "--adapter",
+    run = fetch(
         "sas-sos",
-        "--base-url",
         simulator.base_url,
         "--siret",
         association.idnst[1:],
-        "--format",
-        "json",
     )
     assert run.returncode == 0, run.stderr
     assert "not stored" not in run.stderr
@@ -354,17 +306,11 @@ def test_cpts_fetch_shows_a_slot_once_per_cpts(
         if sum(p["idnps"] in s.get("members", ()) for s in structures) == 2
     )
     both = sorted(s["idnst"] for s in structures if member in s.get("members", ()))
-    run = sas(
-        "slots",
-        "fetch",
-        "--adapter",
+    run = fetch(
         "sas-cpts",
-        "--base-url",
         simulator.base_url,
         "--rpps",
         member,
-        "--format",
-        "json",
     )
     assert run.returncode == 0, run.stderr
     assert "not stored" not in run.stderr
@@ -385,17 +331,11 @@ def test_malformed_siret_is_refused_before_any_request() -> None:
         listener.listen(8)
         listener.setblocking(False)
         port = listener.getsockname()[1]
-        run = sas(
-            "slots",
-            "fetch",
-            "--adapter",
+        run = fetch(
             "sas-sos",
-            "--base-url",
             f"http://127.0.0.1:{port}/fhir",
             "--siret",
             "3341737484000",
-            "--format",
-            "json",
         )
         assert run.returncode == 2
         doc = json.loads(run.stdout)
