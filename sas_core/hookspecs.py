@@ -55,7 +55,9 @@ def sas_fetch_slots(
 
     Called during a search (and by ``sas slots fetch`` and ``sas demo``) once per lot: the
     platform splits the practitioners it wants into lots of at most 25 (structures: 10) and calls
-    this hook for every lot concurrently, on the plugin that owns ``adapter``. The platform cuts
+    this hook for every lot concurrently, on the plugin that owns ``adapter``. Lots follow the
+    plugin's declared use cases: ``sos-medecins`` plugins get structure lots, ``ps-individual`` and
+    ``cpts`` plugins practitioner lots (a plugin declaring none gets both). The platform cuts
     the call at ``adapter.timeout_s`` (7 s by default, digest §4.1) and ignores a late answer.
 
     :param adapter: the configured instance to call; ``adapter.settings`` is an instance of the
