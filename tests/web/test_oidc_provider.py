@@ -316,3 +316,21 @@ def test_local_login_refused_outside_development(engine: Engine) -> None:
         OidcProvider(engine, CLIENTS, OidcSettings(login="local"))
     with pytest.raises(ValueError, match="UPSTREAM_ISSUER"):
         OidcProvider(engine, CLIENTS, OidcSettings(login="pro-sante-connect"))
+
+
+def test_prompt_login_asks_again_once_then_issues_a_code(
+    realm: tuple[AsgiServer, OidcProvider], browser: Browser, regulator: Regulator
+) -> None:
+    """`prompt=login` forces a login even with a session, and the login then completes."""
+    server, _ = realm
+    _, challenge = pkce()
+    log_in_and_get_code(browser, server, regulator.email, challenge)
+    forced = authorize(
+        browser, server, prompt="login", code_challenge=challenge, code_challenge_method="S256"
+    )
+    assert "/login-actions/authenticate" in forced.headers["location"]
+    back = browser.log_in(browser.follow(forced), regulator.email)
+    issued = browser.follow(back)
+    assert issued.status_code == 302
+    assert issued.headers["location"].startswith(CALLBACK)
+    assert "code" in query_of(issued.headers["location"])

@@ -605,7 +605,10 @@ class OidcProvider:
                 400,
             )
         if principal is None or query.get("prompt") == "login":
-            return_to = f"{PROTOCOL}/auth?{urlencode(query)}"
+            # The login about to happen satisfies `prompt=login`: resuming with it would ask again
+            # forever. The ID token's `auth_time` tells the client when it happened.
+            resume = {k: v for k, v in query.items() if k != "prompt"}
+            return_to = f"{PROTOCOL}/auth?{urlencode(resume)}"
             return await self._start_login(request, session, return_to)
         issued: Response[bytes] = await anyio.to_thread.run_sync(
             lambda: server.create_authorization_response(oauth, grant_user=principal, grant=grant)
