@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import sys
 from collections.abc import Sequence
@@ -15,6 +16,7 @@ from pydantic import ValidationError
 
 from sas_core.aggregation import AdapterRequest, AggregatedSlots, collect_slots
 from sas_core.cli.output import echo_table, stderr
+from sas_core.fhir.instants import parse_instant
 from sas_core.identifiers import IdentifierError, parse_rpps, parse_siret
 from sas_core.plugins import PluginHost
 from sas_core.slots import MAX_WINDOW, SearchWindow
@@ -35,14 +37,30 @@ def default_window(now: datetime) -> SearchWindow:
     return SearchWindow(start=now, end=end)
 
 
+def parse_cli_instant(text: str) -> datetime:
+    """Any ISO 8601 date-time a person types (`2026-11-27T10:00`, with or without seconds or an
+    offset); without an offset it is Paris wall-clock time, as in vendors' bundles."""
+    try:
+        return parse_instant(text)
+    except ValueError:
+        try:
+            moment = datetime.fromisoformat(text.strip())
+        except ValueError:
+            raise ValueError(
+                f"{text!r} is not an ISO 8601 date-time (e.g. 2026-11-27T10:00 or "
+                "2026-11-27T10:00:00+01:00)"
+            ) from None
+    if moment.tzinfo is None:
+        return parse_instant(moment.isoformat(timespec="milliseconds"))
+    return moment
+
+
 def parse_window(start: str | None, end: str | None, now: datetime) -> SearchWindow:
     """Read `--start`/`--end`; an instant without offset is Paris wall-clock time."""
-    from sas_core.fhir.instants import parse_instant
-
     try:
-        begin = parse_instant(start) if start else now
+        begin = parse_cli_instant(start) if start else now
         if end:
-            finish = parse_instant(end)
+            finish = parse_cli_instant(end)
         elif start:
             finish = begin + timedelta(hours=48)
         else:
@@ -107,7 +125,25 @@ def parse_settings(pairs: Sequence[str]) -> dict[str, str]:
     return settings
 
 
-@slots_group.command("fetch")
+class JsonDocumentCommand(click.Command):
+    """Keeps the `--format json` promise for command lines click itself refuses (an unknown
+    option, a missing value): the document with its `"error"` still goes to stdout."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        given = list(args)  # click's parser consumes `args` in place
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            wants_json = "--format=json" in given or any(
+                a == "--format" and b == "json" for a, b in itertools.pairwise(given)
+            )
+            if wants_json:
+                document = {"slots": [], "outcomes": [], "error": exc.format_message()}
+                click.echo(json.dumps(document, indent=2))
+            raise
+
+
+@slots_group.command("fetch", cls=JsonDocumentCommand)
 @click.option(
     "--adapter", "adapters", multiple=True, required=True, help="Adapter plugin (repeatable)."
 )

@@ -343,3 +343,37 @@ def test_malformed_siret_is_refused_before_any_request() -> None:
         assert "'3341737484000'" in doc["error"] and "14 digits" in doc["error"]
         with pytest.raises(BlockingIOError):
             listener.accept()
+
+
+def test_a_refused_command_line_still_prints_the_json_document() -> None:
+    run = fetch("sas-fhir", "http://127.0.0.1:9/fhir", "--rpps", "10101288385", "--bogus")
+    assert run.returncode == 2
+    assert json.loads(run.stdout) == {
+        "slots": [],
+        "outcomes": [],
+        "error": "No such option '--bogus'.",
+    }
+
+
+def test_windows_accept_iso_8601_without_seconds(
+    simulator: SimulatorServer, dataset: Dataset
+) -> None:
+    start = (datetime.now(PARIS) + timedelta(days=1)).replace(
+        hour=8, minute=0, second=0, microsecond=0, tzinfo=None
+    )
+    end = start.replace(hour=20)
+    run = fetch(
+        "sas-fhir",
+        simulator.base_url,
+        "--rpps",
+        idnps_list(dataset)[0],
+        "--start",
+        start.strftime("%Y-%m-%dT%H:%M"),
+        "--end",
+        end.strftime("%Y-%m-%dT%H:%M"),
+        "--no-store",
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    for slot in json.loads(run.stdout)["slots"]:
+        begins = datetime.fromisoformat(slot["start"])
+        assert start.replace(tzinfo=PARIS) <= begins <= end.replace(tzinfo=PARIS)
