@@ -7,9 +7,11 @@ The FHIR endpoint (and later the web pages and the CLI) call this service; it ho
   points to `PUT ?identifier=`.
 - `PUT ?identifier=system|value` updates, or creates when the identifier is unknown
   (`updateCreate`, §9.3); a body whose identifier differs from the query is a 422 (§15.4).
-- An appointment belongs to the vendor that reported it: another vendor's POST or PUT on it is a
-  403 and changes nothing (ROADMAP item 4 of the issue: "a vendor's certificate can only report or
-  change that vendor's appointments").
+- An appointment belongs to the vendor that reported it, and is keyed by (vendor, `system|value`):
+  each vendor sees only its own, so another vendor's POST or PUT of the same `system|value` is
+  about an appointment of its own and can neither block, change nor reveal the first one (ROADMAP
+  item 4 of the issue: "a vendor's certificate can only report or change that vendor's
+  appointments"). A read by id of another vendor's appointment is "not found" for the same reason.
 - Durable before the answer: the appointment, its history row and an outbox row (the
   :class:`~sas_core.AppointmentEvent` for the listeners) are written in one transaction.
 - A regulator or practitioner the :class:`~sas_core.parties.PartyDirectory` does not know is
@@ -102,8 +104,8 @@ class AppointmentIntake:
         try:
             return self._write_once(reported, vendor, create_only=create_only)
         except IntegrityError:
-            # Another request created the same identifier between our read and our insert:
-            # answer as if we had come second (idempotent create, 409, or an update).
+            # Another request of this vendor created the same identifier between our read and our
+            # insert: answer as if we had come second (idempotent create, 409, or an update).
             return self._write_once(reported, vendor, create_only=create_only)
 
     def _write_once(
@@ -116,6 +118,7 @@ class AppointmentIntake:
             row = session.scalars(
                 select(StoredAppointment)
                 .where(
+                    StoredAppointment.vendor == vendor,
                     StoredAppointment.identifier_system == reported.identifier_system,
                     StoredAppointment.identifier_value == reported.identifier_value,
                 )
@@ -126,16 +129,6 @@ class AppointmentIntake:
                 event = AppointmentEvent(kind="created", appointment=to_domain(row))
                 outcome: Outcome = "created"
             else:
-                if row.vendor != vendor:
-                    raise FhirRefusal(
-                        403,
-                        Issue(
-                            f"appointment {reported.identifier} was reported by another vendor: "
-                            "a vendor may only report and change its own appointments",
-                            "Appointment.identifier[0]",
-                            "forbidden",
-                        ),
-                    )
                 if row.content_hash == reported.content_hash:
                     return IntakeResult("unchanged", to_domain(row), served_resource(row))
                 if create_only:
@@ -234,7 +227,8 @@ class AppointmentIntake:
             return served_resource(row)
 
     def search(self, identifier: str | None, vendor: str | None) -> list[dict[str, Any]]:
-        """`GET [base]/Appointment?identifier=system|value`, restricted to `vendor`'s own."""
+        """`GET [base]/Appointment?identifier=system|value`, restricted to `vendor`'s own; without
+        `vendor` (the platform's own use), every vendor's appointment under that key."""
         system, value = parse_identifier_token(identifier)
         with Session(self.engine) as session:
             query = select(StoredAppointment).where(

@@ -28,16 +28,18 @@ _STATUSES = "'pending', 'booked', 'fulfilled', 'noshow', 'cancelled'"
 
 
 class StoredAppointment(Base):
-    """The current state of one appointment, keyed by the vendor's identifier (`system|value`).
+    """The current state of one appointment, keyed by its vendor and the vendor's identifier
+    (`system|value`).
 
-    `vendor` is who reported it first and the only one allowed to change it; `review_reasons`
-    lists why a person should look at it (an unknown regulator or practitioner), never a reason
-    to refuse it.
+    The key includes `vendor` because vendors choose identifiers independently: a global key would
+    let one vendor block another's appointment, and learn that it exists, by reporting its
+    `system|value` first. `review_reasons` lists why a person should look at it (an unknown
+    regulator or practitioner), never a reason to refuse it.
     """
 
     __tablename__ = "appointments"
     __table_args__ = (
-        UniqueConstraint("identifier_system", "identifier_value"),
+        UniqueConstraint("vendor", "identifier_system", "identifier_value"),
         CheckConstraint(f"status IN ({_STATUSES})", name="status"),
         CheckConstraint("profile IN ('ps', 'sos')", name="profile"),
         CheckConstraint("end_at > start_at", name="appointment_ordered"),

@@ -46,7 +46,7 @@ def upgrade() -> None:
     sa.CheckConstraint("status IN ('pending', 'booked', 'fulfilled', 'noshow', 'cancelled')", name=op.f('ck_appointments_status')),
     sa.CheckConstraint('end_at > start_at', name=op.f('ck_appointments_appointment_ordered')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_appointments')),
-    sa.UniqueConstraint('identifier_system', 'identifier_value', name=op.f('uq_appointments_identifier_system_identifier_value'))
+    sa.UniqueConstraint('vendor', 'identifier_system', 'identifier_value', name=op.f('uq_appointments_vendor_identifier_system_identifier_value'))
     )
     op.create_index('ix_appointments_operator', 'appointments', ['operator_system', 'operator_value'], unique=False)
     op.create_index('ix_appointments_practitioner_start', 'appointments', ['practitioner_idnps', 'start_at'], unique=False)

@@ -1,0 +1,102 @@
+"""INT_R03 rules that depend on the database's constraints, over HTTP on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.engine import Engine
+
+from sas_core.serving import AsgiServer
+from sas_core.storage import create_engine_for, upgrade
+from tests.web.conftest import VENDOR_SYSTEM, appointment, serve
+
+FHIR = {"Content-Type": "application/fhir+json"}
+TOKEN = f"{VENDOR_SYSTEM}|a-1"
+
+
+class HeaderVendor:
+    """The vendor named by `X-Test-Vendor`: two vendors on one server without a PKI."""
+
+    def vendor_of(self, scope: Mapping[str, Any], headers: Mapping[str, str]) -> str:
+        return headers["x-test-vendor"]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'web.sqlite3'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    engine = create_engine_for(url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def server(database: Engine) -> Iterator[AsgiServer]:
+    with serve(database, HeaderVendor()) as running:
+        yield running
+
+
+def as_vendor(server: AsgiServer, vendor: str) -> httpx.Client:
+    return httpx.Client(base_url=server.base_url, headers={"X-Test-Vendor": vendor}, timeout=5)
+
+
+def test_another_vendors_appointments_are_invisible(server: AsgiServer) -> None:
+    with as_vendor(server, "acme") as acme, as_vendor(server, "globex") as globex:
+        first = acme.post("/Appointment", json=appointment(), headers=FHIR)
+        assert first.status_code == 201
+        acme_location = first.headers["location"]
+        before = acme.get(acme_location).json()
+
+        # The same system|value from another vendor is another appointment, not a refusal.
+        second = globex.post("/Appointment", json=appointment(status="cancelled"), headers=FHIR)
+        assert second.status_code == 201, second.text
+        globex_location = second.headers["location"]
+        assert globex_location != acme_location
+
+        updated = globex.put(
+            "/Appointment",
+            params={"identifier": TOKEN},
+            json=appointment(status="fulfilled"),
+            headers=FHIR,
+        )
+        assert updated.status_code == 200
+        assert updated.headers["location"] == globex_location
+        created = globex.put(
+            "/Appointment",
+            params={"identifier": f"{VENDOR_SYSTEM}|b-1"},
+            json=appointment("b-1"),
+            headers=FHIR,
+        )
+        assert created.status_code == 201
+
+        # A read by id of another vendor's appointment does not reveal that it exists.
+        for client, location in ((globex, acme_location), (acme, globex_location)):
+            hidden = client.get(location)
+            assert hidden.status_code == 404
+            assert hidden.json()["resourceType"] == "OperationOutcome"
+
+        assert acme.get(acme_location).json() == before
+        found = acme.get("/Appointment", params={"identifier": TOKEN}).json()
+        assert found["total"] == 1 and found["entry"][0]["fullUrl"] == acme_location
+        assert (
+            acme.get("/Appointment", params={"identifier": f"{VENDOR_SYSTEM}|b-1"}).json()["total"]
+            == 0
+        )
+        mine = globex.get("/Appointment", params={"identifier": TOKEN}).json()
+        assert [e["resource"]["status"] for e in mine["entry"]] == ["fulfilled"]
+
+
+def test_a_vendor_still_cannot_post_two_contents_under_one_identifier(server: AsgiServer) -> None:
+    with as_vendor(server, "acme") as acme:
+        assert acme.post("/Appointment", json=appointment(), headers=FHIR).status_code == 201
+        again = acme.post("/Appointment", json=appointment(), headers=FHIR)
+        assert again.status_code == 200
+        changed = acme.post("/Appointment", json=appointment(status="cancelled"), headers=FHIR)
+        assert changed.status_code == 409
