@@ -256,6 +256,8 @@ def show(regulator_id: str | None, fmt: str) -> None:
         engine.dispose()
     chosen = [(r, a) for r, a in everyone if key is None or r.id == key]
     if key is not None and not chosen:
+        if fmt == "json":
+            click.echo("[]")
         _fail(f"no regulator {key}")
     if fmt == "json":
         click.echo(json.dumps([_as_dict(r, a) for r, a in chosen], indent=2, ensure_ascii=False))

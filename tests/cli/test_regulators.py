@@ -207,3 +207,10 @@ def test_a_broken_adapters_file_is_refused_naming_the_entry(
 
 def test_show_json_is_an_empty_array_without_regulators() -> None:
     assert show() == []
+
+
+def test_show_json_of_an_unknown_regulator_is_an_empty_array_and_exit_1() -> None:
+    run = sas("show", "00000000-0000-0000-0000-000000000000", "--format", "json")
+    assert run.returncode == 1
+    assert json.loads(run.stdout) == []
+    assert "no regulator 00000000-0000-0000-0000-000000000000" in run.stderr
