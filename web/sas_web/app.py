@@ -53,6 +53,8 @@ ACCEPTED_CONTENT_TYPES = frozenset(
 #: The largest Appointment body accepted. An Appointment is a few KiB; 1 MiB leaves room for
 #: narrative and extensions while bounding what one request may make the server hold.
 DEFAULT_MAX_BODY_BYTES = 1 << 20
+#: The limit of every other body: the realm's forms (token request, login) are a few hundred bytes.
+FORM_MAX_BODY_BYTES = 64 << 10
 _CAPABILITIES = "https://interop.esante.gouv.fr/ig/fhir/sas/CapabilityStatement"
 
 
@@ -108,14 +110,15 @@ def create_app(
     def metadata(request: Request[Any, Any, Any]) -> Response[bytes]:
         return fhir_response(capability_statement(base_of(request)))
 
-    @post("/fhir/Appointment", status_code=201)
+    # `read_body` caps the FHIR writes (413 OperationOutcome), not the app-wide form limit.
+    @post("/fhir/Appointment", status_code=201, request_max_body_size=None)
     async def create(request: Request[Any, Any, Any]) -> Response[bytes]:
         vendor = vendor_of(request)
         body = await read_body(request, max_body_bytes)
         result = await anyio.to_thread.run_sync(intake.create, body, vendor)
         return written(request, result)
 
-    @put("/fhir/Appointment")
+    @put("/fhir/Appointment", request_max_body_size=None)
     async def update(request: Request[Any, Any, Any]) -> Response[bytes]:
         vendor = vendor_of(request)
         identifier = request.query_params.get("identifier")
@@ -178,8 +181,7 @@ def create_app(
         openapi_config=None,
         # `sas serve` and the tests configure logging; the app must not.
         logging_config=None,
-        # The body is read and capped by `read_body`, with an OperationOutcome.
-        request_max_body_size=None,
+        request_max_body_size=FORM_MAX_BODY_BYTES,
     )
 
 
