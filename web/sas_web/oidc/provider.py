@@ -31,7 +31,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import anyio.to_thread
 import orjson
@@ -483,14 +483,15 @@ class OidcProvider:
             log.exception("the login hook failed for regulator %s", regulator.id)
             return None
 
-    @staticmethod
-    def _cookie(request: Request[Any, Any, Any], token: str) -> Cookie:
+    def _cookie(self, request: Request[Any, Any, Any], token: str) -> Cookie:
+        """Secure when the browser's side is HTTPS: the issuer's scheme, which a TLS-terminating
+        proxy's plain-HTTP hop does not change."""
         return Cookie(
             key=SESSION_COOKIE,
             value=token,
             path=REALM,
             httponly=True,
-            secure=request.url.scheme == "https",
+            secure=urlsplit(self.issuer(request)).scheme == "https",
             samesite="lax",
         )
 
@@ -498,6 +499,12 @@ class OidcProvider:
 
     def issuer(self, request: Request[Any, Any, Any]) -> str:
         return self.settings.issuer or f"{str(request.base_url).rstrip('/')}{REALM}"
+
+    def _public_url(self, request: Request[Any, Any, Any]) -> str:
+        """The request's URL as the browser sent it: the issuer's scheme and host. Behind a
+        TLS-terminating proxy the socket sees plain HTTP, which Authlib refuses as insecure."""
+        issuer = urlsplit(self.issuer(request))
+        return urlunsplit((issuer.scheme, issuer.netloc, request.url.path, request.url.query, ""))
 
     def discovery(self, issuer: str) -> dict[str, Any]:
         protocol = f"{issuer}/protocol/openid-connect"
@@ -553,7 +560,7 @@ class OidcProvider:
         @post(f"{PROTOCOL}/token")
         async def token(request: Request[Any, Any, Any]) -> Response[bytes]:
             form = {k: str(v) for k, v in (await request.form()).items()}
-            oauth = _Request("POST", str(request.url), form, request.headers)
+            oauth = _Request("POST", provider._public_url(request), form, request.headers)
             server = provider._server(provider.issuer(request))
             response: Response[bytes] = await anyio.to_thread.run_sync(
                 server.create_token_response, oauth
@@ -591,7 +598,7 @@ class OidcProvider:
             if regulator is not None:
                 principal = Principal(regulator, session.auth_time)
         query = {k: str(v) for k, v in request.query_params.items()}
-        oauth = _Request("GET", str(request.url), query, request.headers)
+        oauth = _Request("GET", self._public_url(request), query, request.headers)
         server = self._server(self.issuer(request))
         try:
             grant = server.get_consent_grant(oauth, end_user=principal)

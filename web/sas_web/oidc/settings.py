@@ -14,10 +14,11 @@ PSC_SCOPES = "openid scope_all"
 
 
 class OidcSettings(BaseSettings):
-    """`SAS_OIDC_ISSUER` (default: the request's origin + `/realms/sas`), `SAS_OIDC_CLIENTS_FILE`
-    (default `oidc-clients.toml` in the data dir), `SAS_OIDC_LOGIN` (`local` or
-    `pro-sante-connect`), `SAS_OIDC_DEVELOPMENT` and `SAS_OIDC_DEV_PASSWORD` (local login),
-    `SAS_OIDC_UPSTREAM_*` (Pro Santé Connect), lifetimes in seconds."""
+    """`SAS_OIDC_ISSUER` (default: the request's origin + `/realms/sas`; behind a TLS-terminating
+    proxy, the public https one: its scheme and host stand for the request's),
+    `SAS_OIDC_CLIENTS_FILE` (default `oidc-clients.toml` in the data dir), `SAS_OIDC_LOGIN`
+    (`local` or `pro-sante-connect`), `SAS_OIDC_DEVELOPMENT` and `SAS_OIDC_DEV_PASSWORD` (local
+    login), `SAS_OIDC_UPSTREAM_*` (Pro Santé Connect), lifetimes in seconds."""
 
     model_config = SettingsConfigDict(env_prefix="SAS_OIDC_")
 
