@@ -15,6 +15,9 @@ Rules are those of digest §15.4 with the 1.2.0/`main` profiles, tolerating 1.1.
 - Instants may carry any offset (the 1.1.0 examples write `+01:00` for September, §16.12); one
   without an offset is Europe/Paris time, as everywhere in the platform.
 - Elements present but empty (`""`, `[]`, `{}`) are refused: FHIR forbids them (§15.2).
+- Free text the platform keys or links on (the identifier, the operator's value) must fit its
+  column: longer is a 422 naming the element and the limit, not a database error. An SOS actor too
+  long to be an IDNST is not recognised, like any other SOS actor the platform cannot link.
 
 Every problem found is reported, each with the element's FHIRPath and the rule, so a vendor fixes
 a message in one round trip. A body that is not a JSON object, or not an Appointment, is a 400;
@@ -42,6 +45,11 @@ from sas_core.identifiers import (
     IdentifierError,
     parse_idnps,
     parse_idnst,
+)
+from sas_core.storage.appointments import (
+    IDENTIFIER_LENGTH,
+    OPERATOR_VALUE_LENGTH,
+    PARTY_ID_LENGTH,
 )
 
 PROFILE_APPOINTMENT: Final = "http://sas.fr/fhir/StructureDefinition/FrAppointmentSAS"
@@ -162,6 +170,15 @@ class _Reader:
 
     def fail(self, path: str, rule: str, code: Literal["invalid", "required", "value"]) -> None:
         self.issues.append(Issue(rule, path, code))
+
+    def fits(self, path: str, text: str, limit: int) -> bool:
+        """Whether `text` fits the column that stores it; an issue when it does not."""
+        if len(text) <= limit:
+            return True
+        self.fail(
+            path, f"{len(text)} characters: the platform stores at most {limit} here", "value"
+        )
+        return False
 
     def read(self) -> ReportedAppointment:
         r = self.resource
@@ -318,6 +335,8 @@ class _Reader:
         value = identifier.get("value")
         if not isinstance(value, str):
             self.fail(f"{path}.value", "identifier.value is required (1..1)", "required")
+        else:
+            self.fits(f"{path}.value", value, OPERATOR_VALUE_LENGTH)
         if len(self.issues) > before or code is None:
             return None
         assert isinstance(system, str) and isinstance(value, str)
@@ -386,7 +405,11 @@ class _Reader:
         if not ok:
             return None
         assert isinstance(system, str) and isinstance(value, str)
-        return system, value
+        fit = [
+            self.fits(f"Appointment.identifier[0].{element}", text, IDENTIFIER_LENGTH)
+            for element, text in (("system", system), ("value", value))
+        ]
+        return (system, value) if all(fit) else None
 
     def _status(self) -> AppointmentStatus | None:
         status = self.resource.get("status")
@@ -496,9 +519,11 @@ class _Reader:
                 return "practitioner", value
             if system == IDNST_SYSTEM and isinstance(value, str):
                 try:
-                    return "structure", parse_idnst(value).value
+                    structure = parse_idnst(value).value
                 except IdentifierError:
                     return None
+                # An ADELI-rang has no length in the parser; one too long to store is no IDNST.
+                return ("structure", structure) if len(structure) <= PARTY_ID_LENGTH else None
             return None
         before = len(self.issues)
         self._single_coding(identifier.get("type"), f"{path}.type", FR_V2_0203, ("IDNPS",))

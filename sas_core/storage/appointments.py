@@ -8,7 +8,7 @@ imports this module, so whoever reads the metadata (Alembic, the schema test) se
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import (
     CheckConstraint,
@@ -25,6 +25,13 @@ from sas_core.storage.columns import JsonDocument
 from sas_core.storage.tables import Base, BigId
 
 _STATUSES = "'pending', 'booked', 'fulfilled', 'noshow', 'cancelled'"
+
+#: Widths of the columns holding free text a vendor sends. The FHIR reader checks them, so an
+#: over-long value is a 422 naming the element instead of a database error (PostgreSQL enforces
+#: them, SQLite does not).
+IDENTIFIER_LENGTH: Final = 500
+OPERATOR_VALUE_LENGTH: Final = 200
+PARTY_ID_LENGTH: Final = 20
 
 
 class StoredAppointment(Base):
@@ -49,8 +56,8 @@ class StoredAppointment(Base):
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    identifier_system: Mapped[str] = mapped_column(String(500))
-    identifier_value: Mapped[str] = mapped_column(String(500))
+    identifier_system: Mapped[str] = mapped_column(String(IDENTIFIER_LENGTH))
+    identifier_value: Mapped[str] = mapped_column(String(IDENTIFIER_LENGTH))
     vendor: Mapped[str] = mapped_column(String(100))
     profile: Mapped[str] = mapped_column(String(3))
     status: Mapped[str] = mapped_column(String(16))
@@ -60,9 +67,9 @@ class StoredAppointment(Base):
     booked_at: Mapped[datetime | None]
     operator_type: Mapped[str] = mapped_column(String(8))
     operator_system: Mapped[str] = mapped_column(String(100))
-    operator_value: Mapped[str] = mapped_column(String(200))
-    practitioner_idnps: Mapped[str | None] = mapped_column(String(20))
-    structure_idnst: Mapped[str | None] = mapped_column(String(20))
+    operator_value: Mapped[str] = mapped_column(String(OPERATOR_VALUE_LENGTH))
+    practitioner_idnps: Mapped[str | None] = mapped_column(String(PARTY_ID_LENGTH))
+    structure_idnst: Mapped[str | None] = mapped_column(String(PARTY_ID_LENGTH))
     review_reasons: Mapped[list[str]] = mapped_column(JsonDocument)
     resource: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
     content_hash: Mapped[str] = mapped_column(String(64))

@@ -9,10 +9,12 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
+from sas_core.identifiers import IDNST_SYSTEM
 from sas_core.serving import AsgiServer
-from sas_core.storage import create_engine_for, upgrade
-from tests.web.conftest import VENDOR_SYSTEM, appointment, serve
+from sas_core.storage import StoredAppointment, create_engine_for, upgrade
+from tests.web.conftest import VENDOR_SYSTEM, appointment, serve, sos_pending
 
 FHIR = {"Content-Type": "application/fhir+json"}
 TOKEN = f"{VENDOR_SYSTEM}|a-1"
@@ -100,3 +102,74 @@ def test_a_vendor_still_cannot_post_two_contents_under_one_identifier(server: As
         assert again.status_code == 200
         changed = acme.post("/Appointment", json=appointment(status="cancelled"), headers=FHIR)
         assert changed.status_code == 409
+
+
+def _operator_value(value: str) -> dict[str, Any]:
+    resource = appointment()
+    resource["extension"][0]["valueReference"]["identifier"]["value"] = value
+    return resource
+
+
+TOO_LONG = {
+    "identifier value": (
+        appointment("x" * 501),
+        "Appointment.identifier[0].value",
+        500,
+    ),
+    "identifier system": (
+        appointment(identifier=[{"system": "urn:x:" + "y" * 495, "value": "a-1"}]),
+        "Appointment.identifier[0].system",
+        500,
+    ),
+    "operator value": (
+        _operator_value("z" * 201),
+        "Appointment.extension[0].valueReference.identifier.value",
+        200,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(TOO_LONG))
+def test_values_longer_than_their_column_are_422_naming_element_and_limit(
+    server: AsgiServer, case: str
+) -> None:
+    body, expression, limit = TOO_LONG[case]
+    with as_vendor(server, "acme") as acme:
+        for response in (
+            acme.post("/Appointment", json=body, headers=FHIR),
+            acme.put(
+                "/Appointment",
+                params={"identifier": "|".join(body["identifier"][0].values())},
+                json=body,
+                headers=FHIR,
+            ),
+        ):
+            assert response.status_code == 422, response.text
+            [issue] = response.json()["issue"]
+            assert issue["expression"] == [expression]
+            assert f"at most {limit}" in issue["diagnostics"]
+
+
+def test_values_as_long_as_their_column_are_stored(server: AsgiServer) -> None:
+    body = appointment(identifier=[{"system": "urn:x:" + "y" * 494, "value": "v" * 500}])
+    body["extension"][0]["valueReference"]["identifier"]["value"] = "z" * 200
+    with as_vendor(server, "acme") as acme:
+        created = acme.post("/Appointment", json=body, headers=FHIR)
+        assert created.status_code == 201, created.text
+        assert acme.get(created.headers["location"]).json()["identifier"] == body["identifier"]
+
+
+def test_an_sos_structure_too_long_to_be_an_idnst_is_not_linked(
+    database: Engine, server: AsgiServer
+) -> None:
+    """SOS actors are unconstrained (§9.5): what cannot be linked is ignored, never refused."""
+    body = sos_pending()
+    body["participant"][0]["actor"] = {
+        "identifier": {"system": IDNST_SYSTEM, "value": "0" + "A" * 30}
+    }
+    with as_vendor(server, "acme") as acme:
+        created = acme.post("/Appointment", json=body, headers=FHIR)
+    assert created.status_code == 201, created.text
+    with Session(database) as session:
+        row = session.get(StoredAppointment, created.headers["location"].rsplit("/", 1)[1])
+        assert row is not None and row.structure_idnst is None
