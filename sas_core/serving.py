@@ -120,6 +120,10 @@ class AsgiServer:
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
             ssl_context_factory=(lambda *_: tls.ssl_context()) if tls else None,
             http=self.http_protocol or "auto",
+            # The scope's client must be the socket's peer: uvicorn would otherwise take it from
+            # `X-Forwarded-For` sent from loopback, so a proxy on the same host would pass for
+            # the vendor and a local caller for any trusted proxy (`sas_web.vendors`).
+            proxy_headers=False,
         )
         try:
             config.load()

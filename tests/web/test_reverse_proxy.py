@@ -27,27 +27,39 @@ def forwarded_cert(pki: Pki, cn: str, ou: str) -> str:
 
 
 @pytest.mark.parametrize(
-    ("trusted", "cn", "expected"),
+    ("trusted", "cn", "forwarded_for", "expected"),
     [
-        (["127.0.0.1/32"], "acme-lga", 201),
-        (["127.0.0.1/32"], "intruder", 403),
-        (["10.0.0.0/8"], "acme-lga", 403),
-        ([], "acme-lga", 403),
+        (["127.0.0.1/32"], "acme-lga", None, 201),
+        (["127.0.0.1/32"], "acme-lga", "198.51.100.7", 201),
+        (["127.0.0.1/32"], "intruder", None, 403),
+        (["10.0.0.0/8"], "acme-lga", None, 403),
+        (["10.0.0.0/8"], "acme-lga", "10.0.0.5", 403),
+        ([], "acme-lga", None, 403),
     ],
-    ids=["trusted-proxy", "unknown-cn", "untrusted-address", "no-proxy-configured"],
+    ids=[
+        "trusted-proxy",
+        "trusted-proxy-forwarding-for-a-vendor",
+        "unknown-cn",
+        "untrusted-address",
+        "untrusted-address-claiming-a-proxy",
+        "no-proxy-configured",
+    ],
 )
 def test_the_forwarded_certificate_counts_only_from_a_trusted_proxy(
-    engine: Engine, pki: Pki, trusted: list[str], cn: str, expected: int
+    engine: Engine, pki: Pki, trusted: list[str], cn: str, forwarded_for: str | None, expected: int
 ) -> None:
+    """The socket's peer decides, never `X-Forwarded-For` (which a proxy adds, and anyone can
+    write)."""
     identity = CertificateAllowList(RULES, trusted_proxies=trusted)
+    headers = {
+        "Content-Type": "application/fhir+json",
+        "X-SSL-Client-Cert": forwarded_cert(pki, cn, "ACME"),
+    }
+    if forwarded_for is not None:
+        headers["X-Forwarded-For"] = forwarded_for
     with serve(engine, identity=identity) as server:
         response = httpx.post(
-            f"{server.root_url}/fhir/Appointment",
-            json=appointment("proxied-1"),
-            headers={
-                "Content-Type": "application/fhir+json",
-                "X-SSL-Client-Cert": forwarded_cert(pki, cn, "ACME"),
-            },
+            f"{server.root_url}/fhir/Appointment", json=appointment("proxied-1"), headers=headers
         )
     assert response.status_code == expected, response.text
     if expected == 403:

@@ -104,6 +104,8 @@ class CertificateAllowList:
         return str(chain[0]) if chain else None
 
     def _from_trusted_proxy(self, scope: Mapping[str, Any]) -> bool:
+        """Whether the socket's peer is a configured proxy: `scope["client"]` is that peer, as
+        `AsgiServer` never lets uvicorn rewrite it from `X-Forwarded-For`."""
         client = scope.get("client")
         if not client or not self.trusted_proxies:
             return False
