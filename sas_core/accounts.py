@@ -27,8 +27,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sas_core.adapters import AdapterConfig
@@ -47,6 +48,7 @@ from sas_core.storage.accounts import (
     regulator_of,
     save_regulator,
 )
+from sas_core.storage.engine import SQLITE_BEGIN_OPTION
 
 #: First retry after 30 s, doubling up to one hour, for as long as it takes: an account that
 #: never lands would keep a regulator from booking at that vendor.
@@ -78,8 +80,9 @@ class SyncReport:
     """What happened for one (regulator, adapter) in one service call.
 
     `outcome` is the vendor's answer (`created`, `updated`, `rejected`, `retry`) or why nothing
-    was sent: `unchanged` (the vendor already has this), `unknown-adapter` (its state names an
-    adapter no longer configured).
+    was sent: `unchanged` (the vendor already has this), `in-flight` (another call for this
+    account is under way and sends the regulator as it is when it ends), `unknown-adapter` (its
+    state names an adapter no longer configured).
     """
 
     regulator_id: uuid.UUID
@@ -270,17 +273,28 @@ def _state_of(row: RegulatorAccountRow) -> AccountState:
 
 @dataclass(frozen=True)
 class _Known:
-    """A snapshot of a sync-state row, read before deciding what to send."""
+    """A snapshot of a sync-state row, read before deciding what to send; `version` is what the
+    claim compares, so a decision made on a row someone changed since is not acted on."""
 
+    id: int
     state: str
     fingerprint: str | None
     vendor_key: str | None
     attempts: int
     next_attempt_at: datetime | None
+    version: int
 
     @classmethod
     def of(cls, row: RegulatorAccountRow) -> _Known:
-        return cls(row.state, row.fingerprint, row.vendor_key, row.attempts, row.next_attempt_at)
+        return cls(
+            row.id,
+            row.state,
+            row.fingerprint,
+            row.vendor_key,
+            row.attempts,
+            row.next_attempt_at,
+            row.version,
+        )
 
 
 def _known(session: Session, regulator_id: uuid.UUID, adapter: str) -> _Known | None:
@@ -343,76 +357,195 @@ async def _call(host: PluginHost, adapter: AdapterConfig, sync: AccountSync) -> 
     return answered[0]
 
 
-async def _send(
+@dataclass(frozen=True)
+class _Claim:
+    """A row this call holds: what it sends, and the version its result write must still find."""
+
+    sync: AccountSync
+    fingerprint: str
+    version: int
+    attempts: int
+    at: datetime
+
+
+def _writer(engine: Engine) -> Engine:
+    """SQLite: take the write lock at BEGIN, as a read-then-write of another process would
+    otherwise fail; PostgreSQL serialises through the regulator's row lock instead."""
+    return engine.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
+
+
+def _claim(
     engine: Engine,
-    host: PluginHost,
-    adapter: AdapterConfig,
-    regulator: Regulator,
+    regulator_id: uuid.UUID,
+    adapter: str,
     known: _Known | None,
-    clock: Clock,
-) -> SyncReport:
-    """One call for one (regulator, adapter): claim the row, call, record the result + audit."""
-    sync = _plan(regulator, known)
-    body_fingerprint = fingerprint(practitioner_regul(regulator))
-    now = clock()
-    with Session(engine) as session, session.begin():
-        row = _row(session, regulator.id, adapter.name)
-        if row is None:
-            row = RegulatorAccountRow(regulator_id=regulator.id, adapter=adapter.name, attempts=0)
-            session.add(row)
-        row.state = "pending"
-        row.fingerprint = body_fingerprint
-        row.attempts += 1
-        row.last_attempt_at = now
-        row.next_attempt_at = now + PENDING_LEASE
-        attempts = row.attempts
-    started = time.perf_counter()
-    result = await _call(host, adapter, sync)
-    duration_ms = round((time.perf_counter() - started) * 1000, 1)
-    done = clock()
-    with Session(engine) as session, session.begin():
-        row = _row(session, regulator.id, adapter.name)
-        assert row is not None
-        row.last_http_status = result.http_status
-        row.last_error = result.error
-        if result.status in ("created", "updated"):
-            row.state = "synced"
-            row.vendor_key = account_token(regulator)
-            row.vendor_location = result.vendor_location or row.vendor_location
-            row.attempts = 0
-            row.next_attempt_at = None
-            row.synced_at = done
-        elif result.status == "retry":
-            row.state = "retrying"
-            row.next_attempt_at = done + backoff(attempts, result.retry_after_s)
-        else:
-            row.state = "rejected"
-            row.next_attempt_at = None
+    force: bool,
+    now: datetime,
+) -> _Claim | str:
+    """Mark the row `pending` if it is still as `known` (compare-and-set on its version, never
+    over a live lease); the claim, or the outcome for not calling (`unchanged`, `in-flight`).
+
+    The regulator is read again under its row lock, so what goes out is the regulator as it is
+    now: a deactivation committed since the caller read it is sent, not the active body.
+    """
+    try:
+        with Session(_writer(engine)) as session, session.begin():
+            regulator = regulator_of(load_regulator_row(session, regulator_id, for_update=True))
+            body_fingerprint = fingerprint(practitioner_regul(regulator))
+            skip = _skip(known, body_fingerprint, now, force)
+            if skip is not None:
+                return skip
+            sync = _plan(regulator, known)
+            lease = now + PENDING_LEASE
+            if known is None:
+                session.add(
+                    RegulatorAccountRow(
+                        regulator_id=regulator_id,
+                        adapter=adapter,
+                        state="pending",
+                        fingerprint=body_fingerprint,
+                        attempts=1,
+                        last_attempt_at=now,
+                        next_attempt_at=lease,
+                        version=1,
+                    )
+                )
+                session.flush()
+                return _Claim(sync, body_fingerprint, 1, 1, now)
+            claimed = session.execute(
+                update(RegulatorAccountRow)
+                .where(
+                    RegulatorAccountRow.id == known.id,
+                    RegulatorAccountRow.version == known.version,
+                    or_(
+                        RegulatorAccountRow.state != "pending",
+                        RegulatorAccountRow.next_attempt_at.is_(None),
+                        RegulatorAccountRow.next_attempt_at <= now,
+                    ),
+                )
+                .values(
+                    state="pending",
+                    fingerprint=body_fingerprint,
+                    attempts=RegulatorAccountRow.attempts + 1,
+                    last_attempt_at=now,
+                    next_attempt_at=lease,
+                    version=RegulatorAccountRow.version + 1,
+                )
+                .returning(RegulatorAccountRow.id)
+                .execution_options(synchronize_session=False)
+            ).scalar_one_or_none()
+            if claimed is None:
+                return "in-flight"
+            return _Claim(sync, body_fingerprint, known.version + 1, known.attempts + 1, now)
+    except IntegrityError:
+        return "in-flight"  # another call created the row first: it is sending
+    except RegulatorNotFoundError as exc:
+        raise AccountStateError(str(exc)) from None
+
+
+def _record(
+    engine: Engine,
+    regulator_id: uuid.UUID,
+    adapter: str,
+    claim: _Claim,
+    result: AccountSyncResult,
+    duration_ms: float,
+    done: datetime,
+) -> _Known | None:
+    """Audit the call and, if the row is still ours, store its result; the row as written when
+    the regulator changed during the call (the caller sends again), else None.
+
+    A row whose version moved on was taken after our lease ran out: that later call's result
+    stands. A deactivation that found our call in flight left it to us, hence the re-check.
+    """
+    with Session(_writer(engine)) as session, session.begin():
+        current = regulator_of(load_regulator_row(session, regulator_id, for_update=True))
         session.add(
             RegulatorAccountCall(
-                at=now,
-                regulator_id=regulator.id,
-                adapter=adapter.name,
-                action=sync.action.value,
+                at=claim.at,
+                regulator_id=regulator_id,
+                adapter=adapter,
+                action=claim.sync.action.value,
                 http_method=result.http_method,
-                matched_on=sync.match,
+                matched_on=claim.sync.match,
                 http_status=result.http_status,
                 outcome=result.status,
                 error=result.error,
                 duration_ms=duration_ms,
             )
         )
-    return SyncReport(
-        regulator.id, adapter.name, result.status, sync.action, result.http_status, result.error
-    )
+        row = _row(session, regulator_id, adapter)
+        if row is None or row.version != claim.version:
+            return None
+        row.version += 1
+        row.last_http_status = result.http_status
+        row.last_error = result.error
+        if result.status in ("created", "updated"):
+            row.state = "synced"
+            row.vendor_key = account_token(claim.sync.regulator)
+            row.vendor_location = result.vendor_location or row.vendor_location
+            row.attempts = 0
+            row.next_attempt_at = None
+            row.synced_at = done
+        elif result.status == "retry":
+            row.state = "retrying"
+            row.next_attempt_at = done + backoff(claim.attempts, result.retry_after_s)
+        else:
+            row.state = "rejected"
+            row.next_attempt_at = None
+        if fingerprint(practitioner_regul(current)) == claim.fingerprint:
+            return None
+        return _Known.of(row)
 
 
-def _needs_sending(known: _Known | None, body_fingerprint: str, now: datetime, force: bool) -> bool:
-    if known is None or force or known.fingerprint != body_fingerprint:
-        return True
-    if known.state in ("retrying", "pending"):
-        return known.next_attempt_at is None or known.next_attempt_at <= now
-    return False
+async def _send(
+    engine: Engine,
+    host: PluginHost,
+    adapter: AdapterConfig,
+    regulator_id: uuid.UUID,
+    known: _Known | None,
+    clock: Clock,
+    *,
+    force: bool = False,
+) -> SyncReport:
+    """Bring one vendor's copy of the account up to date: claim the row, call, record.
+
+    Sends again at once when the regulator changed during the call and the vendor did not ask
+    to wait (`retry` goes through the queue), so an older body never stays last at the vendor.
+    """
+    while True:
+        claim = _claim(engine, regulator_id, adapter.name, known, force, clock())
+        if isinstance(claim, str):
+            return SyncReport(regulator_id, adapter.name, claim)
+        started = time.perf_counter()
+        result = await _call(host, adapter, claim.sync)
+        duration_ms = round((time.perf_counter() - started) * 1000, 1)
+        known = _record(engine, regulator_id, adapter.name, claim, result, duration_ms, clock())
+        if known is None or result.status == "retry":
+            return SyncReport(
+                regulator_id,
+                adapter.name,
+                result.status,
+                claim.sync.action,
+                result.http_status,
+                result.error,
+            )
+        force = False
+
+
+def _skip(known: _Known | None, body_fingerprint: str, now: datetime, force: bool) -> str | None:
+    """Why not to call (`in-flight`: another call holds the row; `unchanged`), or None."""
+    if known is None:
+        return None
+    if known.state == "pending" and known.next_attempt_at and known.next_attempt_at > now:
+        return "in-flight"  # its holder sends again if the regulator changed meanwhile
+    if force or known.fingerprint != body_fingerprint:
+        return None
+    if known.state == "retrying":
+        return (
+            None if known.next_attempt_at is None or known.next_attempt_at <= now else "unchanged"
+        )
+    return None if known.state == "pending" else "unchanged"
 
 
 async def regulator_logged_in(
@@ -440,23 +573,16 @@ async def regulator_logged_in(
             row.last_login_at = now
         regulator = regulator_of(row)
     adapters = directory.adapters_for(regulator.territory) if regulator.territory else []
-    body_fingerprint = fingerprint(practitioner_regul(regulator))
     with Session(engine) as session:
         known = {a.name: _known(session, regulator.id, a.name) for a in adapters}
     return list(
         await asyncio.gather(
             *(
-                _send(engine, host, a, regulator, known[a.name], clock)
-                if _needs_sending(known[a.name], body_fingerprint, now, force)
-                else _unchanged(regulator.id, a.name)
+                _send(engine, host, a, regulator.id, known[a.name], clock, force=force)
                 for a in adapters
             )
         )
     )
-
-
-async def _unchanged(regulator_id: uuid.UUID, adapter: str) -> SyncReport:
-    return SyncReport(regulator_id, adapter, "unchanged")
 
 
 async def deactivate_regulator(
@@ -477,23 +603,19 @@ async def deactivate_regulator(
             raise AccountStateError(str(exc)) from None
         row.active = False
         row.updated_at = now
-        regulator = regulator_of(row)
         reached = [
             (a.adapter, _Known.of(a))
             for a in account_rows(session, regulator_id)
             if a.vendor_key is not None or a.attempts > 0
         ]
-    body_fingerprint = fingerprint(practitioner_regul(regulator))
     calls = []
     reports = []
     for name, known in reached:
         adapter = directory.adapter_named(name)
         if adapter is None:
             reports.append(SyncReport(regulator_id, name, "unknown-adapter"))
-        elif _needs_sending(known, body_fingerprint, now, force=False):
-            calls.append(_send(engine, host, adapter, regulator, known, clock))
         else:
-            reports.append(SyncReport(regulator_id, name, "unchanged"))
+            calls.append(_send(engine, host, adapter, regulator_id, known, clock))
     return reports + list(await asyncio.gather(*calls))
 
 
@@ -533,5 +655,5 @@ async def retry_due(
         if adapter is None:
             reports.append(SyncReport(regulator.id, name, "unknown-adapter"))
         else:
-            calls.append(_send(engine, host, adapter, regulator, known, clock))
+            calls.append(_send(engine, host, adapter, regulator.id, known, clock))
     return reports + list(await asyncio.gather(*calls))

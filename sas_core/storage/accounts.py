@@ -3,7 +3,9 @@
 The sync state row of a (regulator, adapter) *is* the retry queue (digest §7.1): `retrying` rows
 with a due `next_attempt_at` are what `retry_due` sends again, so a restart loses nothing. A row
 is marked `pending` (with a short lease in `next_attempt_at`) before its call goes out, so a
-process that dies mid-call leaves it to be picked up again rather than forgotten.
+process that dies mid-call leaves it to be picked up again rather than forgotten. Every claim and
+every result write bumps the row's `version` and is conditional on the version it read, so two
+overlapping triggers (two logins, a login and a deactivation) never both call the vendor.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from sqlalchemy import (
     UniqueConstraint,
     Uuid,
     select,
+    text,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -62,6 +65,7 @@ class RegulatorAccountRow(Base):
     `vendor_key` (`system|value`) is the identifier the vendor is known to hold the account
     under — the `?identifier=` of the next conditional PUT; it stays on the old value until a
     re-keying PUT succeeds (digest §7.3). `fingerprint` is the hash of the last body sent.
+    `version` is bumped by every claim and result write: each is a compare-and-set on it.
     """
 
     __tablename__ = "regulator_accounts"
@@ -87,6 +91,7 @@ class RegulatorAccountRow(Base):
     last_http_status: Mapped[int | None] = mapped_column(Integer)
     last_error: Mapped[str | None] = mapped_column(Text)
     synced_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(Integer, server_default=text("0"))
 
 
 class RegulatorAccountCall(Base):
@@ -133,8 +138,12 @@ def regulator_of(row: RegulatorRow) -> Regulator:
     )
 
 
-def load_regulator_row(session: Session, regulator_id: uuid.UUID) -> RegulatorRow:
-    row = session.get(RegulatorRow, regulator_id)
+def load_regulator_row(
+    session: Session, regulator_id: uuid.UUID, *, for_update: bool = False
+) -> RegulatorRow:
+    """The regulator's row; `for_update` locks it (PostgreSQL) so that the account calls of one
+    regulator decide and record one at a time."""
+    row = session.get(RegulatorRow, regulator_id, with_for_update=for_update)
     if row is None:
         raise RegulatorNotFoundError(f"no regulator {regulator_id}")
     return row

@@ -3,6 +3,7 @@ sockets to simulated vendors, and the database on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
@@ -388,6 +389,65 @@ async def test_a_refusal_is_final_and_visible(
     assert {r.adapter: r.outcome for r in again}["vendor-a"] == "unchanged"
     tomorrow = datetime.now(UTC) + timedelta(days=1)
     assert await retry_due(engine, host, directory, clock=lambda: tomorrow) == []
+
+
+async def test_overlapping_logins_send_once_and_end_synced(
+    engine: Engine,
+    host: PluginHost,
+    directory: FileAdapterDirectory,
+    vendors: dict[str, SimulatorServer],
+) -> None:
+    """Both the first login (no row yet) and a later one after a change (a row to claim)."""
+    rid = new_regulator(engine)
+
+    first = await asyncio.gather(*(regulator_logged_in(engine, host, directory, rid) for _ in "12"))
+    update_regulator(engine, rid, {"family": "Loridon"})
+    second = await asyncio.gather(
+        *(regulator_logged_in(engine, host, directory, rid) for _ in "12")
+    )
+
+    for reports in (first, second):
+        assert sorted(r.outcome for rs in reports for r in rs if r.adapter == "vendor-a") in (
+            ["created", "in-flight"],
+            ["in-flight", "updated"],
+        )
+    assert [(w["method"], w["status"]) for w in writes(vendors["a"])] == [
+        ("POST", 201),
+        ("PUT", 200),
+    ]
+    assert states(engine, rid) == {"vendor-a": "synced", "vendor-b": "synced"}
+    again = await regulator_logged_in(engine, host, directory, rid)
+    assert {r.outcome for r in again} == {"unchanged"}
+
+
+async def test_a_deactivation_is_never_overtaken_by_a_slower_login(
+    engine: Engine,
+    host: PluginHost,
+    directory: FileAdapterDirectory,
+    vendors: dict[str, SimulatorServer],
+) -> None:
+    rid = new_regulator(engine)
+    await regulator_logged_in(engine, host, directory, rid)
+    update_regulator(engine, rid, {"family": "Loridon"})
+    vendors["a"].set_faults(Faults(latency_ms=800))
+    login = asyncio.create_task(regulator_logged_in(engine, host, directory, rid))
+    await asyncio.sleep(0.3)  # the login's PUT (active) is at the vendor, waiting
+    assert states(engine, rid)["vendor-a"] == "pending"
+    vendors["a"].set_faults(Faults())
+
+    withdrawn = await deactivate_regulator(engine, host, directory, rid)
+    logged_in = await login
+
+    for name in ("a", "b"):
+        [account] = vendor_accounts(vendors[name])
+        assert account["active"] is False
+    assert {r.adapter: r.outcome for r in withdrawn}["vendor-a"] == "in-flight"
+    assert {r.adapter: (r.action, r.outcome) for r in logged_in}["vendor-a"] == (
+        "deactivate",
+        "updated",
+    )
+    assert states(engine, rid) == {"vendor-a": "synced", "vendor-b": "synced"}
+    assert await retry_due(engine, host, directory) == []
 
 
 def test_regulator_values_are_checked(engine: Engine) -> None:
