@@ -18,6 +18,8 @@ Every call is written to the audit trail. Calls go through the plugin that owns 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import re
 import time
 import uuid
@@ -60,6 +62,8 @@ PENDING_LEASE = timedelta(minutes=2)
 NATIONAL_ID_PATTERN = re.compile(r"^[038][0-9A-Za-z/]{4,63}$")
 
 Clock = Callable[[], datetime]
+
+log = logging.getLogger(__name__)
 
 
 def utcnow() -> datetime:
@@ -657,3 +661,29 @@ async def retry_due(
         else:
             calls.append(_send(engine, host, adapter, regulator.id, known, clock))
     return reports + list(await asyncio.gather(*calls))
+
+
+async def run_account_retries(
+    engine: Engine,
+    host: PluginHost,
+    directory: AdapterDirectory,
+    *,
+    interval_s: float = 30.0,
+    stop: asyncio.Event,
+    clock: Clock = utcnow,
+) -> None:
+    """Send the queued accounts as they fall due, every `interval_s`, until `stop` is set.
+
+    The `sas serve` background task, so a withdrawal a vendor missed while down reaches it
+    without anyone running `sas regulators sync`. A plain asyncio loop until the registry
+    issue's APScheduler runs it once per cluster.
+    """
+    while not stop.is_set():
+        try:
+            sent = await retry_due(engine, host, directory, clock=clock)
+            if sent:
+                log.info("accounts: %d queued call(s) sent", len(sent))
+        except Exception:
+            log.exception("account retries failed; trying again in %.0f s", interval_s)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), interval_s)

@@ -121,7 +121,15 @@ def _report(reports: Sequence[SyncReport]) -> None:
     counts: dict[str, Counter[str]] = {}
     for r in reports:
         counts.setdefault(r.adapter, Counter())[r.outcome] += 1
-    columns = ["created", "updated", "unchanged", "retry", "rejected", "unknown-adapter"]
+    columns = [
+        "created",
+        "updated",
+        "unchanged",
+        "in-flight",
+        "retry",
+        "rejected",
+        "unknown-adapter",
+    ]
     echo_table(
         ["adapter", *columns],
         [[name, *(c[k] or "" for k in columns)] for name, c in sorted(counts.items())],

@@ -22,6 +22,7 @@ from sas_core.serving import AsgiServer, ServerTls, serve_forever
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
+    from sas_core.directory import AdapterDirectory
     from sas_core.plugins import PluginHost
     from sas_core.settings import PlatformSettings
     from sas_web.oidc import OidcProvider
@@ -93,6 +94,7 @@ def serve(
     sso_port: int | None,
 ) -> None:
     """Serve the platform: the vendor-facing FHIR endpoint at http(s)://HOST:PORT/fhir."""
+    from sas_core.directory import AdaptersFileError, load_adapters_file
     from sas_core.plugins import PluginHost
     from sas_core.settings import load_settings
     from sas_core.storage import open_database
@@ -143,13 +145,18 @@ def serve(
     settings = load_settings()
     engine = open_database(settings)
     plugins = PluginHost.discover()
+    try:
+        adapters = load_adapters_file(settings.effective_adapters_file, plugins)
+    except AdaptersFileError as exc:
+        engine.dispose()
+        raise click.UsageError(str(exc)) from None
     realm = None
     if sso_port is not None:
         if insecure_dev:
             # Authlib refuses OAuth over plain HTTP unless told; only ever on loopback here.
             os.environ["AUTHLIB_INSECURE_TRANSPORT"] = "1"
         try:
-            realm = realm_of(settings, engine, plugins)
+            realm = realm_of(settings, engine, plugins, adapters)
         except (ValueError, OSError) as exc:
             engine.dispose()
             raise click.UsageError(str(exc)) from None
@@ -158,6 +165,7 @@ def serve(
         identity=identity,
         engine=engine,
         host=plugins,
+        adapters=adapters,
         max_body_bytes=max_body_bytes or env.max_body_bytes,
         oidc=realm,
     )
@@ -193,9 +201,10 @@ def serve(
         engine.dispose()
 
 
-def realm_of(settings: PlatformSettings, engine: Engine, plugins: PluginHost) -> OidcProvider:
+def realm_of(
+    settings: PlatformSettings, engine: Engine, plugins: PluginHost, adapters: AdapterDirectory
+) -> OidcProvider:
     """The realm from `SAS_OIDC_*`: its clients file, and account sync (INT_R02) at login."""
-    from sas_core.directory import load_adapters_file
     from sas_web.oidc import OidcProvider, OidcSettings, account_sync_at_login, load_clients
 
     oidc = OidcSettings()
@@ -209,7 +218,6 @@ def realm_of(settings: PlatformSettings, engine: Engine, plugins: PluginHost) ->
             bold=True,
             err=True,
         )
-    directory = load_adapters_file(settings.effective_adapters_file, plugins)
     return OidcProvider(
-        engine, clients, oidc, on_login=account_sync_at_login(engine, plugins, directory)
+        engine, clients, oidc, on_login=account_sync_at_login(engine, plugins, adapters)
     )

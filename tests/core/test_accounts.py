@@ -25,6 +25,7 @@ from sas_core.accounts import (
     get_regulator,
     regulator_logged_in,
     retry_due,
+    run_account_retries,
     update_regulator,
 )
 from sas_core.adapters import AdapterConfig
@@ -282,6 +283,36 @@ async def test_a_failing_vendor_is_retried_from_the_database_after_a_restart(
         assert calls[-1].matched_on == f"{SAS}|{rid}"
     finally:
         restarted.dispose()
+
+
+async def test_the_background_loop_sends_queued_accounts_as_they_fall_due(
+    engine: Engine,
+    host: PluginHost,
+    directory: FileAdapterDirectory,
+    vendors: dict[str, SimulatorServer],
+) -> None:
+    rid = new_regulator(engine)
+    vendors["a"].set_faults(Faults(mode="http-500"))
+    await regulator_logged_in(engine, host, directory, rid)
+    assert states(engine, rid)["vendor-a"] == "retrying"
+    vendors["a"].set_faults(Faults())
+
+    later = datetime.now(UTC) + timedelta(hours=2)
+    stop = asyncio.Event()
+    loop = asyncio.create_task(
+        run_account_retries(
+            engine, host, directory, interval_s=0.05, stop=stop, clock=lambda: later
+        )
+    )
+    try:
+        for _ in range(100):
+            if states(engine, rid)["vendor-a"] == "synced":
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        stop.set()
+        await loop
+    assert states(engine, rid) == {"vendor-a": "synced", "vendor-b": "synced"}
 
 
 async def test_an_unreachable_vendor_and_429_are_retried_with_backoff(

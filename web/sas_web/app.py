@@ -31,7 +31,9 @@ from litestar.exceptions import HTTPException
 from litestar.params import FromPath
 from sqlalchemy.engine import Engine
 
+from sas_core.accounts import run_account_retries
 from sas_core.appointment_intake import AppointmentIntake, IntakeResult
+from sas_core.directory import AdapterDirectory
 from sas_core.fhir.appointments import PROFILE_APPOINTMENT, PROFILE_SOS_APPOINTMENT
 from sas_core.fhir.outcomes import FhirRefusal, Issue, IssueCode, operation_outcome
 from sas_core.outbox import run_dispatcher
@@ -67,11 +69,14 @@ def create_app(
     directory: PartyDirectory | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     dispatch_interval_s: float | None = 5.0,
+    adapters: AdapterDirectory | None = None,
+    account_retry_interval_s: float = 30.0,
     oidc: OidcProvider | None = None,
 ) -> Litestar:
     """The platform app on `engine` (default: the configured database, opened here and disposed
     at shutdown); with `dispatch_interval_s`, the outbox is delivered to `host`'s listeners in
-    the background (default host: the installed plugins); with `oidc`, the realm `sas` is
+    the background (default host: the installed plugins), and, given the enabled `adapters`,
+    queued regulator accounts are sent as they fall due (INT_R02); with `oidc`, the realm `sas` is
     mounted under `/realms/sas` (see `sas_web.oidc`). Who is "known" at intake defaults to the
     platform's own tables (`StoredParties`)."""
     owns_engine = engine is None
@@ -80,18 +85,28 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        task: asyncio.Task[None] | None = None
+        tasks: list[asyncio.Task[None]] = []
         stop = asyncio.Event()
         if dispatch_interval_s is not None:
             plugins = host if host is not None else PluginHost.discover()
-            task = asyncio.create_task(
-                run_dispatcher(db, plugins, interval_s=dispatch_interval_s, stop=stop)
+            tasks.append(
+                asyncio.create_task(
+                    run_dispatcher(db, plugins, interval_s=dispatch_interval_s, stop=stop)
+                )
             )
+            if adapters is not None:
+                tasks.append(
+                    asyncio.create_task(
+                        run_account_retries(
+                            db, plugins, adapters, interval_s=account_retry_interval_s, stop=stop
+                        )
+                    )
+                )
         try:
             yield
         finally:
             stop.set()
-            if task is not None:
+            for task in tasks:
                 await task
             if owns_engine:
                 db.dispose()
