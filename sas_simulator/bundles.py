@@ -65,16 +65,6 @@ from sas_simulator.dataset import (
     SimSos,
 )
 
-# Names this module has always exported; the values are sas_core.fhir.codes' (one source).
-PROFILE_BUNDLE = PROFILE_BUNDLE_PS
-PROFILE_ROLE = PROFILE_PRACTITIONER_ROLE
-SLOT_TYPE_SYSTEM = TRE_R314_TYPE_CRENEAU
-ACT_CODE_SYSTEM = V3_ACT_CODE
-APPOINTMENT_TYPE_SYSTEM = V2_0276
-SPECIALTY_SYSTEM = TRE_R38_SPECIALITE_ORDINALE
-V2_0203_SYSTEM = FR_V2_0203
-LOCATION_ID_TYPE_SYSTEM = FR_LOCATION_IDENTIFIER_TYPE
-
 
 def fhir_instant(moment: datetime) -> str:
     """`YYYY-MM-DDThh:mm:ss.sss+hh:mm` in Paris time: the test kit rejects `Z` (digest §4.4)."""
@@ -154,7 +144,7 @@ def slot_search_bundle(
                     include(_cpts_organization(community))
 
     return _searchset(
-        PROFILE_CPTS_BUNDLE if cpts else PROFILE_BUNDLE, slot_count, self_url, entries
+        PROFILE_CPTS_BUNDLE if cpts else PROFILE_BUNDLE_PS, slot_count, self_url, entries
     )
 
 
@@ -228,6 +218,18 @@ def _searchset(
     return bundle
 
 
+def _typed_identifier(
+    type_system: str, type_code: str, system: str, value: str | None
+) -> dict[str, Any]:
+    """An Identifier with its `type` coding: the IG types every identifier it carries (§3), and
+    which type code system applies differs per resource and IG version (§16.3)."""
+    return {
+        "type": {"coding": [{"system": type_system, "code": type_code}]},
+        "system": system,
+        "value": value,
+    }
+
+
 def _entry(base: str, resource: dict[str, Any], mode: str) -> dict[str, Any]:
     return {
         "fullUrl": f"{base}/{resource['resourceType']}/{resource['id']}",
@@ -241,7 +243,7 @@ def role_id(schedule: SimSchedule) -> str:
 
 
 def _security(slot: SimSlot) -> list[dict[str, str]]:
-    return [{"system": SLOT_TYPE_SYSTEM, "code": t.value} for t in slot.security_types]
+    return [{"system": TRE_R314_TYPE_CRENEAU, "code": t.value} for t in slot.security_types]
 
 
 def _slot(
@@ -260,7 +262,7 @@ def _slot(
     stay FrSlotAgregateur, as before CPTS existed.
     """
     service_types: list[dict[str, Any]] = [
-        {"coding": [{"system": ACT_CODE_SYSTEM, "code": m.value}]} for m in slot.modalities
+        {"coding": [{"system": V3_ACT_CODE, "code": m.value}]} for m in slot.modalities
     ]
     # One `604` entry per CPTS, each with the R5-style extension; TypeConsultation entries above
     # never carry it (§5.3).
@@ -283,9 +285,7 @@ def _slot(
         "id": slot.id,
         "meta": {"profile": [profile], "security": _security(slot)},
         "serviceType": service_types,
-        "appointmentType": {
-            "coding": [{"system": APPOINTMENT_TYPE_SYSTEM, "code": slot.appointment_type.value}]
-        },
+        "appointmentType": {"coding": [{"system": V2_0276, "code": slot.appointment_type.value}]},
         "schedule": {"reference": f"Schedule/{schedule.id}"},
         "status": "free",
         "start": fhir_instant(slot.start),
@@ -293,7 +293,7 @@ def _slot(
     }
     if practitioner.specialties:
         resource["specialty"] = [
-            {"coding": [{"system": SPECIALTY_SYSTEM, "code": code}]}
+            {"coding": [{"system": TRE_R38_SPECIALITE_ORDINALE, "code": code}]}
             for code in practitioner.specialties
         ]
     if slot.bookable_online:
@@ -319,11 +319,7 @@ def _practitioner(practitioner: SimPractitioner) -> dict[str, Any]:
         "id": practitioner.id,
         "meta": {"profile": [PROFILE_PRACTITIONER]},
         "identifier": [
-            {
-                "type": {"coding": [{"system": V2_0203_SYSTEM, "code": IDNPS_TYPE_CODE}]},
-                "system": IDNPS_SYSTEM,
-                "value": practitioner.idnps,
-            }
+            _typed_identifier(FR_V2_0203, IDNPS_TYPE_CODE, IDNPS_SYSTEM, practitioner.idnps)
         ],
         "name": [{"family": practitioner.family, "given": [practitioner.given]}],
     }
@@ -336,11 +332,9 @@ def _role(schedule: SimSchedule, practitioner: SimPractitioner) -> dict[str, Any
         "id": place.id,
         "meta": {"profile": [PROFILE_LOCATION]},
         "identifier": [
-            {
-                "type": {"coding": [{"system": LOCATION_ID_TYPE_SYSTEM, "code": INTRN_TYPE_CODE}]},
-                "system": PLACE_ID_SYSTEM,
-                "value": place.id,
-            }
+            _typed_identifier(
+                FR_LOCATION_IDENTIFIER_TYPE, INTRN_TYPE_CODE, PLACE_ID_SYSTEM, place.id
+            )
         ],
         "name": place.name,
         "address": {"line": [place.line], "city": place.city, "postalCode": place.postal_code},
@@ -349,15 +343,13 @@ def _role(schedule: SimSchedule, practitioner: SimPractitioner) -> dict[str, Any
     return {
         "resourceType": "PractitionerRole",
         "id": role_id(schedule),
-        "meta": {"profile": [PROFILE_ROLE]},
+        "meta": {"profile": [PROFILE_PRACTITIONER_ROLE]},
         "contained": [location],
         "practitioner": {"reference": f"Practitioner/{practitioner.id}"},
         "organization": {
-            "identifier": {
-                "type": {"coding": [{"system": V2_0203_SYSTEM, "code": IDNST_TYPE_CODE}]},
-                "system": IDNST_SYSTEM,
-                "value": place.structure,
-            }
+            "identifier": _typed_identifier(
+                FR_V2_0203, IDNST_TYPE_CODE, IDNST_SYSTEM, place.structure
+            )
         },
         "location": [{"reference": f"#{place.id}"}],
         "telecom": [{"system": "phone", "value": place.phone}],
@@ -381,11 +373,7 @@ def _cpts_organization(community: SimCpts) -> dict[str, Any]:
         "id": community.id,
         "meta": {"profile": [PROFILE_CPTS_ORGANIZATION]},
         "identifier": [
-            {
-                "type": {"coding": [{"system": FR_CORE_CS_V2_0203, "code": IDNST_TYPE_CODE}]},
-                "system": IDNST_SYSTEM,
-                "value": community.idnst,
-            }
+            _typed_identifier(FR_CORE_CS_V2_0203, IDNST_TYPE_CODE, IDNST_SYSTEM, community.idnst)
         ],
         "name": community.name,
         "telecom": [{"system": "phone", "value": community.phone}],
@@ -399,11 +387,9 @@ def _site_slot(slot: SimSlot, schedule: SimSiteSchedule, booking: str) -> dict[s
         "id": slot.id,
         "meta": {"profile": [PROFILE_SOS_SLOT], "security": _security(slot)},
         "serviceType": [
-            {"coding": [{"system": ACT_CODE_SYSTEM, "code": m.value}]} for m in slot.modalities
+            {"coding": [{"system": V3_ACT_CODE, "code": m.value}]} for m in slot.modalities
         ],
-        "appointmentType": {
-            "coding": [{"system": APPOINTMENT_TYPE_SYSTEM, "code": slot.appointment_type.value}]
-        },
+        "appointmentType": {"coding": [{"system": V2_0276, "code": slot.appointment_type.value}]},
         "schedule": {"reference": f"Schedule/{schedule.id}"},
         "status": "free",
         "start": fhir_instant(slot.start),
@@ -432,13 +418,9 @@ def _site_location(site: SimSite, association: SimSos) -> dict[str, Any]:
         "id": site.id,
         "meta": {"profile": [PROFILE_SOS_LOCATION]},
         "identifier": [
-            {
-                "type": {
-                    "coding": [{"system": FR_LOCATION_IDENTIFIER_TYPE, "code": INTRN_TYPE_CODE}]
-                },
-                "system": PLACE_ID_SYSTEM,
-                "value": site.id,
-            }
+            _typed_identifier(
+                FR_LOCATION_IDENTIFIER_TYPE, INTRN_TYPE_CODE, PLACE_ID_SYSTEM, site.id
+            )
         ],
         "name": site.name,
         "telecom": [{"system": "phone", "value": site.phone}],
@@ -463,13 +445,9 @@ def _sos_organization(association: SimSos) -> dict[str, Any]:
         "id": association.id,
         "meta": {"profile": [PROFILE_SOS_ORGANIZATION]},
         "identifier": [
-            {
-                "type": {
-                    "coding": [{"system": FR_LOCATION_IDENTIFIER_TYPE, "code": IDNST_TYPE_CODE}]
-                },
-                "system": IDNST_SYSTEM,
-                "value": association.idnst,
-            }
+            _typed_identifier(
+                FR_LOCATION_IDENTIFIER_TYPE, IDNST_TYPE_CODE, IDNST_SYSTEM, association.idnst
+            )
         ],
         "name": association.name,
         "telecom": [{"system": "phone", "value": association.phone}],

@@ -164,18 +164,24 @@ class SimSlot:
         return (*self.slot_types, SlotType.CPTS) if self.cpts else self.slot_types
 
 
-@dataclass(frozen=True, slots=True)
-class SimSchedule:
-    """One agenda at one place. Today its owner is a practitioner; later also a structure."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SimAgenda:
+    """What every simulated agenda has: one FHIR Schedule and its slots, busy ones included."""
 
     id: str
-    place: SimPlace
-    practitioner_id: str
     slots: tuple[SimSlot, ...]
 
     @property
     def free_slots(self) -> tuple[SimSlot, ...]:
         return tuple(s for s in self.slots if s.free)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SimSchedule(SimAgenda):
+    """A practitioner's agenda at one of their places (digest §4.3: one Schedule per place)."""
+
+    place: SimPlace
+    practitioner_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,18 +252,12 @@ class SimSos:
     sites: tuple[SimSite, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class SimSiteSchedule:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SimSiteSchedule(SimAgenda):
     """The agenda of one SOS fixed site: digest §6.4 has one Schedule per PFG, actor Location."""
 
-    id: str
     site: SimSite
     association_id: str
-    slots: tuple[SimSlot, ...]
-
-    @property
-    def free_slots(self) -> tuple[SimSlot, ...]:
-        return tuple(s for s in self.slots if s.free)
 
 
 @dataclass(frozen=True)
