@@ -9,7 +9,7 @@ UV_VERSION := 0.13.9
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 VENV := .venv
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test test-fast lint bench clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -24,6 +24,10 @@ run: install
 
 test: install
 	$(VENV)/bin/pytest
+
+# The set to run while you work: everything but the tests marked slow.
+test-fast: install
+	$(VENV)/bin/pytest -m "not slow"
 
 lint: install
 	$(VENV)/bin/ruff check .
