@@ -33,7 +33,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy sas_core sas_simulator web/sas_web plugins/sas-fhir/sas_fhir_adapter \
-		plugins/sas-cpts/sas_cpts_adapter plugins/sas-sos/sas_sos_adapter bench docs/hooks
+		plugins/sas-cpts/sas_cpts_adapter plugins/sas-sos/sas_sos_adapter bench docs/generators
 
 bench: install
 	$(VENV)/bin/python -m bench.ingest

@@ -24,8 +24,8 @@ ENV_NAME = re.compile(r"SAS_[A-Z0-9_]*[A-Z0-9](?![A-Z0-9_*])")
 
 @cache
 def generator() -> ModuleType:
-    """docs/hooks/settings_reference.py, the MkDocs hook that writes the settings reference."""
-    path = DOCS / "hooks" / "settings_reference.py"
+    """docs/generators/settings_reference.py, the MkDocs hook that writes the settings reference."""
+    path = DOCS / "generators" / "settings_reference.py"
     spec = importlib.util.spec_from_file_location("settings_reference", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
