@@ -9,7 +9,7 @@ UV_VERSION := 0.13.9
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 VENV := .venv
 
-.PHONY: install run test test-fast lint bench clean
+.PHONY: install run test test-fast lint bench docs clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -33,11 +33,15 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy sas_core sas_simulator web/sas_web plugins/sas-fhir/sas_fhir_adapter \
-		plugins/sas-cpts/sas_cpts_adapter plugins/sas-sos/sas_sos_adapter bench
+		plugins/sas-cpts/sas_cpts_adapter plugins/sas-sos/sas_sos_adapter bench docs/generators
 
 bench: install
 	$(VENV)/bin/python -m bench.ingest
 	$(VENV)/bin/python -m bench.fanout
 
+# The documentation site, built offline into site/ (mkdocs.yml sets strict: warnings fail).
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --site-dir site
+
 clean:
-	rm -rf $(VENV) .tools .sas-data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .tools .sas-data site .pytest_cache .mypy_cache .ruff_cache

@@ -24,26 +24,31 @@ ADAPTERS_FILE_NAME = "adapters.toml"
 
 
 class PlatformSettings(BaseSettings):
-    """Where the platform keeps its data.
+    """Where the platform keeps its data, which plugins load, and how booking URLs are marked.
 
-    `data_dir` (`SAS_DATA_DIR`) defaults to `.sas-data` relative to the current directory, so
-    a checkout works without configuration; set it to an absolute path for anything lasting.
-    `database_url` (`SAS_DATABASE_URL`) defaults to an SQLite file in `data_dir`; set it to a
-    `postgresql://…` URL when several platform instances share one database.
-    `plugins` (`SAS_PLUGINS`, comma-separated) restricts which plugins load; unset loads all.
-    `adapters_file` (`SAS_ADAPTERS_FILE`) says which adapters are enabled in which territory
-    (interim, until the territory registry); default `adapters.toml` in `data_dir`.
-    `origin` (`SAS_ORIGIN`) is the value of the `origin` parameter added to booking URLs
-    (digest §8): `sas` in production, `sas-preprod` in pre-production.
+    Each field's docstring is its description in the generated settings reference.
     """
 
-    model_config = SettingsConfigDict(env_prefix="SAS_")
+    model_config = SettingsConfigDict(env_prefix="SAS_", use_attribute_docstrings=True)
 
     data_dir: Path = DEFAULT_DATA_DIR
+    """Where the platform keeps its data; every command honours it. Relative to the current
+    directory, so a checkout works without configuration: set an absolute path for anything
+    lasting. Exported but empty means the default."""
     database_url: str | None = None
+    """SQLAlchemy URL, e.g. `postgresql+psycopg://user@host/db`, when several platform instances
+    share one database (then run `sas db upgrade`). Default: the SQLite file `sas.sqlite3` in
+    the data directory, migrated on first use."""
     plugins: Annotated[frozenset[str] | None, NoDecode] = None
+    """Comma-separated plugin names: only these load (the built-in defaults always do). Unset
+    or empty: every installed plugin."""
     adapters_file: Path | None = None
+    """The TOML file saying which adapters are enabled in which territory (interim, until the
+    territory registry). Default: `adapters.toml` in the data directory; absent, nothing is
+    enabled."""
     origin: str = DEFAULT_ORIGIN
+    """The `origin` parameter added to booking URLs (digest §8): `sas` in production,
+    `sas-preprod` in pre-production. Exported but empty means the default."""
 
     @field_validator("plugins", mode="before")
     @classmethod

@@ -15,18 +15,30 @@ from sas_web.vendors import VendorRule
 
 
 class ServeSettings(BaseSettings):
-    """`SAS_SERVE_VENDORS="acme:CN of acme[:OU];other:CN2"`, `SAS_SERVE_TRUSTED_PROXIES=
-    "10.0.0.5,10.1.0.0/16"`, `SAS_SERVE_TLS_CERT`, `SAS_SERVE_TLS_KEY`, `SAS_SERVE_CLIENT_CA`,
-    `SAS_SERVE_MAX_BODY_BYTES`."""
+    """`sas serve`'s listener, TLS material and vendor allow-list.
 
-    model_config = SettingsConfigDict(env_prefix="SAS_SERVE_")
+    Each field's docstring is its description in the generated settings reference.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="SAS_SERVE_", use_attribute_docstrings=True)
 
     vendors: Annotated[tuple[str, ...], NoDecode] = ()
+    """The vendor allow-list, `;`-separated (a certificate subject may hold a comma):
+    `acme:CN of acme[:OU];other:CN2`. Each `NAME:CN[:OU]` is a vendor and the client-certificate
+    subject that identifies it; `--vendor` options add to it."""
     trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()
+    """Comma-separated addresses or networks (`10.0.0.5,10.1.0.0/16`) of TLS-terminating
+    proxies whose `X-SSL-Client-Cert` header is believed; `--trusted-proxy` options add to it."""
     tls_cert: Path | None = None
+    """The server certificate (PEM); `--tls-cert` overrides it."""
     tls_key: Path | None = None
+    """The server's private key (PEM); `--tls-key` overrides it."""
     client_ca: Path | None = None
+    """The CA that issues vendors' client certificates (IGC-Santé), PEM; `--client-ca`
+    overrides it."""
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    """The largest Appointment body accepted under `/fhir` (1 MiB), checked on Content-Length
+    and while the body streams in; `--max-body-bytes` overrides it."""
 
     @field_validator("vendors", mode="before")
     @classmethod
