@@ -103,6 +103,7 @@ def narrative_issue(div: str, path: str) -> Issue | None:
     issue at `path`; None when it is a narrative the platform may store and serve back."""
     narrative = _Narrative()
     parser = expat.ParserCreate(namespace_separator=" ")
+    parser.buffer_text = True  # one call per run of text, not per line or entity
     parser.StartElementHandler = narrative.start
     parser.CharacterDataHandler = narrative.text
     parser.StartDoctypeDeclHandler = _refuse("a DOCTYPE")
