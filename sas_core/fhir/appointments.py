@@ -12,8 +12,8 @@ Rules are those of digest §15.4 with the 1.2.0/`main` profiles, tolerating 1.1.
   §9.5), else as FrAppointmentSAS.
 - `status`: booked, fulfilled, noshow, cancelled, and pending (SOS structure agendas; also taken
   from PS senders, whose `needs-action` participants mean the same thing).
-- Instants may carry any offset (the 1.1.0 examples write `+01:00` for September, §16.12); one
-  without an offset is Europe/Paris time, as everywhere in the platform.
+- Instants may carry any offset within FHIR's ±14:00 (the 1.1.0 examples write `+01:00` for
+  September, §16.12); one without an offset is Europe/Paris time, as everywhere in the platform.
 - Free text the platform keys or links on (the identifier, the operator's value) must fit its
   column: longer is a 422 (`too-long`) naming the element and the limit, not a database error. An
   SOS actor too long to be an IDNST is not recognised, like any other SOS actor the platform
@@ -21,7 +21,7 @@ Rules are those of digest §15.4 with the 1.2.0/`main` profiles, tolerating 1.1.
 - FHIR R4 Appointment's own invariants: app-1 (a participant has a type or an actor), app-2
   (start and end both or neither), app-3 (only proposed, cancelled and waitlist appointments may
   lack them — the SAS profiles require them anyway), app-4 (a cancelationReason only when
-  cancelled or noshow: R4 writes `no-show`, a code that does not exist, which R4B/R5 corrected).
+  cancelled or noshow: R4's expression writes `no-show`, no status code, which R5 corrected).
   R4 has no app-5; R5's (start <= end) is covered by "end after start", stricter.
 
 Before any of this, `decode_appointment` checks the JSON itself and the shape of every element
