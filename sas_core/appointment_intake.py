@@ -22,6 +22,7 @@ Methods are synchronous (SQLAlchemy sessions); the web layer runs them in a work
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -45,6 +46,11 @@ from sas_core.storage.engine import SQLITE_BEGIN_OPTION
 APPOINTMENT_TOPIC = "appointment.reported"
 
 Outcome = Literal["created", "updated", "unchanged"]
+
+#: FHIR R4 `id`: what a resource id can be. Anything else names no appointment (and a NUL, which
+#: PostgreSQL cannot even compare, never reaches the database).
+_FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,6 +226,8 @@ class AppointmentIntake:
     def read(self, appointment_id: str, vendor: str | None) -> dict[str, Any] | None:
         """The served resource of one appointment, None when it does not exist or (with `vendor`)
         belongs to another vendor — which must not learn that it exists."""
+        if not _FHIR_ID.fullmatch(appointment_id):
+            return None
         with Session(self.engine) as session:
             row = session.get(StoredAppointment, appointment_id)
             if row is None or (vendor is not None and row.vendor != vendor):
@@ -252,7 +260,17 @@ class AppointmentIntake:
 
 
 def parse_identifier_token(token: str | None) -> tuple[str, str]:
-    """`system|value` from the `identifier` search parameter; 400 when absent or incomplete."""
+    """`system|value` from the `identifier` search parameter; 400 when absent, incomplete or
+    holding a control character (no identifier has one: the intake refuses them)."""
+    if token is not None and _CONTROL.search(token):
+        raise FhirRefusal(
+            400,
+            Issue(
+                "the identifier parameter contains a control character (such as NUL)",
+                "identifier",
+                "value",
+            ),
+        )
     if token is None or "|" not in token:
         raise FhirRefusal(
             400,
@@ -296,10 +314,14 @@ def to_domain(row: StoredAppointment) -> Appointment:
 
 
 def served_resource(row: StoredAppointment) -> dict[str, Any]:
-    """The resource as received, under the platform's id and version (FHIR read semantics)."""
+    """The resource as received, under the platform's id and version (FHIR read semantics).
+
+    Total on any stored row: the intake now refuses a `meta` that is not an object, but rows
+    stored before it did are served with a `meta` of the platform's own."""
     resource = dict(row.resource)
     resource["id"] = row.id
-    meta = dict(resource.get("meta") or {})
+    stored_meta = resource.get("meta")
+    meta = dict(stored_meta) if isinstance(stored_meta, dict) else {}
     meta["versionId"] = str(row.version)
     meta["lastUpdated"] = format_instant(row.updated_at)
     resource["meta"] = meta

@@ -12,16 +12,27 @@ Rules are those of digest §15.4 with the 1.2.0/`main` profiles, tolerating 1.1.
   §9.5), else as FrAppointmentSAS.
 - `status`: booked, fulfilled, noshow, cancelled, and pending (SOS structure agendas; also taken
   from PS senders, whose `needs-action` participants mean the same thing).
-- Instants may carry any offset (the 1.1.0 examples write `+01:00` for September, §16.12); one
-  without an offset is Europe/Paris time, as everywhere in the platform.
-- Elements present but empty (`""`, `[]`, `{}`) are refused: FHIR forbids them (§15.2).
+- Instants may carry any offset within FHIR's ±14:00 (the 1.1.0 examples write `+01:00` for
+  September, §16.12); one without an offset is Europe/Paris time, as everywhere in the platform.
 - Free text the platform keys or links on (the identifier, the operator's value) must fit its
-  column: longer is a 422 naming the element and the limit, not a database error. An SOS actor too
-  long to be an IDNST is not recognised, like any other SOS actor the platform cannot link.
+  column: longer is a 422 (`too-long`) naming the element and the limit, not a database error. An
+  SOS actor too long to be an IDNST is not recognised, like any other SOS actor the platform
+  cannot link.
+- FHIR R4 Appointment's own invariants: app-1 (a participant has a type or an actor), app-2
+  (start and end both or neither), app-3 (only proposed, cancelled and waitlist appointments may
+  lack them — the SAS profiles require them anyway), app-4 (a cancelationReason only when
+  cancelled or noshow: R4's expression writes `no-show`, no status code, which R5 corrected).
+  R4 has no app-5; R5's (start <= end) is covered by "end after start", stricter.
+
+Before any of this, `decode_appointment` checks the JSON itself and the shape of every element
+(`sas_core.fhir.json_shape`): types, empties, nulls, control characters, nesting, duplicate keys,
+the narrative. The profile rules read only documents of the right shape.
 
 Every problem found is reported, each with the element's FHIRPath and the rule, so a vendor fixes
-a message in one round trip. A body that is not a JSON object, or not an Appointment, is a 400;
-a profile or business rule is a 422 (digest §2).
+a message in one round trip (structure first: a body of the wrong shape is answered with its
+shape problems). A body that is not JSON, not an object, not an Appointment, nested too deep or
+with a duplicated key is a 400; an element of the wrong shape, a profile or business rule is a 422
+(digest §2).
 """
 
 from __future__ import annotations
@@ -37,7 +48,8 @@ import orjson
 from sas_core.appointments import AppointmentStatus
 from sas_core.fhir.codes import FR_V2_0203, TRE_R38_SPECIALITE_ORDINALE
 from sas_core.fhir.instants import parse_instant
-from sas_core.fhir.outcomes import FhirRefusal, Issue
+from sas_core.fhir.json_shape import check_appointment, duplicated_key
+from sas_core.fhir.outcomes import FhirRefusal, Issue, IssueCode, quoted
 from sas_core.identifiers import (
     IDNPS_SYSTEM,
     IDNST_SYSTEM,
@@ -134,8 +146,12 @@ def content_hash(resource: dict[str, Any]) -> str:
 
 
 def decode_appointment(body: bytes) -> dict[str, Any]:
-    """The JSON object of an Appointment body; 400 when it is not JSON, not an object, or not an
-    Appointment (digest §15.4 "body not an Appointment")."""
+    """The JSON object of an Appointment body, every element of the right JSON shape.
+
+    400 when it is not JSON, not an object, not an Appointment (digest §15.4 "body not an
+    Appointment"), nested too deep or with a key written twice in one object; 422 listing every
+    element of the wrong shape (`sas_core.fhir.json_shape`).
+    """
     try:
         document = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
@@ -149,17 +165,26 @@ def decode_appointment(body: bytes) -> dict[str, Any]:
         raise FhirRefusal(
             400,
             Issue(
-                f"resourceType is {kind!r}: this endpoint takes an Appointment "
+                f"resourceType is {quoted(kind)}: this endpoint takes an Appointment "
                 "(FrAppointmentSAS or sas-sos-appointment)",
                 "resourceType",
                 "invalid",
             ),
         )
+    shape = check_appointment(document)
+    if shape.too_deep is not None:
+        raise FhirRefusal(400, shape.too_deep)
+    duplicate = duplicated_key(body, shape.keys)
+    if duplicate is not None:
+        raise FhirRefusal(400, duplicate)
+    if shape.issues:
+        raise FhirRefusal(422, shape.issues)
     return document
 
 
 def read_appointment(resource: dict[str, Any]) -> ReportedAppointment:
-    """Check `resource` against its profile and map it; a FhirRefusal(422) lists every issue."""
+    """Check `resource`, as `decode_appointment` returns it, against its profile and FHIR's
+    Appointment invariants, and map it; a FhirRefusal(422) lists every issue."""
     return _Reader(resource).read()
 
 
@@ -168,7 +193,7 @@ class _Reader:
         self.resource = resource
         self.issues: list[Issue] = []
 
-    def fail(self, path: str, rule: str, code: Literal["invalid", "required", "value"]) -> None:
+    def fail(self, path: str, rule: str, code: IssueCode) -> None:
         self.issues.append(Issue(rule, path, code))
 
     def fits(self, path: str, text: str, limit: int) -> bool:
@@ -176,13 +201,12 @@ class _Reader:
         if len(text) <= limit:
             return True
         self.fail(
-            path, f"{len(text)} characters: the platform stores at most {limit} here", "value"
+            path, f"{len(text)} characters: the platform stores at most {limit} here", "too-long"
         )
         return False
 
     def read(self) -> ReportedAppointment:
         r = self.resource
-        _find_empty(r, "Appointment", self.issues)
         profile = self._profile()
         operator = self._operator(profile)
         identifier = self._identifier()
@@ -192,6 +216,7 @@ class _Reader:
         created = self._instant("created", required=False)
         if start is not None and end is not None and end <= start:
             self.fail("Appointment.end", "end must be after start", "invalid")
+        self._invariants()
         participant_status, practitioner, structure = self._participants(profile)
         self._specialties()
         if self.issues:
@@ -260,15 +285,13 @@ class _Reader:
         found: list[tuple[int, dict[str, Any]]] = []
         for index, extension in enumerate(extensions):
             path = f"Appointment.extension[{index}]"
-            if not isinstance(extension, dict) or not isinstance(extension.get("url"), str):
-                self.fail(path, "an extension is an object with a url", "invalid")
-            elif extension["url"] == OPERATOR_EXTENSION:
+            if extension["url"] == OPERATOR_EXTENSION:
                 found.append((index, extension))
             elif profile == "sos":
                 self.fail(
                     path,
                     f"sas-sos-appointment allows only the FrAppointmentOperator extension "
-                    f"(extension 1..1), not {extension['url']}",
+                    f"(extension 1..1), not {quoted(extension['url'])}",
                     "invalid",
                 )
         if not found:
@@ -329,7 +352,7 @@ class _Reader:
             self.fail(
                 f"{path}.system",
                 f"must be {IDNPS_SYSTEM} (national id) or {SAS_TECHNICAL_SYSTEM} "
-                f"(SAS technical id), not {system!r}",
+                f"(SAS technical id), not {quoted(system)}",
                 "value",
             )
         value = identifier.get("value")
@@ -357,11 +380,11 @@ class _Reader:
         coding = codings[0]
         if not isinstance(coding, dict) or coding.get("system") != system:
             got = coding.get("system") if isinstance(coding, dict) else None
-            self.fail(f"{path}.coding[0].system", f"must be {system}, not {got!r}", "value")
+            self.fail(f"{path}.coding[0].system", f"must be {system}, not {quoted(got)}", "value")
             return None
         code = coding.get("code")
         if code not in codes:
-            self.fail(f"{path}.coding[0].code", f"must be {allowed}, not {code!r}", "value")
+            self.fail(f"{path}.coding[0].code", f"must be {allowed}, not {quoted(code)}", "value")
             return None
         assert isinstance(code, str)
         return code
@@ -380,9 +403,6 @@ class _Reader:
             )
             return None
         identifier = identifiers[0]
-        if not isinstance(identifier, dict):
-            self.fail("Appointment.identifier[0]", "an identifier is an object", "invalid")
-            return None
         system, value = identifier.get("system"), identifier.get("value")
         ok = True
         if not isinstance(system, str):
@@ -395,7 +415,7 @@ class _Reader:
         elif not _URI.fullmatch(system) or "|" in system:
             self.fail(
                 "Appointment.identifier[0].system",
-                f"must be an absolute URI (urn:oid:… or https://…), not {system!r}",
+                f"must be an absolute URI (urn:oid:… or https://…), not {quoted(system)}",
                 "value",
             )
             ok = False
@@ -419,7 +439,7 @@ class _Reader:
         if status not in FHIR_APPOINTMENT_STATUSES:
             self.fail(
                 "Appointment.status",
-                f"{status!r} is not in http://hl7.org/fhir/ValueSet/appointmentstatus "
+                f"{quoted(status)} is not in http://hl7.org/fhir/ValueSet/appointmentstatus "
                 "(required binding)",
                 "value",
             )
@@ -430,7 +450,7 @@ class _Reader:
             used = ", ".join(s.value for s in AppointmentStatus)
             self.fail(
                 "Appointment.status",
-                f"the SAS reports appointments as {used}, not {status!r}",
+                f"the SAS reports appointments as {used}, not {quoted(status)}",
                 "value",
             )
             return None
@@ -447,7 +467,8 @@ class _Reader:
         except ValueError:
             self.fail(
                 path,
-                f"{value!r} is not a FHIR instant (YYYY-MM-DDThh:mm:ss[.sss]+hh:mm)",
+                f"{quoted(value)} is not a FHIR instant (YYYY-MM-DDThh:mm:ss[.sss]+hh:mm, "
+                "offset within ±14:00, years 0001-9999)",
                 "value",
             )
             return None
@@ -470,9 +491,12 @@ class _Reader:
         structure: str | None = None
         for index, participant in enumerate(participants):
             path = f"Appointment.participant[{index}]"
-            if not isinstance(participant, dict):
-                self.fail(path, "a participant is an object", "invalid")
-                continue
+            if "type" not in participant and "actor" not in participant:
+                self.fail(
+                    path,
+                    "app-1: a participant has a type or an actor (FHIR R4 Appointment)",
+                    "invariant",
+                )
             status = participant.get("status")
             if status is None:
                 self.fail(f"{path}.status", "participant.status is required (1..1)", "required")
@@ -482,11 +506,10 @@ class _Reader:
                 self.fail(
                     f"{path}.status",
                     f"must be accepted or needs-action (sas-valueset-participant-status), "
-                    f"not {status!r}",
+                    f"not {quoted(status)}",
                     "value",
                 )
-            actor = participant.get("actor")
-            identifier = actor.get("identifier") if isinstance(actor, dict) else None
+            identifier = participant.get("actor", {}).get("identifier")
             if identifier is None:
                 continue
             found = self._actor(identifier, f"{path}.actor.identifier", profile)
@@ -503,11 +526,8 @@ class _Reader:
         return overall, practitioner, structure
 
     def _actor(
-        self, identifier: Any, path: str, profile: Profile
+        self, identifier: dict[str, Any], path: str, profile: Profile
     ) -> tuple[Literal["practitioner", "structure"], str] | None:
-        if not isinstance(identifier, dict):
-            self.fail(path, "actor.identifier is an object", "invalid")
-            return None
         system, value = identifier.get("system"), identifier.get("value")
         if profile == "sos":
             # §9.5: no constraint on the actor; link what can be recognised, ignore the rest.
@@ -530,7 +550,7 @@ class _Reader:
         if system != IDNPS_SYSTEM:
             self.fail(
                 f"{path}.system",
-                f"the practitioner is identified in {IDNPS_SYSTEM} (IDNPS), not {system!r}",
+                f"the practitioner is identified in {IDNPS_SYSTEM} (IDNPS), not {quoted(system)}",
                 "value" if system is not None else "required",
             )
         if not isinstance(value, str):
@@ -538,7 +558,8 @@ class _Reader:
         elif not _PREFIXED_IDNPS.fullmatch(value):
             self.fail(
                 f"{path}.value",
-                f"{value!r} is not a prefixed IDNPS (8 + 11-digit RPPS or 0 + 9-character ADELI)",
+                f"{quoted(value)} is not a prefixed IDNPS (8 + 11-digit RPPS or 0 + 9-character "
+                "ADELI)",
                 "value",
             )
         if len(self.issues) > before:
@@ -547,38 +568,39 @@ class _Reader:
         return "practitioner", parse_idnps(value).value
 
     def _specialties(self) -> None:
-        specialties = self.resource.get("specialty")
-        if specialties is None:
-            return
-        if not isinstance(specialties, list):
-            self.fail("Appointment.specialty", "specialty is a list of CodeableConcept", "invalid")
-            return
-        for i, concept in enumerate(specialties):
-            codings = concept.get("coding") if isinstance(concept, dict) else None
-            for j, coding in enumerate(codings if isinstance(codings, list) else []):
-                system = coding.get("system") if isinstance(coding, dict) else None
+        for i, concept in enumerate(self.resource.get("specialty", [])):
+            for j, coding in enumerate(concept.get("coding", [])):
+                system = coding.get("system")
                 if system != TRE_R38_SPECIALITE_ORDINALE:
                     self.fail(
                         f"Appointment.specialty[{i}].coding[{j}].system",
                         "specialty is bound (required) to fr-practitioner-specialty: "
-                        f"codes of {TRE_R38_SPECIALITE_ORDINALE}, not {system!r}",
+                        f"codes of {TRE_R38_SPECIALITE_ORDINALE}, not {quoted(system)}",
                         "value",
                     )
 
-
-def _find_empty(value: Any, path: str, issues: list[Issue]) -> None:
-    """FHIR forbids empty strings, arrays and objects (the IG's FAQ asks to omit them, §15.2)."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            child = f"{path}.{key}"
-            if item in ("", [], {}) or (isinstance(item, str) and not item.strip()):
-                issues.append(Issue(f"{key} is empty: omit an element without a value", child))
-            else:
-                _find_empty(item, child, issues)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            child = f"{path}[{index}]"
-            if item in ("", [], {}, None):
-                issues.append(Issue("an empty entry in a list: omit it", child))
-            else:
-                _find_empty(item, child, issues)
+    def _invariants(self) -> None:
+        """FHIR R4 Appointment app-2, app-3 and app-4 (app-1 is checked per participant)."""
+        r = self.resource
+        status = r.get("status")
+        if ("start" in r) != ("end" in r):
+            missing = "end" if "start" in r else "start"
+            self.fail(
+                f"Appointment.{missing}",
+                "app-2: start and end are both given or both absent (FHIR R4 Appointment)",
+                "invariant",
+            )
+        elif "start" not in r and status not in ("proposed", "cancelled", "waitlist"):
+            self.fail(
+                "Appointment.start",
+                "app-3: only proposed, cancelled or waitlist appointments may lack start and end "
+                "(FHIR R4 Appointment)",
+                "invariant",
+            )
+        if "cancelationReason" in r and status not in ("cancelled", "noshow"):
+            self.fail(
+                "Appointment.cancelationReason",
+                f"app-4: a cancelationReason only on a cancelled or noshow appointment, not on "
+                f"a {quoted(status)} one (FHIR R4 Appointment)",
+                "invariant",
+            )

@@ -5,19 +5,26 @@ Digest §4.2: vendors and the IG's own examples write instants with or without m
 value means. Decision: an offset-less value is Europe/Paris wall-clock time (the platform and every
 vendor are French; digest §4.2 calls it the safest choice). What we *send* always follows the test
 kit's format (§4.4): milliseconds and a numeric Europe/Paris offset.
+
+FHIR R4 bounds what an instant may be (datatypes.html, the `instant`/`dateTime` regexes): years
+0001-9999 and offsets within ±14:00. The platform also needs every instant it accepts to convert
+to UTC (how it stores them) and to Paris time (how it writes them): near the ends of year 1 and
+year 9999 an offset can push that conversion outside the years Python represents, so such a value
+is refused as well, instead of failing later.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 PARIS = ZoneInfo("Europe/Paris")
 
-# FHIR dateTime-with-time shape; seconds are required (FHIR `instant`), the offset is not (§4.2).
+# FHIR dateTime-with-time shape; seconds are required (FHIR `instant`), the offset is not (§4.2);
+# FHIR's offsets run from -14:00 to +14:00.
 _INSTANT = re.compile(
-    r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})?",
+    r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-](?:(?:0\d|1[0-3]):[0-5]\d|14:00))?",
 )
 # A `+` in a query string that a URL decoder turned into a space: `...T10:00:00 02:00`.
 _SPACE_OFFSET = re.compile(r" (\d{2}:\d{2})$")
@@ -29,7 +36,8 @@ def parse_instant(text: str) -> datetime:
     Accepts `YYYY-MM-DDThh:mm:ss[.fff…][Z|±hh:mm]`. Without an offset the value is Europe/Paris
     wall-clock time; in the autumn overlap the first (summer-time) occurrence is taken, and a time
     in the spring gap is read with the winter offset (zoneinfo's `fold=0`). Fractions beyond
-    microseconds are truncated. Raises ValueError naming the value otherwise.
+    microseconds are truncated. Raises ValueError naming the value otherwise, also for an offset
+    beyond ±14:00 and for a value whose UTC or Paris time falls outside years 0001-9999.
     """
     match = _INSTANT.fullmatch(text) if isinstance(text, str) else None
     if match is None:
@@ -45,6 +53,15 @@ def parse_instant(text: str) -> datetime:
         # every time in another zone, which would break window checks in the autumn overlap.
         offset = value.replace(tzinfo=PARIS).utcoffset()
         value = value.replace(tzinfo=timezone(offset or timedelta(0)))
+    if value.year in (1, 9999):
+        # Only there can a ±14:00 offset carry the conversion out of Python's years.
+        try:
+            value.astimezone(UTC)
+            value.astimezone(PARIS)
+        except OverflowError:
+            raise ValueError(
+                f"{text!r} falls outside years 0001-9999 once converted to UTC or Paris time"
+            ) from None
     return value
 
 

@@ -12,6 +12,8 @@ IssueCode = Literal[
     "structure",
     "required",
     "value",
+    "invariant",
+    "too-long",
     "business-rule",
     "conflict",
     "forbidden",
@@ -42,6 +44,28 @@ class FhirRefusal(Exception):
         self.issues = issues if isinstance(issues, list) else [issues]
         self.headers = headers or {}
         super().__init__("; ".join(i.diagnostics for i in self.issues))
+
+
+def quoted(value: Any, limit: int = 60) -> str:
+    """`value` as diagnostics quote it: its repr, cut to about `limit` characters, so a 100,000
+    character value is not echoed back whole."""
+    text = (
+        repr(value) if isinstance(value, str | int | float | bool) else f"a JSON {json_type(value)}"
+    )
+    return text if len(text) <= limit else f"{text[: limit - 1]}…"
+
+
+def json_type(value: Any) -> str:
+    """The JSON type of a decoded value, as FHIR JSON's rules name it."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, int | float):
+        return "number"
+    return "array" if isinstance(value, list) else "object"
 
 
 def operation_outcome(issues: list[Issue]) -> dict[str, Any]:

@@ -92,3 +92,31 @@ def test_search_date_reads_a_decoded_plus_as_an_offset() -> None:
 def test_search_date_still_rejects_garbage() -> None:
     with pytest.raises(ValueError, match="not a FHIR instant"):
         parse_search_date("2024-06-12T16:20:00 2:00")
+
+
+@pytest.mark.parametrize("offset", ["+14:00", "-14:00", "+13:59", "-00:30", "Z"])
+def test_offsets_within_fhirs_range_are_read(offset: str) -> None:
+    assert parse_instant(f"2024-06-12T14:20:00{offset}").tzinfo is not None
+
+
+@pytest.mark.parametrize("offset", ["+15:00", "-14:01", "+14:30", "+23:59", "+99:00"])
+def test_offsets_beyond_fourteen_hours_are_refused(offset: str) -> None:
+    """FHIR R4 instant regex: offsets run from -14:00 to +14:00."""
+    with pytest.raises(ValueError, match="not a FHIR instant"):
+        parse_instant(f"2024-06-12T14:20:00{offset}")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00", "9999-12-31T23:30:00Z"],
+)
+def test_instants_that_leave_years_1_to_9999_in_utc_or_paris_are_refused(text: str) -> None:
+    """Storage converts to UTC and the platform writes Paris time: both must exist."""
+    with pytest.raises(ValueError, match="outside years 0001-9999"):
+        parse_instant(text)
+
+
+@pytest.mark.parametrize("text", ["0001-01-01T14:00:00+14:00", "9999-12-31T22:00:00Z"])
+def test_instants_at_the_edges_of_the_range_are_read(text: str) -> None:
+    parsed = parse_instant(text)
+    assert format_instant(parsed) and parsed.astimezone(UTC).year == parsed.year

@@ -148,6 +148,7 @@ def test_values_longer_than_their_column_are_422_naming_element_and_limit(
             [issue] = response.json()["issue"]
             assert issue["expression"] == [expression]
             assert f"at most {limit}" in issue["diagnostics"]
+            assert issue["code"] == "too-long"
 
 
 def test_values_as_long_as_their_column_are_stored(server: AsgiServer) -> None:
@@ -173,3 +174,49 @@ def test_an_sos_structure_too_long_to_be_an_idnst_is_not_linked(
     with Session(database) as session:
         row = session.get(StoredAppointment, created.headers["location"].rsplit("/", 1)[1])
         assert row is not None and row.structure_idnst is None
+
+
+def test_nul_characters_are_refused_alike_and_change_nothing(
+    database: Engine, server: AsgiServer
+) -> None:
+    """PostgreSQL cannot store or even compare NUL; SQLite could: both refuse it the same way."""
+    with as_vendor(server, "acme") as acme:
+        assert acme.post("/Appointment", json=appointment(), headers=FHIR).status_code == 201
+        body = appointment(identifier=[{"system": "urn:x\x00y", "value": "a-1"}])
+        refused = acme.post("/Appointment", json=body, headers=FHIR)
+        assert refused.status_code == 422
+        assert refused.json()["issue"][0]["expression"] == ["Appointment.identifier[0].system"]
+        nul_key = acme.post("/Appointment", json={**appointment("b"), "x\x00": "y"}, headers=FHIR)
+        assert nul_key.status_code == 422
+        for response in (
+            acme.get("/Appointment", params={"identifier": f"{VENDOR_SYSTEM}|a\x00"}),
+            acme.put(
+                "/Appointment",
+                params={"identifier": f"{VENDOR_SYSTEM}|a\x00"},
+                json=appointment(),
+                headers=FHIR,
+            ),
+        ):
+            assert response.status_code == 400, response.text
+            assert response.json()["issue"][0]["expression"] == ["identifier"]
+        unknown = acme.get("/Appointment/a%00b")
+        assert unknown.status_code == 404
+        assert unknown.json()["resourceType"] == "OperationOutcome"
+        found = acme.get("/Appointment", params={"identifier": TOKEN}).json()
+        assert found["total"] == 1 and found["entry"][0]["resource"]["meta"]["versionId"] == "1"
+
+
+def test_a_row_stored_before_meta_was_checked_is_still_served(
+    database: Engine, server: AsgiServer
+) -> None:
+    """Rows stored with `"meta": 1.5` before the intake refused it answer reads and searches."""
+    with as_vendor(server, "acme") as acme:
+        location = acme.post("/Appointment", json=appointment(), headers=FHIR).headers["location"]
+        with Session(database) as session, session.begin():
+            row = session.get(StoredAppointment, location.rsplit("/", 1)[1])
+            assert row is not None
+            row.resource = {**row.resource, "meta": 1.5}
+        read = acme.get(location)
+        assert read.status_code == 200 and read.json()["meta"]["versionId"] == "1"
+        found = acme.get("/Appointment", params={"identifier": TOKEN})
+        assert found.status_code == 200 and found.json()["total"] == 1
