@@ -19,6 +19,7 @@ IssueCode = Literal[
     "not-supported",
     "too-costly",
     "exception",
+    "timeout",
 ]
 
 

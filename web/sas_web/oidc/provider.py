@@ -762,12 +762,7 @@ class OidcProvider:
 
 
 def _json(body: Mapping[str, Any], status: int = 200) -> Response[bytes]:
-    return Response(
-        orjson.dumps(body),
-        status_code=status,
-        media_type="application/json",
-        headers={"Cache-Control": "no-store"},
-    )
+    return Response(orjson.dumps(body), status_code=status, media_type="application/json")
 
 
 def _bearer_error(error: str, status: int) -> Response[bytes]:
@@ -784,16 +779,12 @@ def _redirect(location: str, cookies: list[Cookie] | None = None) -> Response[by
 
 
 def _page(title: str, body: str, status: int = 200) -> Response[bytes]:
+    """An HTML page (UTF-8: Litestar adds the charset to `text/` types)."""
     text = (
         f"<!doctype html><html lang='fr'><meta charset='utf-8'><title>{html.escape(title)}</title>"
         f"<h1>{html.escape(title)}</h1>{body}</html>"
     )
-    return Response(
-        text.encode(),
-        status_code=status,
-        media_type="text/html; charset=utf-8",
-        headers={"Cache-Control": "no-store"},
-    )
+    return Response(text.encode(), status_code=status, media_type="text/html")
 
 
 def _login_form(return_to: str, error: str | None, status: int = 200) -> Response[bytes]:
