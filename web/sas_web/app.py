@@ -193,7 +193,7 @@ def create_app(
             update,
             search,
             read,
-            *(oidc.route_handlers() if oidc is not None else ()),
+            *([oidc.router()] if oidc is not None else []),
         ],
         exception_handlers={
             FhirRefusal: _refusal,
