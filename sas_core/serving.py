@@ -23,9 +23,16 @@ from typing import Any, Self
 import httpx
 import uvicorn
 from litestar import Litestar
+from uvicorn.protocols.http.auto import AutoHTTPProtocol
+
+from sas_core.tls_handshake import handshaking
 
 #: How long `stop()` lets in-flight requests finish before cancelling them (hung ones never do).
 GRACEFUL_SHUTDOWN_S = 1
+#: Connections (open or idle) and requests a server holds at once; beyond, uvicorn answers 503.
+#: Above the ~50 concurrent requests the app's worker threads and database pool are sized for,
+#: so a burst queues inside the app; far below what exhausts memory or file descriptors.
+DEFAULT_LIMIT_CONCURRENCY = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,13 +71,16 @@ class AsgiServer:
         startup_timeout_s: float = 10.0,
         http_protocol: type[asyncio.Protocol] | None = None,
         lifespan: bool = True,
+        limit_concurrency: int | None = DEFAULT_LIMIT_CONCURRENCY,
     ) -> None:
         """`http_protocol` replaces uvicorn's HTTP protocol class (the platform's exposes the
         client certificate to the app, see `sas_web.tls`). `lifespan=False` for a second
-        listener of an app another server already runs (its startup and shutdown run once)."""
+        listener of an app another server already runs (its startup and shutdown run once).
+        Past `limit_concurrency` connections or requests, new requests get a 503."""
         self.app = app
         self.http_protocol = http_protocol
         self.lifespan = lifespan
+        self.limit_concurrency = limit_concurrency
         self.host = host
         self.tls = tls
         self._requested_port = port
@@ -110,22 +120,29 @@ class AsgiServer:
             raise RuntimeError("the server is already started")
         sock = bind(self.host, self._requested_port)
         self._port = sock.getsockname()[1]
-        tls = self.tls
-        config = uvicorn.Config(
-            self.app,
-            log_config=None,
-            log_level="warning",
-            access_log=False,
-            lifespan="on" if self.lifespan else "off",
-            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
-            ssl_context_factory=(lambda *_: tls.ssl_context()) if tls else None,
-            http=self.http_protocol or "auto",
-            # The scope's client must be the socket's peer: uvicorn would otherwise take it from
-            # `X-Forwarded-For` sent from loopback, so a proxy on the same host would pass for
-            # the vendor and a local caller for any trusted proxy (`sas_web.vendors`).
-            proxy_headers=False,
-        )
+        http = self.http_protocol or AutoHTTPProtocol
         try:
+            # TLS is handshaken by the protocol, not by uvicorn, so a refused handshake is seen
+            # and logged (`sas_core.tls_handshake`).
+            if self.tls is not None:
+                http = handshaking(http, self.tls.ssl_context())
+            config = uvicorn.Config(
+                self.app,
+                log_config=None,
+                log_level="warning",
+                # `sas_web.access_log` writes the access log, without query strings.
+                access_log=False,
+                lifespan="on" if self.lifespan else "off",
+                timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+                http=http,
+                # The scope's client must be the socket's peer: uvicorn would otherwise take it
+                # from `X-Forwarded-For` sent from loopback, so a proxy on the same host would
+                # pass for the vendor and a local caller for any trusted proxy (`sas_web.vendors`).
+                proxy_headers=False,
+                # No `server: uvicorn` banner: it tells a scanner which flaws to try.
+                server_header=False,
+                limit_concurrency=self.limit_concurrency,
+            )
             config.load()
         except BaseException:
             sock.close()

@@ -4,11 +4,15 @@ the SSO realm for browsers on a second listener of the same app) under uvicorn.
 Vendors authenticate with mutual TLS (digest §2): `--client-ca` is required with TLS, and each
 `--vendor NAME:CN[:OU]` maps a certificate subject to a vendor. `--insecure-dev` serves plain
 HTTP, on a loopback address only, attributing every request to the development vendor.
+
+The access log (`sas.access`) and the security events (`sas.security`) go to stderr whatever the
+verbosity: they are the server's record.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import logging
 import os
 import socket
 from pathlib import Path
@@ -103,6 +107,8 @@ def serve(
     from sas_web.tls import ClientCertH11Protocol
 
     env = ServeSettings()
+    for record in ("sas.access", "sas.security"):
+        logging.getLogger(record).setLevel(logging.INFO)
     tls_cert, tls_key, client_ca = (
         tls_cert or env.tls_cert,
         tls_key or env.tls_key,
@@ -168,8 +174,16 @@ def serve(
         adapters=adapters,
         max_body_bytes=max_body_bytes or env.max_body_bytes,
         oidc=realm,
+        body_timeout_s=env.body_timeout_s,
     )
-    server = AsgiServer(app, host=host, port=port, tls=tls, http_protocol=ClientCertH11Protocol)
+    server = AsgiServer(
+        app,
+        host=host,
+        port=port,
+        tls=tls,
+        http_protocol=ClientCertH11Protocol,
+        limit_concurrency=env.limit_concurrency,
+    )
     # Browsers never get a client-certificate request: a regulator's CPS card (an IGC-Santé
     # certificate too) would make the browser ask which certificate to send on every page.
     browsers = (
@@ -179,6 +193,7 @@ def serve(
             port=sso_port,
             tls=ServerTls(tls.cert_file, tls.key_file) if tls else None,
             lifespan=False,
+            limit_concurrency=env.limit_concurrency,
         )
         if sso_port is not None
         else None
@@ -211,6 +226,12 @@ def realm_of(
     clients = load_clients(oidc.clients_file or settings.data_dir.resolve() / CLIENTS_FILE_NAME)
     if not clients:
         click.secho("WARNING: no SSO client registered: the realm refuses every vendor", err=True)
+    if not (oidc.issuer or oidc.allowed_hosts):
+        click.secho(
+            "WARNING: neither SAS_OIDC_ISSUER nor SAS_OIDC_ALLOWED_HOSTS is set: the realm "
+            "answers loopback Host headers only (localhost, 127.0.0.1, [::1])",
+            err=True,
+        )
     if oidc.login == "local":
         click.secho(
             "WARNING: SSO realm with the DEVELOPMENT login (e-mail + shared password)",

@@ -21,6 +21,7 @@ IssueCode = Literal[
     "not-supported",
     "too-costly",
     "exception",
+    "timeout",
 ]
 
 

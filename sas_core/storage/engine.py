@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.engine import URL, Connection, Engine, ExceptionContext, make_url
 from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 
 #: How long an SQLite writer waits for another process's lock before failing.
@@ -29,14 +29,21 @@ def create_engine_for(url: str) -> Engine:
 
     pysqlite neither enforces foreign keys nor begins a transaction before DDL by default;
     taking over BEGIN makes migrations and multi-table writes atomic on SQLite as well.
+
+    No engine ever puts a statement's parameters (national ids, identifiers) into a log line or
+    an error message (`hide_parameters`), nor PostgreSQL's DETAIL, which repeats row values.
     """
     parsed = normalise_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(parsed, pool_pre_ping=True)
+        engine = create_engine(parsed, pool_pre_ping=True, hide_parameters=True)
+        event.listen(engine, "handle_error", _drop_server_detail)
+        return engine
 
     in_memory = parsed.database in (None, "", ":memory:")
     options: dict[str, Any] = {"poolclass": StaticPool} if in_memory else {}
-    engine = create_engine(parsed, connect_args={"check_same_thread": False}, **options)
+    engine = create_engine(
+        parsed, connect_args={"check_same_thread": False}, hide_parameters=True, **options
+    )
     event.listen(engine, "connect", _configure_sqlite_connection)
     event.listen(engine, "begin", _begin_sqlite_transaction)
     return engine
@@ -58,3 +65,12 @@ def _begin_sqlite_transaction(connection: Connection) -> None:
     if mode not in _SQLITE_BEGIN_MODES:
         raise ValueError(f"{SQLITE_BEGIN_OPTION} must be one of {sorted(_SQLITE_BEGIN_MODES)}")
     connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def _drop_server_detail(context: ExceptionContext) -> None:
+    """Keep only the first line of a PostgreSQL error: its DETAIL, HINT and CONTEXT lines quote
+    the offending values (`Key (national_id)=(810000000000) already exists`). The full
+    diagnostics stay on the driver's exception (`orig.diag`) for code that needs them."""
+    for error in (context.original_exception, context.sqlalchemy_exception):
+        if error is not None and error.args and isinstance(error.args[0], str):
+            error.args = (error.args[0].split("\n", 1)[0], *error.args[1:])

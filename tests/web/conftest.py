@@ -11,6 +11,8 @@ import pytest
 import trustme
 from sqlalchemy.engine import Engine
 
+from sas_core.accounts import add_regulator
+from sas_core.regulators import Regulator
 from sas_core.serving import AsgiServer, ServerTls
 from sas_core.storage import create_engine_for, upgrade
 from sas_web import CertificateAllowList, DevelopmentVendor, VendorIdentity, create_app
@@ -92,6 +94,19 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
     upgrade(db)
     yield db
     db.dispose()
+
+
+@pytest.fixture
+def regulator(engine: Engine) -> Regulator:
+    """An active regulator of the realm's tests, with a national id."""
+    return add_regulator(
+        engine,
+        family="Martin",
+        given="Claire",
+        email="claire.martin@sas.example",
+        territory="SAS-33",
+        national_id="3456780581/11242343",
+    )
 
 
 def serve(

@@ -15,7 +15,6 @@ from joserfc.jwk import KeySet
 from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
-from sas_core.accounts import add_regulator
 from sas_core.regulators import Regulator
 from sas_core.serving import AsgiServer, ServerTls
 from sas_web import DevelopmentVendor, create_app
@@ -45,18 +44,6 @@ CLIENTS = parse_clients(
         CONFIDENTIAL: {"secret": SECRET, "redirect_uris": [CALLBACK]},
     }
 )
-
-
-@pytest.fixture
-def regulator(engine: Engine) -> Regulator:
-    return add_regulator(
-        engine,
-        family="Martin",
-        given="Claire",
-        email="claire.martin@sas.example",
-        territory="SAS-33",
-        national_id="3456780581/11242343",
-    )
 
 
 @pytest.fixture

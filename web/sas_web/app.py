@@ -10,8 +10,12 @@ Routes under `/fhir`:
 - `GET /fhir/Appointment/{id}`.
 
 Before a body is read: the vendor is identified (403), the Content-Type checked (415) and the
-size capped (413, on Content-Length and while streaming: the rest is never read). Every error is
-an OperationOutcome (digest §2). The rules themselves are `sas_core.appointment_intake`'s.
+size capped (413, on Content-Length and while streaming: the rest is never read); a body that does
+not arrive within its deadline is a 408. Every error is an OperationOutcome (digest §2). The
+rules themselves are `sas_core.appointment_intake`'s.
+
+Every answer, of `/fhir` and of the realm, goes through the access log (with its request id) and
+the security headers (`sas_web.access_log`, `sas_web.security_headers`).
 """
 
 from __future__ import annotations
@@ -42,7 +46,10 @@ from sas_core.plugins import PluginHost
 from sas_core.settings import PlatformSettings
 from sas_core.storage import open_database
 from sas_core.storage.parties import StoredParties
+from sas_web.access_log import AccessLog
+from sas_web.body_deadline import DEFAULT_BODY_TIMEOUT_S, BodyDeadline
 from sas_web.oidc import OidcProvider
+from sas_web.security_headers import add_security_headers
 from sas_web.vendors import VendorIdentity
 
 log = logging.getLogger(__name__)
@@ -72,13 +79,15 @@ def create_app(
     adapters: AdapterDirectory | None = None,
     account_retry_interval_s: float = 30.0,
     oidc: OidcProvider | None = None,
+    body_timeout_s: float = DEFAULT_BODY_TIMEOUT_S,
 ) -> Litestar:
     """The platform app on `engine` (default: the configured database, opened here and disposed
     at shutdown); with `dispatch_interval_s`, the outbox is delivered to `host`'s listeners in
     the background (default host: the installed plugins), and, given the enabled `adapters`,
     queued regulator accounts are sent as they fall due (INT_R02); with `oidc`, the realm `sas` is
     mounted under `/realms/sas` (see `sas_web.oidc`). Who is "known" at intake defaults to the
-    platform's own tables (`StoredParties`)."""
+    platform's own tables (`StoredParties`). A request body must arrive within `body_timeout_s`
+    of its headers (408)."""
     owns_engine = engine is None
     db = engine if engine is not None else open_database(settings)
     intake = AppointmentIntake(db, directory or StoredParties(db))
@@ -177,14 +186,14 @@ def create_app(
             )
         return fhir_response(found)
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             metadata,
             create,
             update,
             search,
             read,
-            *(oidc.route_handlers() if oidc is not None else ()),
+            *([oidc.router()] if oidc is not None else []),
         ],
         exception_handlers={
             FhirRefusal: _refusal,
@@ -197,7 +206,12 @@ def create_app(
         # `sas serve` and the tests configure logging; the app must not.
         logging_config=None,
         request_max_body_size=FORM_MAX_BODY_BYTES,
+        before_send=[add_security_headers],
     )
+    # Litestar runs app middleware on matched routes only; wrapping its ASGI handler puts the
+    # unmatched ones (404, 405: what a scanner gets) under the access log and the deadline too.
+    app.asgi_handler = AccessLog(BodyDeadline(app.asgi_handler, body_timeout_s))
+    return app
 
 
 async def read_body(request: Request[Any, Any, Any], limit: int) -> bytes:
@@ -289,7 +303,7 @@ def _refusal(_: Request[Any, Any, Any], exc: FhirRefusal) -> Response[bytes]:
 
 
 def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
-    codes: dict[int, IssueCode] = {404: "not-found", 405: "not-supported"}
+    codes: dict[int, IssueCode] = {404: "not-found", 405: "not-supported", 408: "timeout"}
     code = codes.get(exc.status_code, "invalid")
     issue = Issue(str(exc.detail), None, code)
     return fhir_response(operation_outcome([issue]), exc.status_code, exc.headers)

@@ -10,7 +10,9 @@ from typing import Annotated, Any
 from pydantic import field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from sas_core.serving import DEFAULT_LIMIT_CONCURRENCY
 from sas_web.app import DEFAULT_MAX_BODY_BYTES
+from sas_web.body_deadline import DEFAULT_BODY_TIMEOUT_S
 from sas_web.vendors import VendorRule
 
 
@@ -39,6 +41,10 @@ class ServeSettings(BaseSettings):
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     """The largest Appointment body accepted under `/fhir` (1 MiB), checked on Content-Length
     and while the body streams in; `--max-body-bytes` overrides it."""
+    body_timeout_s: float = DEFAULT_BODY_TIMEOUT_S
+    """A request body must arrive whole within this many seconds, else 408 (slow-loris bodies)."""
+    limit_concurrency: int = DEFAULT_LIMIT_CONCURRENCY
+    """Connections and requests each listener holds at once; 503 beyond."""
 
     @field_validator("vendors", mode="before")
     @classmethod

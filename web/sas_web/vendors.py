@@ -19,6 +19,7 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID
 
 from sas_core.fhir.outcomes import FhirRefusal, Issue
+from sas_core.security_log import security_event
 
 #: The vendor every request is attributed to in `--insecure-dev` mode.
 DEV_VENDOR = "dev-vendor"
@@ -57,7 +58,8 @@ class DevelopmentVendor:
 
 
 class CertificateAllowList:
-    """The vendor whose rule matches the client certificate; 403 for any other certificate."""
+    """The vendor whose rule matches the client certificate; 403 for any other certificate,
+    logged as a `vendor_refused` security event."""
 
     def __init__(self, rules: Iterable[VendorRule], trusted_proxies: Iterable[str] = ()) -> None:
         self.rules = tuple(rules)
@@ -66,6 +68,7 @@ class CertificateAllowList:
     def vendor_of(self, scope: Mapping[str, Any], headers: Mapping[str, str]) -> str:
         pem = self._certificate(scope, headers)
         if pem is None:
+            _refused(scope, "no_certificate")
             raise FhirRefusal(
                 403,
                 Issue(
@@ -75,6 +78,7 @@ class CertificateAllowList:
         try:
             subject = x509.load_pem_x509_certificate(pem.encode()).subject
         except ValueError:
+            _refused(scope, "unreadable_certificate")
             raise FhirRefusal(
                 403, Issue("the client certificate cannot be read", None, "forbidden")
             ) from None
@@ -85,6 +89,7 @@ class CertificateAllowList:
         for rule in self.rules:
             if rule.cn in cns and (rule.ou is None or rule.ou in ous):
                 return rule.name
+        _refused(scope, "not_in_allow_list", cn=",".join(sorted(cns)), ou=",".join(sorted(ous)))
         raise FhirRefusal(
             403,
             Issue(
@@ -114,3 +119,17 @@ class CertificateAllowList:
         except ValueError:
             return False
         return any(address in network for network in self.trusted_proxies)
+
+
+def _refused(
+    scope: Mapping[str, Any], reason: str, cn: str | None = None, ou: str | None = None
+) -> None:
+    client = scope.get("client")
+    security_event(
+        "vendor_refused",
+        reason=reason,
+        client=client[0] if client else None,
+        path=scope.get("path"),
+        cn=cn,
+        ou=ou,
+    )

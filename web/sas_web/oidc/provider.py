@@ -9,11 +9,17 @@ Paths follow Keycloak's layout, which vendors configure against (`/realms/sas/..
 - `POST /realms/sas/protocol/openid-connect/token`: client_secret_basic/post or none (public);
 - `GET|POST /realms/sas/protocol/openid-connect/userinfo`: bearer access token;
 - `GET /realms/sas/protocol/openid-connect/certs`: the JWKS;
+- `GET|POST /realms/sas/protocol/openid-connect/logout`: RP-initiated logout (`end_session`);
 - `GET|POST /realms/sas/login-actions/authenticate`: the local login form (development only);
 - `GET /realms/sas/broker/psc/endpoint`: the callback of the upstream Pro Santé Connect login.
 
 The OAuth 2 and OpenID Connect rules are Authlib's (`AuthorizationCodeGrant`, `CodeChallenge`,
 `OpenIDCode`); this module stores codes and sessions, signs tokens and speaks HTTP.
+
+The realm answers only for its own hosts (the issuer's, `SAS_OIDC_ALLOWED_HOSTS`, loopback): the
+issuer, and every URL derived from it, never comes from an arbitrary `Host` header. Refusals —
+failed and throttled logins, code replays, invalid tokens, unknown hosts — are security events
+(`sas_core.security_log`).
 """
 
 from __future__ import annotations
@@ -23,6 +29,8 @@ import hashlib
 import hmac
 import html
 import logging
+import math
+import re
 import secrets
 import ssl
 import time
@@ -45,9 +53,8 @@ from authlib.oidc.core.grants import OpenIDCode
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import RSAKey
-from litestar import Request, Response, get, post, route
+from litestar import Request, Response, Router, get, post, route
 from litestar.datastructures import Cookie
-from litestar.handlers import HTTPRouteHandler
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -57,11 +64,13 @@ from sas_core.directory import AdapterDirectory
 from sas_core.oidc_rp import LoginFailed, PendingLogin, RelyingParty
 from sas_core.plugins import PluginHost
 from sas_core.regulators import Regulator
+from sas_core.security_log import security_event
 from sas_core.storage.accounts import RegulatorRow, regulator_of
 from sas_core.storage.oidc import OidcAuthorizationCodeRow, OidcSessionRow
 from sas_web.oidc.clients import OidcClient
 from sas_web.oidc.keys import ALGORITHM, SigningKeys
 from sas_web.oidc.settings import OidcSettings
+from sas_web.oidc.throttle import LoginThrottle
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +80,7 @@ LOGIN_PATH = f"{REALM}/login-actions/authenticate"
 #: Where a login started on its own (the platform's front) lands: who is logged in.
 ACCOUNT_PATH = f"{REALM}/account"
 BROKER_CALLBACK = f"{REALM}/broker/psc/endpoint"
+LOGOUT_PATH = f"{PROTOCOL}/logout"
 SESSION_COOKIE = "SAS_SESSION"
 #: The custom claim carrying the regulator's national id (prefixed IDNPS) when the platform
 #: knows it; `sub` is always the platform's technical id (the INTRN identifier of INT_R02).
@@ -79,6 +89,10 @@ ACCESS_TOKEN_TYPE = "at+jwt"
 
 #: Called once a regulator has logged in (INT_R02 account sync, digest §7.1).
 LoginHook = Callable[[Regulator], Awaitable[object]]
+#: Host headers the realm always answers: a loopback name can only send a browser to its own
+#: machine, so deriving the issuer from it redirects nobody elsewhere.
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]"})
+_HOST = re.compile(r"(?P<name>[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::(?P<port>[0-9]{1,5}))?")
 
 
 def account_sync_at_login(
@@ -98,6 +112,15 @@ def _digest(secret: str) -> str:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def parse_host(text: str) -> tuple[str, int | None] | None:
+    """`(name, port)` of a `Host` header or an allowed-hosts entry (`name[:port]`, IPv6 in
+    brackets), the name lowercased; None when it is not one."""
+    match = _HOST.fullmatch(text.strip())
+    if match is None:
+        return None
+    return match["name"].lower().strip("[]"), int(match["port"]) if match["port"] else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,15 +221,43 @@ class OidcProvider:
         settings: OidcSettings | None = None,
         *,
         on_login: LoginHook | None = None,
+        clock: Callable[[], datetime] = _now,
     ) -> None:
+        """`clock` times sessions and login throttling (tests move it instead of waiting)."""
         self.settings = settings or OidcSettings()
         self._check_login_mode()
         self.engine = engine
         self.clients = dict(clients)
         self.keys = SigningKeys(engine, timedelta(seconds=self.settings.key_retention_s))
         self.on_login = on_login
+        self.clock = clock
         self._background: set[asyncio.Task[object]] = set()
         self._upstream: dict[str, RelyingParty] = {}
+        self._hosts = self._allowed_hosts()
+        s = self.settings
+        window, lockout = (
+            timedelta(seconds=s.login_failure_window_s),
+            timedelta(seconds=s.login_lockout_s),
+        )
+        self._account_failures = LoginThrottle(s.login_max_failures, window, lockout, clock)
+        self._address_failures = LoginThrottle(
+            s.login_max_failures_per_address, window, lockout, clock
+        )
+        # Failed logins name the account by a pseudonym: the e-mail field sometimes holds a
+        # password typed in the wrong box. Keyed per process, so it cannot be looked up offline.
+        self._pseudonym_key = secrets.token_bytes(32)
+
+    def _allowed_hosts(self) -> list[tuple[str, int | None]]:
+        entries = [*self.settings.allowed_hosts, *LOOPBACK_HOSTS]
+        if self.settings.issuer:
+            entries.append(urlsplit(self.settings.issuer).netloc)
+        hosts = []
+        for entry in entries:
+            parsed = parse_host(entry)
+            if parsed is None:
+                raise ValueError(f"SAS_OIDC_ALLOWED_HOSTS: {entry!r} is not a host[:port]")
+            hosts.append(parsed)
+        return hosts
 
     def _check_login_mode(self) -> None:
         """Refuse, loudly, a configuration that would let anyone in or nobody."""
@@ -278,14 +329,16 @@ class OidcProvider:
                     )
 
             def query_authorization_code(self, code: str, client: OidcClient) -> StoredCode | None:
-                """Claims the code: a second redemption (or a concurrent one) finds nothing."""
+                """Claims the code: a second redemption (or a concurrent one) finds nothing, and
+                is logged: a code presented twice may have been stolen."""
                 now = _now()
+                code_hash, client_id = _digest(code), client.get_client_id()
                 with Session(provider.engine) as session, session.begin():
                     claimed = session.execute(
                         update(OidcAuthorizationCodeRow)
                         .where(
-                            OidcAuthorizationCodeRow.code_hash == _digest(code),
-                            OidcAuthorizationCodeRow.client_id == client.get_client_id(),
+                            OidcAuthorizationCodeRow.code_hash == code_hash,
+                            OidcAuthorizationCodeRow.client_id == client_id,
                             OidcAuthorizationCodeRow.used_at.is_(None),
                             OidcAuthorizationCodeRow.expires_at > now,
                         )
@@ -293,6 +346,15 @@ class OidcProvider:
                         .returning(OidcAuthorizationCodeRow)
                     ).scalar_one_or_none()
                     if claimed is None:
+                        spent_by = session.scalar(
+                            select(OidcAuthorizationCodeRow.regulator_id).where(
+                                OidcAuthorizationCodeRow.code_hash == code_hash,
+                                OidcAuthorizationCodeRow.client_id == client_id,
+                                OidcAuthorizationCodeRow.used_at.is_not(None),
+                            )
+                        )
+                        if spent_by is not None:
+                            security_event("code_replay", client_id=client_id, regulator=spent_by)
                         return None
                     return StoredCode(
                         claimed.client_id,
@@ -420,12 +482,19 @@ class OidcProvider:
     # -- sessions --------------------------------------------------------------------------------
 
     def _session(self, token: str | None) -> BrowserSession | None:
+        """The live session of this cookie; using it keeps it alive for another idle period,
+        never past its absolute lifetime (`expires_at` is the earlier of the two)."""
         if not token:
             return None
-        with Session(self.engine) as session:
+        now = self.clock()
+        with Session(self.engine) as session, session.begin():
             row = session.get(OidcSessionRow, _digest(token))
-            if row is None or row.expires_at <= _now():
+            if row is None or row.expires_at <= now:
                 return None
+            row.expires_at = min(
+                row.created_at + timedelta(seconds=self.settings.session_ttl_s),
+                now + timedelta(seconds=self.settings.session_idle_s),
+            )
             return BrowserSession(token, row.regulator_id, row.auth_time, row.pending)
 
     def _new_session(
@@ -437,7 +506,8 @@ class OidcProvider:
     ) -> str:
         """A new session id (also at login: a fresh id defeats session fixation)."""
         token = secrets.token_urlsafe(32)
-        now = _now()
+        now = self.clock()
+        lifetime = min(self.settings.session_ttl_s, self.settings.session_idle_s)
         with Session(self.engine) as session, session.begin():
             if replaces:
                 session.execute(
@@ -450,7 +520,7 @@ class OidcProvider:
                     regulator_id=regulator_id,
                     auth_time=now if regulator_id else None,
                     created_at=now,
-                    expires_at=now + timedelta(seconds=self.settings.session_ttl_s),
+                    expires_at=now + timedelta(seconds=lifetime),
                     pending=pending,
                 )
             )
@@ -467,7 +537,13 @@ class OidcProvider:
         token = await anyio.to_thread.run_sync(
             lambda: self._new_session(regulator_id=regulator.id, replaces=replaces)
         )
-        log.info("regulator %s logged in to the realm", regulator.id)
+        security_event(
+            "login_succeeded",
+            level=logging.INFO,
+            regulator=regulator.id,
+            client=_client_of(request),
+            login=self.settings.login,
+        )
         if self.on_login is not None:
             # In the background: a slow vendor must not hold the regulator's login.
             task: asyncio.Task[object] = asyncio.ensure_future(self._run_login_hook(regulator))
@@ -483,22 +559,56 @@ class OidcProvider:
             log.exception("the login hook failed for regulator %s", regulator.id)
             return None
 
-    def _cookie(self, request: Request[Any, Any, Any], token: str) -> Cookie:
+    def _cookie(self, request: Request[Any, Any, Any], token: str | None) -> Cookie:
         """Secure when the browser's side is HTTPS: the issuer's scheme, which a TLS-terminating
-        proxy's plain-HTTP hop does not change."""
+        proxy's plain-HTTP hop does not change. No token: the cookie is cleared."""
         return Cookie(
             key=SESSION_COOKIE,
-            value=token,
+            value=token or "",
             path=REALM,
             httponly=True,
             secure=urlsplit(self.issuer(request)).scheme == "https",
             samesite="lax",
+            max_age=None if token else 0,
         )
+
+    def _end_sessions(self, token: str | None, subject: uuid.UUID | None) -> uuid.UUID | None:
+        """End the cookie's session (unless it is another regulator's than `subject`) and, with
+        no such session, every session of `subject`: an RP's cross-site POST carries no
+        SameSite=Lax cookie. Returns the regulator logged out, if any."""
+        with Session(self.engine) as session, session.begin():
+            row = session.get(OidcSessionRow, _digest(token)) if token else None
+            if row is not None and (subject is None or row.regulator_id == subject):
+                session.delete(row)
+                return row.regulator_id
+            if subject is not None:
+                session.execute(
+                    delete(OidcSessionRow).where(OidcSessionRow.regulator_id == subject)
+                )
+            return subject
 
     # -- HTTP ------------------------------------------------------------------------------------
 
     def issuer(self, request: Request[Any, Any, Any]) -> str:
-        return self.settings.issuer or f"{str(request.base_url).rstrip('/')}{REALM}"
+        """`SAS_OIDC_ISSUER`, else the request's scheme and Host — which `_refuse_unknown_host`
+        has checked against the allowed hosts before any handler runs."""
+        return self.settings.issuer or f"{request.url.scheme}://{request.headers['host']}{REALM}"
+
+    def host_allowed(self, host: str) -> bool:
+        """Whether the realm answers this `Host` header (an entry without a port: any port)."""
+        parsed = parse_host(host)
+        return parsed is not None and any(
+            parsed[0] == name and (port is None or parsed[1] == port) for name, port in self._hosts
+        )
+
+    def _refuse_unknown_host(self, request: Request[Any, Any, Any]) -> Response[bytes] | None:
+        """400 for a Host the realm does not serve, rather than an issuer (and redirects,
+        cookies, discovery) made from whatever the request said."""
+        host = request.headers.get("host", "")
+        if self.host_allowed(host):
+            return None
+        security_event("unknown_host", host=host, client=_client_of(request))
+        return _page("Demande refusée", "<p>Hôte inconnu. / Unknown host.</p>", 400)
 
     def _public_url(self, request: Request[Any, Any, Any]) -> str:
         """The request's URL as the browser sent it: the issuer's scheme and host. Behind a
@@ -514,6 +624,7 @@ class OidcProvider:
             "token_endpoint": f"{protocol}/token",
             "userinfo_endpoint": f"{protocol}/userinfo",
             "jwks_uri": f"{protocol}/certs",
+            "end_session_endpoint": f"{protocol}/logout",
             "response_types_supported": ["code"],
             "response_modes_supported": ["query"],
             "grant_types_supported": ["authorization_code"],
@@ -542,8 +653,13 @@ class OidcProvider:
             "prompt_values_supported": ["none", "login"],
         }
 
-    def route_handlers(self) -> list[HTTPRouteHandler]:
+    def router(self) -> Router:
+        """The realm's handlers, each behind the Host check."""
         provider = self
+
+        # A function, not a bound method: Litestar deep-copies routers, hooks included.
+        def known_host(request: Request[Any, Any, Any]) -> Response[bytes] | None:
+            return provider._refuse_unknown_host(request)
 
         @get(f"{REALM}/.well-known/openid-configuration", sync_to_thread=False)
         def discovery(request: Request[Any, Any, Any]) -> Response[bytes]:
@@ -565,6 +681,13 @@ class OidcProvider:
             response: Response[bytes] = await anyio.to_thread.run_sync(
                 server.create_token_response, oauth
             )
+            if response.status_code != 200:
+                security_event(
+                    "token_refused",
+                    error=orjson.loads(response.content or b"{}").get("error"),
+                    client_id=oauth.client.client_id if oauth.client else form.get("client_id"),
+                    client=_client_of(request),
+                )
             return response
 
         @route(f"{PROTOCOL}/userinfo", http_method=["GET", "POST"])
@@ -573,7 +696,12 @@ class OidcProvider:
                 provider._userinfo,
                 request.headers.get("authorization", ""),
                 provider.issuer(request),
+                _client_of(request),
             )
+
+        @route(LOGOUT_PATH, http_method=["GET", "POST"])
+        async def logout(request: Request[Any, Any, Any]) -> Response[bytes]:
+            return await provider._logout(request)
 
         @route(LOGIN_PATH, http_method=["GET", "POST"])
         async def local_login(request: Request[Any, Any, Any]) -> Response[bytes]:
@@ -587,7 +715,21 @@ class OidcProvider:
         async def broker_callback(request: Request[Any, Any, Any]) -> Response[bytes]:
             return await provider._broker_callback(request)
 
-        return [discovery, certs, authorize, token, userinfo, local_login, account, broker_callback]
+        return Router(
+            "/",
+            route_handlers=[
+                discovery,
+                certs,
+                authorize,
+                token,
+                userinfo,
+                logout,
+                local_login,
+                account,
+                broker_callback,
+            ],
+            before_request=known_host,
+        )
 
     async def _authorize(self, request: Request[Any, Any, Any]) -> Response[bytes]:
         cookie = request.cookies.get(SESSION_COOKIE)
@@ -674,7 +816,13 @@ class OidcProvider:
             if claim not in claims:
                 claims = {**claims, **await upstream.userinfo(logged.access_token)}
         except LoginFailed as exc:
-            log.warning("upstream login failed: %s", exc)
+            security_event(
+                "login_failed",
+                reason="upstream_refused",
+                detail=str(exc),
+                client=_client_of(request),
+                login=self.settings.login,
+            )
             return _page(
                 "Connexion refusée", "<p>La connexion Pro Santé Connect a échoué.</p>", 401
             )
@@ -685,7 +833,12 @@ class OidcProvider:
             else None
         )
         if regulator is None:
-            log.warning("upstream login of an identity that is no active regulator")
+            security_event(
+                "login_failed",
+                reason="unknown_identity",
+                client=_client_of(request),
+                login=self.settings.login,
+            )
             return _page(
                 "Compte inconnu",
                 "<p>Aucun régulateur actif du SAS n'a cet identifiant national.</p>",
@@ -727,19 +880,127 @@ class OidcProvider:
             return _page("Demande refusée", "<p>Retour invalide.</p>", 400)
         expected = self.settings.dev_password
         assert expected is not None
+        account, address = email.strip().lower(), _client_of(request)
+        locked = [
+            wait
+            for wait in (
+                self._account_failures.retry_after(account),
+                self._address_failures.retry_after(address),
+            )
+            if wait is not None
+        ]
+        if locked:
+            # Refused before the password is checked: a right guess now would tell nothing.
+            seconds = math.ceil(max(locked).total_seconds())
+            security_event(
+                "login_throttled",
+                account=self._pseudonym(account),
+                client=address,
+                retry_after_s=seconds,
+            )
+            return _login_form(
+                return_to,
+                f"Trop de tentatives de connexion : réessayez dans {seconds} s. "
+                f"/ Too many login attempts: try again in {seconds} s.",
+                429,
+                {"Retry-After": str(seconds)},
+            )
         regulator = await anyio.to_thread.run_sync(lambda: self.regulator_by(email=email))
         if (
             not hmac.compare_digest(password.encode(), expected.get_secret_value().encode())
             or regulator is None
         ):
+            self._account_failures.failed(account)
+            self._address_failures.failed(address)
+            security_event(
+                "login_failed",
+                reason="unknown_account" if regulator is None else "wrong_password",
+                account=self._pseudonym(account),
+                regulator=regulator.id if regulator else None,
+                client=address,
+                login=self.settings.login,
+            )
             return _login_form(return_to, "E-mail ou mot de passe incorrect.", 401)
+        self._account_failures.succeeded(account)
         old = request.cookies.get(SESSION_COOKIE)
         return await self._logged_in(request, regulator, old, return_to)
 
-    def _userinfo(self, authorization: str, issuer: str) -> Response[bytes]:
+    def _pseudonym(self, account: str) -> str:
+        return hmac.new(self._pseudonym_key, account.encode(), hashlib.sha256).hexdigest()[:16]
+
+    async def _logout(self, request: Request[Any, Any, Any]) -> Response[bytes]:
+        """RP-initiated logout: end the platform session, clear its cookie, and return to the
+        vendor only at one of its registered redirect URIs. Without a valid `id_token_hint`, a
+        GET asks first (a link alone must not log a regulator out); the confirmation POSTs."""
+        params = dict(request.query_params if request.method == "GET" else await request.form())
+        fields = {k: str(v) for k, v in params.items()}
+        hint, redirect = fields.get("id_token_hint"), fields.get("post_logout_redirect_uri")
+        subject: uuid.UUID | None = None
+        audience: list[str] = []
+        if hint:
+            claims = await anyio.to_thread.run_sync(
+                self._id_token_claims, hint, self.issuer(request)
+            )
+            if claims is None:
+                security_event("invalid_token", use="id_token_hint", client=_client_of(request))
+                return _page("Demande refusée", "<p>id_token_hint invalide.</p>", 400)
+            subject = claims[0]
+            audience = claims[1]
+        client_id = fields.get("client_id") or (audience[0] if len(audience) == 1 else None)
+        client = self.clients.get(client_id) if client_id else None
+        if (client_id and audience and client_id not in audience) or (
+            redirect and (client is None or not client.check_redirect_uri(redirect))
+        ):
+            security_event("logout_refused", client_id=client_id, client=_client_of(request))
+            return _page(
+                "Demande refusée",
+                "<p>Adresse de retour non enregistrée pour ce logiciel. "
+                "/ This return address is not registered for this client.</p>",
+                400,
+            )
+        if hint is None and request.method == "GET":
+            return _logout_form(fields)
+        ended = await anyio.to_thread.run_sync(
+            self._end_sessions, request.cookies.get(SESSION_COOKIE), subject
+        )
+        security_event(
+            "logout",
+            level=logging.INFO,
+            regulator=ended,
+            client_id=client_id,
+            client=_client_of(request),
+        )
+        cleared = [self._cookie(request, None)]
+        if redirect:
+            state = fields.get("state")
+            back = f"{redirect}{'&' if '?' in redirect else '?'}{urlencode({'state': state})}"
+            return _redirect(back if state else redirect, cleared)
+        return _page(
+            "Déconnecté", "<p>Vous êtes déconnecté(e). / You are logged out.</p>", cookies=cleared
+        )
+
+    def _id_token_claims(self, token: str, issuer: str) -> tuple[uuid.UUID, list[str]] | None:
+        """The subject and audience of an ID token this realm issued, even expired (a logout
+        may come long after the token was used), or None."""
+        try:
+            decoded = self.keys.verify(token)
+            claims = decoded.claims
+            if decoded.header.get("typ") == ACCESS_TOKEN_TYPE or claims.get("iss") != issuer:
+                return None
+            aud = claims.get("aud")
+            audience = [aud] if isinstance(aud, str) else [str(a) for a in aud or ()]
+            return uuid.UUID(str(claims["sub"])), audience
+        except (JoseError, ValueError, KeyError, TypeError):
+            return None
+
+    def _userinfo(self, authorization: str, issuer: str, client: str) -> Response[bytes]:
+        def refused(error: str, status: int, reason: str) -> Response[bytes]:
+            security_event("invalid_token", use="userinfo", reason=reason, client=client)
+            return _bearer_error(error, status)
+
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token:
-            return _bearer_error("invalid_request", 401)
+            return refused("invalid_request", 401, "no_bearer_token")
         try:
             decoded = self.keys.verify(token.strip())
             if decoded.header.get("typ") != ACCESS_TOKEN_TYPE:
@@ -750,24 +1011,25 @@ class OidcProvider:
                 exp={"essential": True},
                 sub={"essential": True},
             ).validate(decoded.claims)
-        except (JoseError, ValueError):
-            return _bearer_error("invalid_token", 401)
+        except (JoseError, ValueError) as exc:
+            # joserfc's error names the failed check (signature, expiry, issuer…), not the token.
+            return refused("invalid_token", 401, getattr(exc, "error", type(exc).__name__))
         scope = str(decoded.claims.get("scope", ""))
         if "openid" not in scope.split():
-            return _bearer_error("insufficient_scope", 403)
+            return refused("insufficient_scope", 403, "insufficient_scope")
         regulator = self.regulator(uuid.UUID(str(decoded.claims["sub"])))
         if regulator is None:
-            return _bearer_error("invalid_token", 401)
+            return refused("invalid_token", 401, "unknown_subject")
         return _json(dict(self.user_info(regulator, scope)))
 
 
+def _client_of(request: Request[Any, Any, Any]) -> str:
+    """The socket's peer (behind a proxy: the proxy)."""
+    return request.client.host if request.client else "-"
+
+
 def _json(body: Mapping[str, Any], status: int = 200) -> Response[bytes]:
-    return Response(
-        orjson.dumps(body),
-        status_code=status,
-        media_type="application/json",
-        headers={"Cache-Control": "no-store"},
-    )
+    return Response(orjson.dumps(body), status_code=status, media_type="application/json")
 
 
 def _bearer_error(error: str, status: int) -> Response[bytes]:
@@ -783,7 +1045,14 @@ def _redirect(location: str, cookies: list[Cookie] | None = None) -> Response[by
     return Response(b"", status_code=302, headers={"Location": location}, cookies=cookies or [])
 
 
-def _page(title: str, body: str, status: int = 200) -> Response[bytes]:
+def _page(
+    title: str,
+    body: str,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    cookies: list[Cookie] | None = None,
+) -> Response[bytes]:
+    """An HTML page (UTF-8: Litestar adds the charset to `text/` types)."""
     text = (
         f"<!doctype html><html lang='fr'><meta charset='utf-8'><title>{html.escape(title)}</title>"
         f"<h1>{html.escape(title)}</h1>{body}</html>"
@@ -791,12 +1060,15 @@ def _page(title: str, body: str, status: int = 200) -> Response[bytes]:
     return Response(
         text.encode(),
         status_code=status,
-        media_type="text/html; charset=utf-8",
-        headers={"Cache-Control": "no-store"},
+        media_type="text/html",
+        headers=headers,
+        cookies=cookies or [],
     )
 
 
-def _login_form(return_to: str, error: str | None, status: int = 200) -> Response[bytes]:
+def _login_form(
+    return_to: str, error: str | None, status: int = 200, headers: dict[str, str] | None = None
+) -> Response[bytes]:
     problem = f"<p role='alert'>{html.escape(error)}</p>" if error else ""
     return _page(
         "Connexion SAS (développement)",
@@ -807,4 +1079,20 @@ def _login_form(return_to: str, error: str | None, status: int = 200) -> Respons
         "<label>Mot de passe <input name='password' type='password' required></label>"
         "<button>Se connecter</button></form>",
         status,
+        headers,
+    )
+
+
+def _logout_form(fields: Mapping[str, str]) -> Response[bytes]:
+    """Asks the regulator before ending the session; the form carries the RP's parameters."""
+    hidden = "".join(
+        f"<input type='hidden' name='{name}' value='{html.escape(fields[name], quote=True)}'>"
+        for name in ("client_id", "post_logout_redirect_uri", "state")
+        if fields.get(name)
+    )
+    return _page(
+        "Déconnexion",
+        "<p>Se déconnecter du SAS ? / Log out of the SAS?</p>"
+        f"<form method='post' action='{LOGOUT_PATH}'>{hidden}"
+        "<button>Se déconnecter / Log out</button></form>",
     )

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 #: Pro Santé Connect's scopes for a health professional's identity (its `scope_all` gives the
 #: national id claim, `SubjectNameID`).
@@ -25,6 +25,9 @@ class OidcSettings(BaseSettings):
     """The realm's issuer. Default: the request's origin + `/realms/sas`. Behind a
     TLS-terminating proxy, set the public one (`https://sso.example/realms/sas`): its scheme and
     host stand for the request's."""
+    allowed_hosts: Annotated[tuple[str, ...], NoDecode] = ()
+    """Comma-separated `host[:port]` the realm answers besides the issuer's and loopback; any
+    other `Host` header is refused (400), never reflected into the issuer or `Location`."""
     clients_file: Path | None = None
     """The TOML file of registered vendor clients. Default: `oidc-clients.toml` in the data
     directory."""
@@ -51,6 +54,9 @@ class OidcSettings(BaseSettings):
     session_ttl_s: int = 10 * 3600
     """How long a realm session lives, in seconds: a regulator's shift, one login a day rather
     than one per vendor."""
+    session_idle_s: int = 30 * 60
+    """Regulation rooms share workstations: a session unused this long (seconds) ends, whatever
+    is left of its absolute lifetime (each request of the browser to the realm counts as use)."""
     code_ttl_s: int = 60
     """How long an authorization code lives, in seconds; it is redeemed once."""
     token_ttl_s: int = 300
@@ -58,3 +64,19 @@ class OidcSettings(BaseSettings):
     key_retention_s: int = 24 * 3600
     """How long a rotated-out signing key stays in the JWKS, in seconds: longer than any token
     it signed lives, and than relying parties cache the JWKS."""
+    login_max_failures: int = 5
+    """Login throttling: this many failures of one account within the window lock it out, first
+    for `login_lockout_s`, doubling with each further failure (up to the window)."""
+    login_max_failures_per_address: int = 20
+    """The same from one address, higher: a regulation room's workstations share one address."""
+    login_failure_window_s: int = 15 * 60
+    """The window, in seconds, over which login failures are counted."""
+    login_lockout_s: int = 60
+    """The first lockout, in seconds, once the failures reach their limit."""
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _commas(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(v.strip() for v in value.split(",") if v.strip())
+        return value
