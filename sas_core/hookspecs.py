@@ -13,8 +13,9 @@ Conventions that hold for every hook:
   subset of the arguments, by name (pluggy passes only those the implementation asks for), so new
   arguments can be added later without breaking existing plugins.
 - A hook that does I/O may be written ``async def``: the platform awaits what it returns.
-- The platform calls the flow hooks (slots, accounts) *only on the plugin that owns the adapter
-  instance* named by ``adapter.plugin``; a plugin never has to check whether a call is for it.
+- The platform calls the flow hooks (slots, accounts) and ``sas_adapter_closed`` *only on the
+  plugin that owns the adapter instance* named by ``adapter.plugin``; a plugin never has to
+  check whether a call is for it.
 - An exception raised by a flow hook becomes that adapter's error outcome, named by its message;
   it never disturbs other adapters. Prefer returning a result with an error outcome when some
   data is still usable.
@@ -202,8 +203,8 @@ def sas_adapter_closed(adapter: AdapterConfig) -> Awaitable[None] | None:
     """Release what the plugin holds for ``adapter`` (pooled connections, files).
 
     Called when the platform stops using an adapter instance: at the end of a CLI command, at
-    server shutdown, when an adapter's settings change. Called on every plugin; ignore adapters
-    you do not own.
+    server shutdown, when an adapter's settings change; on the plugin that owns ``adapter``
+    only.
 
     :param adapter: the instance being closed.
 

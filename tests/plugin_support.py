@@ -130,7 +130,7 @@ def window(hours: int = 48) -> SearchWindow:
 
 async def fetch(host: PluginHost, adapter: AdapterConfig, query: SlotQuery) -> SlotBatch:
     """`sas_fetch_slots` on the plugin owning `adapter`, as the fan-out calls it."""
-    [answer] = host.call_owner("sas_fetch_slots", adapter, query=query)
+    [answer] = host.hooks.sas_fetch_slots(adapter, query)
     batch = await resolve(answer)
     assert isinstance(batch, SlotBatch)
     return batch

@@ -69,6 +69,5 @@ async def sas_fetch_slots(adapter: AdapterConfig, query: SlotQuery) -> SlotBatch
 
 @hookimpl
 async def sas_adapter_closed(adapter: AdapterConfig) -> None:
-    """Close the adapter's pooled connections (called on every plugin: skip others' adapters)."""
-    if adapter.plugin == PLUGIN_NAME:
-        await exchange.close(adapter.name)
+    """Close the adapter's pooled connections."""
+    await exchange.close(adapter.name)

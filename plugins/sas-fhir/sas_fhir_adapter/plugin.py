@@ -102,6 +102,5 @@ async def sas_sync_regulator_account(
 
 @hookimpl
 async def sas_adapter_closed(adapter: AdapterConfig) -> None:
-    """Close the adapter's pooled connections (called on every plugin: skip others' adapters)."""
-    if adapter.plugin == PLUGIN_NAME:
-        await exchange.close(adapter.name)
+    """Close the adapter's pooled connections."""
+    await exchange.close(adapter.name)
