@@ -212,7 +212,9 @@ class PluginHost:
             self.pm.unregister(name=name)
             info.error = f"invalid metadata: {_one_line(exc)}"
             return info
-        if metadata.name != name:
+        if metadata.name is None:
+            metadata = metadata.model_copy(update={"name": name})
+        elif metadata.name != name:
             self.pm.unregister(name=name)
             info.error = (
                 f"invalid metadata: plugin calls itself {metadata.name!r} "

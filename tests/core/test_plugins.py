@@ -139,6 +139,22 @@ def test_allow_list_is_a_platform_setting_and_a_cli_option(make_plugin: MakePlug
     assert {p["name"] for p in json.loads(out.stdout)} == {"other-vendor", BUILTIN_PLUGIN}
 
 
+def test_a_plugin_is_named_by_its_entry_point(make_plugin: MakePlugin) -> None:
+    body = """
+        from sas_core import PluginMetadata, UseCase, hookimpl
+
+        @hookimpl
+        def sas_plugin_metadata():
+            return PluginMetadata(use_cases=(UseCase.PS_INDIVIDUAL,))
+    """
+    make_plugin("unnamed-vendor", "sastest_unnamed", body)
+
+    info = PluginHost.discover().get("unnamed-vendor")
+
+    assert info.error is None
+    assert info.metadata is not None and info.metadata.name == "unnamed-vendor"
+
+
 CLOSING_PLUGIN = """
     from sas_core import PluginMetadata, hookimpl
 
@@ -146,7 +162,7 @@ CLOSING_PLUGIN = """
 
     @hookimpl
     def sas_plugin_metadata():
-        return PluginMetadata(name=__name__.replace("sastest_closing_", "vendor-"))
+        return PluginMetadata()
 
     @hookimpl
     async def sas_adapter_closed(adapter):

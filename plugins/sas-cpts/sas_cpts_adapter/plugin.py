@@ -27,8 +27,6 @@ from sas_core import (
 )
 from sas_core.fhir import FhirEndpointSettings, FhirExchange, parse_slot_bundle, slot_search_params
 
-PLUGIN_NAME = "sas-cpts"
-
 #: The plugin's connections and clock; tests swap in a frozen clock.
 exchange = FhirExchange(FhirEndpointSettings)
 
@@ -36,7 +34,6 @@ exchange = FhirExchange(FhirEndpointSettings)
 @hookimpl
 def sas_plugin_metadata() -> PluginMetadata:
     return PluginMetadata(
-        name=PLUGIN_NAME,
         use_cases=(UseCase.CPTS,),
         settings_schema=FhirEndpointSettings,
         description=(
@@ -50,7 +47,9 @@ def sas_plugin_metadata() -> PluginMetadata:
 async def sas_fetch_slots(adapter: AdapterConfig, query: SlotQuery) -> SlotBatch:
     """Digest §5: `GET [base]/Slot` with the CPTS includes for one lot of practitioners."""
     if query.structures:
-        error = "sas-cpts searches practitioners (INT_R04); structure lots are not supported"
+        error = (
+            f"{adapter.plugin} searches practitioners (INT_R04); structure lots are not supported"
+        )
         return SlotBatch(outcome=SourceOutcome(status="error", error=error))
 
     def parse(body: bytes, fetched_at: datetime) -> tuple[list[Slot], list[BundleIssue]]:

@@ -35,8 +35,6 @@ from sas_core.fhir import (
     schedule_search_params,
 )
 
-PLUGIN_NAME = "sas-sos"
-
 #: The plugin's connections and clock; tests swap in a frozen clock.
 exchange = FhirExchange(FhirEndpointSettings)
 
@@ -44,7 +42,6 @@ exchange = FhirExchange(FhirEndpointSettings)
 @hookimpl
 def sas_plugin_metadata() -> PluginMetadata:
     return PluginMetadata(
-        name=PLUGIN_NAME,
         use_cases=(UseCase.SOS_MEDECINS,),
         settings_schema=FhirEndpointSettings,
         description=(
@@ -58,7 +55,10 @@ def sas_plugin_metadata() -> PluginMetadata:
 async def sas_fetch_slots(adapter: AdapterConfig, query: SlotQuery) -> SlotBatch:
     """Digest §6.2: `GET [base]/Schedule` for one lot of associations (at most 10)."""
     if query.practitioners:
-        error = "sas-sos searches SOS Médecins associations; practitioner lots are not supported"
+        error = (
+            f"{adapter.plugin} searches SOS Médecins associations; "
+            "practitioner lots are not supported"
+        )
         return SlotBatch(outcome=SourceOutcome(status="error", error=error))
     try:
         params = schedule_search_params(query)
