@@ -170,6 +170,7 @@ class _BundleReader:
         self._practitioners: dict[int, str] = {}
         self._roles: dict[int, RoleDetails] = {}
         self._locations: dict[int, tuple[str | None, Place | None, str]] = {}
+        self._places: dict[int, Place | None] = {}
         # Per-string caches of the slot checks: slots share their boundaries and schedules.
         self._instants: dict[str, datetime] = {}
         self._usable_starts: dict[str, datetime] = {}  # parsed, in the window, not past
@@ -436,6 +437,10 @@ class _BundleReader:
                 found = self.index.resolve(details.practitioner_reference, "Practitioner")
                 if found is not None:
                     practitioners.append(found)
+        elif locations and self.by_practitioner:
+            # A practitioner's slot is offered in its own name (§4.3): a Location actor is where,
+            # never a structure the slot would be attributed to.
+            place = self._place(locations[0])
         elif locations:
             structure, place, no_structure = self._sos_location(locations[0])
         else:
@@ -464,6 +469,19 @@ class _BundleReader:
             structure_kind=StructureKind.SOS if structure is not None else None,
             place=place,
         )
+
+    def _place(self, location: Resource) -> Place | None:
+        """The place a Location actor describes, without a structure; its problems reported once."""
+        key = id(location)
+        if key not in self._places:
+            problems: list[str] = []
+            try:
+                self._places[key] = place_from_location(location, problems=problems)
+            except ValueError as exc:
+                self._places[key] = None
+                problems.append(f"{exc}: the place is unknown")
+            self.report(label(location), problems)
+        return self._places[key]
 
     def _sos_location(self, location: Resource) -> tuple[str | None, Place | None, str]:
         """A standalone PFG Location (§6.4): its association's IDNST, its place (whose structure

@@ -14,7 +14,7 @@ from sas_core.fhir.codes import (
     IDNST_SYSTEM,
     TRE_R314_TYPE_CRENEAU,
 )
-from tests.fhir.conftest import FETCHED_AT, bundle_of, slot_resource
+from tests.fhir.conftest import FETCHED_AT, bundle_of, practitioner_resource, slot_resource
 
 ASSOCIATION = "334173748400020"
 OTHER = "392080466300010"
@@ -173,3 +173,28 @@ def test_an_empty_answer_is_a_success(cpts: bool) -> None:
         assert parse_slot_bundle(
             empty, adapter="v", query=query, fetched_at=FETCHED_AT, cpts=cpts
         ) == ([], [])
+
+
+@pytest.mark.parametrize(
+    "site", [location(), location(managingOrganization=None)], ids=["managed", "unmanaged"]
+)
+def test_a_practitioners_site_is_only_its_place(site: dict[str, Any]) -> None:
+    """A practitioner's slot is never attributed to the association managing a Location actor
+    of its schedule, nor are its slots said to be dropped for that association."""
+    practitioners = SlotQuery(window=QUERY.window, practitioners=("810000000001",))
+    schedule = {
+        "resourceType": "Schedule",
+        "id": "sch1",
+        "actor": [{"reference": "Practitioner/p1"}, {"reference": "Location/pfg1"}],
+    }
+    bundle = bundle_of(sos_slot(), schedule, practitioner_resource(), site, association())
+
+    slots, issues = parse_slot_bundle(
+        bundle, adapter="v", query=practitioners, fetched_at=FETCHED_AT
+    )
+
+    assert issues == []
+    [slot] = slots
+    assert (slot.practitioner, slot.structure, slot.structure_kind) == ("810000000001", None, None)
+    assert slot.place is not None
+    assert (slot.place.id, slot.place.structure) == ("https://editeur.example|pfg1", None)
