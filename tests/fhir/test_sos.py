@@ -8,7 +8,13 @@ from typing import Any
 import pytest
 
 from sas_core import BundleIssue, SearchWindow, Slot, SlotQuery, SlotType, StructureKind
-from sas_core.fhir import dropped_slot_count, parse_slot_bundle
+from sas_core.fhir import (
+    CPTS_READER,
+    SOS_READER,
+    StructureReader,
+    dropped_slot_count,
+    parse_slot_bundle,
+)
 from sas_core.fhir.codes import (
     FR_LOCATION_IDENTIFIER_TYPE,
     IDNST_SYSTEM,
@@ -74,7 +80,9 @@ def sos_slot(slot_id: str = "s1", **overrides: Any) -> dict[str, Any]:
 
 def parse(*resources: dict[str, Any]) -> tuple[list[Slot], list[BundleIssue]]:
     bundle = bundle_of(*resources)
-    return parse_slot_bundle(bundle, adapter="v", query=QUERY, fetched_at=FETCHED_AT)
+    return parse_slot_bundle(
+        bundle, adapter="v", query=QUERY, fetched_at=FETCHED_AT, structures=SOS_READER
+    )
 
 
 def test_a_site_slot_is_offered_through_its_association() -> None:
@@ -165,13 +173,13 @@ def test_sos_slot_types_are_public_and_snp_only() -> None:
     ]
 
 
-@pytest.mark.parametrize("cpts", [False, True])
-def test_an_empty_answer_is_a_success(cpts: bool) -> None:
+@pytest.mark.parametrize("structures", [None, CPTS_READER, SOS_READER], ids=repr)
+def test_an_empty_answer_is_a_success(structures: StructureReader | None) -> None:
     """FAQ: `total` 0 and no entry, although the SOS/CPTS bundle profiles want ≥ 4 (§16.4)."""
     empty = {"resourceType": "Bundle", "type": "searchset", "total": 0}
     for query in (QUERY, SlotQuery(window=QUERY.window, practitioners=("810000000001",))):
         assert parse_slot_bundle(
-            empty, adapter="v", query=query, fetched_at=FETCHED_AT, cpts=cpts
+            empty, adapter="v", query=query, fetched_at=FETCHED_AT, structures=structures
         ) == ([], [])
 
 

@@ -3,7 +3,9 @@
 The platform names associations (IDNST `3` + SIRET); the vendor answers the Schedules of their
 fixed consultation sites (PFG/LFC) with the free slots in the window, each site's Location and its
 association. Each slot comes back with `structure` = the association's IDNST and `place` = the
-site.
+site. The SOS specifics are the core's building blocks `schedule_search_params` (the request)
+and `SOS_READER` (the association behind each site), which this plugin passes to the generic
+reading.
 
 List size (digest §6.1, §16.6): the functional page allows 1 to 10 SIRET per request, the
 technical table 1..25. We send at most 10: the core splits structures into lots of
@@ -29,6 +31,7 @@ from sas_core import (
     hookimpl,
 )
 from sas_core.fhir import (
+    SOS_READER,
     FhirEndpointSettings,
     FhirExchange,
     parse_slot_bundle,
@@ -67,7 +70,12 @@ async def sas_fetch_slots(adapter: AdapterConfig, query: SlotQuery) -> SlotBatch
 
     def parse(body: bytes, fetched_at: datetime) -> tuple[list[Slot], list[BundleIssue]]:
         return parse_slot_bundle(
-            body, adapter=adapter.name, query=query, fetched_at=fetched_at, now=fetched_at
+            body,
+            adapter=adapter.name,
+            query=query,
+            fetched_at=fetched_at,
+            now=fetched_at,
+            structures=SOS_READER,
         )
 
     return await exchange.search_bundle(adapter, "Schedule", params, parse)
