@@ -2,7 +2,8 @@
 
 A plugin's regression tests replay them with record mode "none": no socket, every interaction
 played. Recording runs the plugin against a fresh simulator and scrubs what it saves: the
-simulator's `http://127.0.0.1:<port>` becomes `https://vendor.example`, identifying and secret
+simulator's `http://127.0.0.1:<port>` becomes `https://vendor.example` (URIs, bodies, header
+values such as `Location`), identifying and secret
 headers (Host, User-Agent, Authorization, cookies, Date, Server) are dropped, and `redact`, when
 given, rewrites every request and response body — the place to blank out personal data (a
 regulator's e-mail in INT_R02, a patient in INT_R03) before it reaches the repository.
@@ -63,9 +64,15 @@ def recorder(real_root: str | None = None, *, redact: Redact | None = None) -> v
         request.body = scrub_body(request.body)
         return request
 
+    def scrub_header(values: list[str]) -> list[str]:
+        if real_root is None:
+            return values
+        return [v.replace(real_root, PLACEHOLDER_ROOT) for v in values]
+
     def scrub_response(response: dict[str, Any]) -> dict[str, Any]:
+        # Header values too: a write's answer names the real root in `Location` (digest §7).
         headers = {
-            k: v
+            k: scrub_header(v)
             for k, v in response["headers"].items()
             if k.lower() not in DROPPED_RESPONSE_HEADERS
         }

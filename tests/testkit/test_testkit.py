@@ -3,14 +3,16 @@ keep neither secrets nor personal data."""
 
 from __future__ import annotations
 
+import json
 import ssl
+import uuid
 from pathlib import Path
 
 import httpx
 import pytest
 
-from sas_core import SlotQuery
-from sas_core.fhir import slot_search_params
+from sas_core import Regulator, SlotQuery
+from sas_core.fhir import practitioner_regul, slot_search_params
 from sas_simulator.dataset import Dataset
 from sas_simulator.server import SimulatorServer
 from sas_testkit.cassettes import PLACEHOLDER_BASE, assert_no_secrets, load_cassette, recorder
@@ -71,3 +73,28 @@ def test_a_recorded_search_keeps_no_host_secret_nor_personal_data(
     body = interaction["response"]["body"]["string"]
     assert "REDACTED" in body and f"{PLACEHOLDER_BASE}/" in body
     assert interaction["response"]["headers"]["content-length"] == [str(len(body.encode()))]
+
+
+def test_a_recorded_write_names_no_real_host_in_its_location(
+    sas_vendor: SimulatorServer, tmp_path: Path
+) -> None:
+    email = "jeanne.martin@hopital.example"
+    regulator = Regulator(id=uuid.uuid4(), family="MARTIN", given="Jeanne", email=email)
+    cassette = tmp_path / "account.yaml"
+
+    with recorder(
+        sas_vendor.root_url, redact=lambda body: body.replace(email.encode(), b"x@example.invalid")
+    ).use_cassette(str(cassette), record_mode="all"):
+        created = httpx.post(
+            f"{sas_vendor.base_url}/Practitioner",
+            content=json.dumps(practitioner_regul(regulator)),
+            headers={"Content-Type": "application/fhir+json"},
+        )
+
+    assert created.status_code == 201, created.text
+    text = cassette.read_text()
+    assert email not in text
+    assert_no_secrets(text, cassette.name)
+    [interaction] = load_cassette(text)["interactions"]
+    [location] = interaction["response"]["headers"]["location"]
+    assert location.startswith(f"{PLACEHOLDER_BASE}/Practitioner/")
