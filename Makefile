@@ -1,8 +1,8 @@
 # SAS Connect — the two commands a newcomer needs are `make run` and `make test`.
 #
-# Everything installs into .venv at the repository root from uv.lock (the root distribution and
-# every plugin under plugins/, editable). uv itself is bootstrapped into .tools/ when the machine
-# does not have it.
+# Everything installs into .venv at the repository root from uv.lock (the root distribution, the
+# simulator under simulator/ and every plugin under plugins/, editable). uv itself is
+# bootstrapped into .tools/ when the machine does not have it.
 
 PYTHON ?= python3
 UV_VERSION := 0.13.9
@@ -32,8 +32,9 @@ test-fast: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy sas_core sas_simulator web/sas_web plugins/sas-fhir/sas_fhir_adapter \
-		plugins/sas-cpts/sas_cpts_adapter plugins/sas-sos/sas_sos_adapter bench docs/generators
+	$(VENV)/bin/mypy sas_core simulator/sas_simulator simulator/sas_testkit web/sas_web \
+		plugins/sas-fhir/sas_fhir_adapter plugins/sas-cpts/sas_cpts_adapter \
+		plugins/sas-sos/sas_sos_adapter bench docs/generators
 
 bench: install
 	$(VENV)/bin/python -m bench.ingest

@@ -30,7 +30,7 @@ import orjson
 from fhir.resources.R4B.bundle import Bundle
 
 from bench.machine import describe_machine
-from sas_core.fhir import parse_slot_bundle
+from sas_core.fhir import CPTS_READER, SOS_READER, StructureReader, parse_slot_bundle
 from sas_core.slots import SearchWindow, SlotQuery
 from sas_simulator.bundles import schedule_search_bundle, slot_search_bundle
 from sas_simulator.dataset import build_dataset
@@ -51,7 +51,7 @@ class Answer:
     query: SlotQuery
     entries: int  # Slot entries in the bundle
     slots: int  # Slots the parser must return (a CPTS slot once per CPTS it is visible to)
-    cpts: bool = False
+    structures: StructureReader | None = None  # what the flow's plugin passes the parser
 
 
 def build_answers(seed: int) -> dict[str, Answer]:
@@ -78,7 +78,7 @@ def build_answers(seed: int) -> dict[str, Answer]:
             query=by_practitioner,
             entries=len(slot_entries),
             slots=expected if expected is not None else len(slot_entries),
-            cpts=cpts,
+            structures=CPTS_READER if cpts else None,
         )
     bundle = schedule_search_bundle(dataset, idnst, now, end, base_url=base, self_url=base)
     entries = sum(1 for e in bundle.get("entry", ()) if _is_slot(e))
@@ -88,6 +88,7 @@ def build_answers(seed: int) -> dict[str, Answer]:
         query=SlotQuery(window=window, structures=tuple(idnst)),
         entries=entries,
         slots=entries,
+        structures=SOS_READER,
     )
     return answers
 
@@ -139,11 +140,11 @@ def main() -> None:
 
 def measure(answer: Answer, repeat: int) -> dict[str, Any]:
     """Side-by-side medians for one answer, printed, and returned for ingest.json."""
-    raw, query, cpts = answer.raw, answer.query, answer.cpts
+    raw, query, structures = answer.raw, answer.query, answer.structures
     fetched_at = datetime.now(PARIS)
     decoded = orjson.loads(raw)
     parsed, issues = parse_slot_bundle(
-        raw, adapter="bench", query=query, fetched_at=fetched_at, cpts=cpts
+        raw, adapter="bench", query=query, fetched_at=fetched_at, structures=structures
     )
     if len(parsed) != answer.slots or issues:
         raise SystemExit(
@@ -159,7 +160,7 @@ def measure(answer: Answer, repeat: int) -> dict[str, Any]:
         {
             "decode": lambda: orjson.loads(raw),
             "ours": lambda: parse_slot_bundle(
-                raw, adapter="bench", query=query, fetched_at=fetched_at, cpts=cpts
+                raw, adapter="bench", query=query, fetched_at=fetched_at, structures=structures
             ),
             "validate": lambda: Bundle.model_validate(decoded),
             "decode_validate": lambda: Bundle.model_validate(orjson.loads(raw)),

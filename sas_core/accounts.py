@@ -344,7 +344,7 @@ async def _call(host: PluginHost, adapter: AdapterConfig, sync: AccountSync) -> 
     try:
         # The plugin bounds its own I/O by timeout_s; this only guards against one that does not.
         async with asyncio.timeout(adapter.timeout_s + 1):
-            answers = host.call_owner("sas_sync_regulator_account", adapter, sync=sync)
+            answers = host.hooks.sas_sync_regulator_account(adapter, sync)
             results: list[AccountSyncResult | None] = [await resolve(a) for a in answers]
     except TimeoutError:
         return AccountSyncResult(

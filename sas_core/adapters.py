@@ -24,14 +24,16 @@ class UseCase(StrEnum):
 class PluginMetadata(BaseModel):
     """A plugin's answer to `sas_plugin_metadata`.
 
-    `settings_schema` is the pydantic model the platform validates each adapter instance's
-    settings against (per territory, in the registry), so a typo in a vendor's base URL is
-    caught when it is configured, not at 3 a.m. during a search.
+    `name` is the plugin's entry-point name, which the host fills in: a plugin names itself once,
+    in its distribution's entry point (a name given here must be the same). `settings_schema` is
+    the pydantic model the platform validates each adapter instance's settings against (per
+    territory, in the registry), so a typo in a vendor's base URL is caught when it is
+    configured, not at 3 a.m. during a search.
     """
 
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
 
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")
+    name: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9._-]*$")
     version: str | None = None
     description: str = ""
     use_cases: tuple[UseCase, ...] = ()

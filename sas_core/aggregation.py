@@ -104,7 +104,7 @@ async def fetch_lot(host: PluginHost, adapter: AdapterConfig, query: SlotQuery) 
 
     try:
         async with asyncio.timeout(adapter.timeout_s):
-            answers = host.call_owner("sas_fetch_slots", adapter, query=query)
+            answers = host.hooks.sas_fetch_slots(adapter, query)
             batches: list[SlotBatch | None] = [await resolve(a) for a in answers]
     except TimeoutError:
         return failed(f"no answer within the {adapter.timeout_s:g} s deadline")

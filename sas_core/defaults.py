@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from sas_core.adapters import AdapterConfig, PluginMetadata
 from sas_core.hookspecs import hookimpl
-from sas_core.plugins import BUILTIN_PLUGIN
 from sas_core.slots import Slot
 from sas_core.sso import SsoRedirect, with_origin
 
@@ -12,7 +11,6 @@ from sas_core.sso import SsoRedirect, with_origin
 @hookimpl
 def sas_plugin_metadata() -> PluginMetadata:
     return PluginMetadata(
-        name=BUILTIN_PLUGIN,
         description="Default behaviour of the platform (SSO redirect with `origin`).",
     )
 

@@ -13,8 +13,9 @@ Conventions that hold for every hook:
   subset of the arguments, by name (pluggy passes only those the implementation asks for), so new
   arguments can be added later without breaking existing plugins.
 - A hook that does I/O may be written ``async def``: the platform awaits what it returns.
-- The platform calls the flow hooks (slots, accounts) *only on the plugin that owns the adapter
-  instance* named by ``adapter.plugin``; a plugin never has to check whether a call is for it.
+- The platform calls the flow hooks (slots, accounts) and ``sas_adapter_closed`` *only on the
+  plugin that owns the adapter instance* named by ``adapter.plugin``, which is the plugin's
+  entry-point name; a plugin never has to check whether a call is for it.
 - An exception raised by a flow hook becomes that adapter's error outcome, named by its message;
   it never disturbs other adapters. Prefer returning a result with an error outcome when some
   data is still usable.
@@ -180,19 +181,20 @@ def sas_appointment_reported(event: AppointmentEvent) -> Awaitable[None] | None:
 
 @hookspec
 def sas_plugin_metadata() -> PluginMetadata:
-    """Describe the plugin: its name, the use cases it serves and its settings schema.
+    """Describe the plugin: the use cases it serves and its settings schema.
 
     Called once when the plugin is loaded, on that plugin only. A plugin whose metadata is
     missing or invalid is reported (``sas plugins list`` shows the error) and not used.
 
-    :return: a :class:`~sas_core.PluginMetadata`. ``version`` may be left ``None``: the
-        distribution's version is used.
+    :return: a :class:`~sas_core.PluginMetadata`. ``name`` may be left ``None``: the plugin is
+        named by its entry point (a name given must be that one). ``version`` may be left
+        ``None``: the distribution's version is used.
 
     Example::
 
         @hookimpl
         def sas_plugin_metadata():
-            return PluginMetadata(name="my-vendor", use_cases=(UseCase.PS_INDIVIDUAL,),
+            return PluginMetadata(use_cases=(UseCase.PS_INDIVIDUAL,),
                                   settings_schema=MyVendorSettings)
     """
 
@@ -202,8 +204,8 @@ def sas_adapter_closed(adapter: AdapterConfig) -> Awaitable[None] | None:
     """Release what the plugin holds for ``adapter`` (pooled connections, files).
 
     Called when the platform stops using an adapter instance: at the end of a CLI command, at
-    server shutdown, when an adapter's settings change. Called on every plugin; ignore adapters
-    you do not own.
+    server shutdown, when an adapter's settings change; on the plugin that owns ``adapter``
+    only.
 
     :param adapter: the instance being closed.
 

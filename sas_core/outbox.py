@@ -23,11 +23,12 @@ import contextlib
 import inspect
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from pluggy import HookImpl
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -178,10 +179,10 @@ async def _deliver(host: PluginHost, topic: str, payload: dict[str, object]) -> 
         event = AppointmentEvent.model_validate(payload)
     except Exception as exc:
         return _describe(exc)
-    impls = host.hook.sas_appointment_reported.get_hookimpls()
     # Every listener is told even when one fails, so none is left un-awaited.
     outcomes = await asyncio.gather(
-        *(_tell(host, impl, event) for impl in impls), return_exceptions=True
+        *(_tell(host, impl, event) for impl in host.hooks.listeners()),
+        return_exceptions=True,
     )
     failures = [o for o in outcomes if isinstance(o, BaseException)]
     for failure in failures:
@@ -190,17 +191,19 @@ async def _deliver(host: PluginHost, topic: str, payload: dict[str, object]) -> 
     return _describe(failures[0]) if failures else None
 
 
-async def _tell(host: PluginHost, impl: Any, event: AppointmentEvent) -> None:
+async def _tell(host: PluginHost, impl: HookImpl, event: AppointmentEvent) -> None:
     """One listener, through pluggy (tracing included); a sync one in a thread."""
-    others = [p for p in host.pm.get_plugins() if p is not impl.plugin]
-    caller = host.pm.subset_hook_caller("sas_appointment_reported", others)
     seconds = LISTENER_TIMEOUT.total_seconds()
+
+    def call() -> list[Awaitable[None] | None]:
+        return host.hooks.sas_appointment_reported(event, plugin=impl.plugin_name)
+
     try:
         async with asyncio.timeout(seconds):
             if inspect.iscoroutinefunction(impl.function):
-                results = caller(event=event)
+                results = call()
             else:
-                results = await _in_daemon_thread(lambda: caller(event=event))
+                results = await _in_daemon_thread(call)
             for result in results:
                 await resolve(result)
     except TimeoutError:

@@ -1,7 +1,8 @@
 """Finding, loading and calling plugins.
 
 Plugins are declared under one entry-point group, loaded with stevedore (so one that fails to
-import is reported and the others still load) and registered with pluggy.
+import is reported and the others still load) and registered with pluggy under their entry
+point's name. The platform calls them through `PluginHost.hooks`, one typed method per hook.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import importlib.metadata
 import inspect
 import logging
 import os
-from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint
 from types import ModuleType
@@ -22,7 +23,11 @@ from stevedore import ExtensionManager, NamedExtensionManager
 
 from sas_core import hookspecs
 from sas_core.adapters import DEFAULT_TIMEOUT_S, AdapterConfig, PluginMetadata, UseCase
+from sas_core.appointments import AppointmentEvent
+from sas_core.regulators import AccountSync, AccountSyncResult, Regulator
 from sas_core.settings import load_settings
+from sas_core.slots import Slot, SlotBatch, SlotQuery
+from sas_core.sso import SsoRedirect
 
 #: The entry-point group every plugin distribution declares.
 ENTRY_POINT_GROUP = "sas_connect.plugins"
@@ -68,14 +73,85 @@ class PluginInfo:
         }
 
 
+class Hooks:
+    """The hooks as typed calls (tox 4's plugin manager): one method per hook of
+    `sas_core.hookspecs`, so mypy checks every call site against the specification.
+
+    A flow or lifecycle hook about an adapter reaches only the plugin that owns it
+    (`adapter.plugin`), through pluggy's subset caller so tracing still sees the call; the others
+    reach every plugin. Each returns what pluggy returns: a list of the answers (an `async def`
+    implementation's are awaitables, see `resolve`), or the first answer for firstresult hooks.
+    """
+
+    def __init__(self, pm: pluggy.PluginManager) -> None:
+        self._pm = pm
+
+    # -- slots, accounts, SSO, appointments -------------------------------------------------------
+
+    def sas_fetch_slots(
+        self, adapter: AdapterConfig, query: SlotQuery
+    ) -> list[SlotBatch | Awaitable[SlotBatch] | None]:
+        hook = self._only(self._pm.hook.sas_fetch_slots, adapter.plugin)
+        return cast(
+            list[SlotBatch | Awaitable[SlotBatch] | None], hook(adapter=adapter, query=query)
+        )
+
+    def sas_sync_regulator_account(
+        self, adapter: AdapterConfig, sync: AccountSync
+    ) -> list[AccountSyncResult | Awaitable[AccountSyncResult] | None]:
+        hook = self._only(self._pm.hook.sas_sync_regulator_account, adapter.plugin)
+        return cast(
+            list[AccountSyncResult | Awaitable[AccountSyncResult] | None],
+            hook(adapter=adapter, sync=sync),
+        )
+
+    def sas_sso_redirect(
+        self, adapter: AdapterConfig, regulator: Regulator, slot: Slot, origin: str
+    ) -> SsoRedirect | None:
+        return cast(
+            SsoRedirect | None,
+            self._pm.hook.sas_sso_redirect(
+                adapter=adapter, regulator=regulator, slot=slot, origin=origin
+            ),
+        )
+
+    def sas_appointment_reported(
+        self, event: AppointmentEvent, *, plugin: str | None = None
+    ) -> list[Awaitable[None] | None]:
+        """Every listener, or only `plugin`'s (the outbox bounds each listener on its own)."""
+        hook = self._pm.hook.sas_appointment_reported
+        if plugin is not None:
+            hook = self._only(hook, plugin)
+        return cast(list[Awaitable[None] | None], hook(event=event))
+
+    # -- metadata and lifecycle ------------------------------------------------------------------
+
+    def sas_plugin_metadata(self, plugin: str) -> list[PluginMetadata | Mapping[str, Any]]:
+        hook = self._only(self._pm.hook.sas_plugin_metadata, plugin)
+        return cast(list[PluginMetadata | Mapping[str, Any]], hook())
+
+    def sas_adapter_closed(self, adapter: AdapterConfig) -> list[Awaitable[None] | None]:
+        hook = self._only(self._pm.hook.sas_adapter_closed, adapter.plugin)
+        return cast(list[Awaitable[None] | None], hook(adapter=adapter))
+
+    def listeners(self) -> list[pluggy.HookImpl]:
+        """The implementations of `sas_appointment_reported`, in pluggy's calling order."""
+        return self._pm.hook.sas_appointment_reported.get_hookimpls()
+
+    def _only(self, hook: pluggy.HookCaller, plugin: str) -> pluggy.HookCaller:
+        """`hook` restricted to `plugin`'s implementation (none when it is not registered)."""
+        others = [p for name, p in self._pm.list_name_plugin() if name != plugin]
+        return self._pm.subset_hook_caller(hook.name, others)
+
+
 class PluginHost:
-    """The loaded plugins and the pluggy manager that calls them."""
+    """The loaded plugins, the pluggy manager that holds them, and `hooks` that calls them."""
 
     def __init__(self, *, trace: bool | None = None) -> None:
         self.pm = pluggy.PluginManager(hookspecs.PROJECT)
         self.pm.add_hookspecs(hookspecs)
         self.plugins: dict[str, PluginInfo] = {}
-        self._callers: dict[str, Any] = {}
+        self.hooks = Hooks(self.pm)
         if trace if trace is not None else os.environ.get(TRACE_ENV) == "1":
             self.pm.add_hookcall_monitoring(_trace_before, _trace_after)
 
@@ -117,7 +193,6 @@ class PluginHost:
         info = PluginInfo(name=name, module=getattr(plugin, "__name__", type(plugin).__name__))
         info.distribution, info.version = _distribution(entry_point)
         self.plugins[name] = info
-        self._callers.clear()
         try:
             self.pm.register(plugin, name=name)
         except (pluggy.PluginValidationError, ValueError) as exc:
@@ -137,7 +212,9 @@ class PluginHost:
             self.pm.unregister(name=name)
             info.error = f"invalid metadata: {_one_line(exc)}"
             return info
-        if metadata.name != name:
+        if metadata.name is None:
+            metadata = metadata.model_copy(update={"name": name})
+        elif metadata.name != name:
             self.pm.unregister(name=name)
             info.error = (
                 f"invalid metadata: plugin calls itself {metadata.name!r} "
@@ -153,7 +230,7 @@ class PluginHost:
         return info
 
     def _ask_metadata(self, name: str) -> PluginMetadata:
-        answers = self._caller(name).sas_plugin_metadata()
+        answers = self.hooks.sas_plugin_metadata(name)
         if not answers:
             raise PluginError("the plugin does not implement sas_plugin_metadata")
         answer = answers[0]
@@ -221,40 +298,10 @@ class PluginHost:
             name=name or plugin, plugin=plugin, timeout_s=timeout_s, settings=validated
         )
 
-    def _caller(self, plugin: str) -> Any:
-        """A hook relay that reaches only `plugin` (pluggy's subset caller), cached."""
-        caller = self._callers.get(plugin)
-        if caller is None:
-            others = [p for n, p in self.pm.list_name_plugin() if n != plugin]
-            caller = _SubsetRelay(self.pm, others)
-            self._callers[plugin] = caller
-        return caller
-
-    def call_owner(self, hook: str, adapter: AdapterConfig, **kwargs: Any) -> list[Any]:
-        """Call a flow hook on the plugin that owns `adapter` only."""
-        return cast(
-            list[Any], getattr(self._caller(adapter.plugin), hook)(adapter=adapter, **kwargs)
-        )
-
-    @property
-    def hook(self) -> Any:
-        """Every plugin's hooks (for broadcast hooks such as `sas_appointment_reported`)."""
-        return self.pm.hook
-
     async def close_adapter(self, adapter: AdapterConfig) -> None:
-        for result in self.pm.hook.sas_adapter_closed(adapter=adapter):
+        """`sas_adapter_closed` on the plugin that owns `adapter`, awaited."""
+        for result in self.hooks.sas_adapter_closed(adapter):
             await resolve(result)
-
-
-class _SubsetRelay:
-    """Attribute access returns `pm.subset_hook_caller(name, others)` for each hook."""
-
-    def __init__(self, pm: pluggy.PluginManager, remove: list[object]) -> None:
-        self._pm = pm
-        self._remove = remove
-
-    def __getattr__(self, hook: str) -> Callable[..., Any]:
-        return cast(Callable[..., Any], self._pm.subset_hook_caller(hook, self._remove))
 
 
 async def resolve(value: T | Awaitable[T]) -> T:

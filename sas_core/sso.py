@@ -59,9 +59,7 @@ def sso_redirect(
     from sas_core.settings import load_settings
 
     value = origin if origin is not None else load_settings().origin
-    redirect: SsoRedirect | None = host.hook.sas_sso_redirect(
-        adapter=adapter, regulator=regulator, slot=slot, origin=value
-    )
+    redirect = host.hooks.sas_sso_redirect(adapter, regulator, slot, value)
     if redirect is None:
         raise NoBookingUrl(f"slot {slot.id} of adapter {adapter.name} has no booking URL")
     return redirect

@@ -1,10 +1,11 @@
 """FHIR R4 mapping of the SAS slot flows: codes, instants, search parameters and bundle reading;
 and of regulator accounts (:func:`practitioner_regul`, INT_R02).
 
-The HTTP adapters build their requests with :func:`slot_search_params` (INT_R01, INT_R04) or
-:func:`schedule_search_params` (SOS Médecins) and read the answers with
-:func:`parse_slot_bundle`; the per-resource functions are public so that other flows (CPTS, SOS,
-the simulator's checks) map single resources the same way.
+The HTTP adapters build their requests with :func:`slot_search_params` (INT_R01; INT_R04 with
+:data:`CPTS_INCLUDES`) or :func:`schedule_search_params` (SOS Médecins) and read the answers with
+:func:`parse_slot_bundle`, passing their flow's :class:`StructureReader` (:data:`CPTS_READER`,
+:data:`SOS_READER`) when their slots are offered through structures. The per-resource functions
+are public so that other flows (and the simulator's checks) map single resources the same way.
 
 Vendor plugins search through :class:`FhirExchange` (pool, mTLS, deadline, body cap, 429, error
 messages) with their own :class:`FhirEndpointSettings` schema, rather than writing their own HTTP.
@@ -12,7 +13,7 @@ messages) with their own :class:`FhirEndpointSettings` schema, rather than writi
 
 from sas_core.fhir.bundles import BundleError, dropped_slot_count, parse_slot_bundle
 from sas_core.fhir.clients import ClientPool, TransportFactory
-from sas_core.fhir.cpts import cpts_service_references
+from sas_core.fhir.cpts import CPTS_INCLUDES, CPTS_READER, cpts_service_references
 from sas_core.fhir.endpoint import DEFAULT_MAX_BODY_BYTES, FhirEndpointSettings, user_agent_of
 from sas_core.fhir.exchange import BundleParser, FhirExchange, WriteResult
 from sas_core.fhir.failures import (
@@ -43,13 +44,7 @@ from sas_core.fhir.resources import (
     structure_from_identifier,
     structure_from_organization,
 )
-from sas_core.fhir.search import (
-    CPTS_INCLUDES,
-    PS_INCLUDES,
-    SOS_INCLUDES,
-    schedule_search_params,
-    slot_search_params,
-)
+from sas_core.fhir.search import PS_INCLUDES, slot_search_params
 from sas_core.fhir.slot_elements import (
     appointment_type_of,
     booking_url_of,
@@ -59,24 +54,32 @@ from sas_core.fhir.slot_elements import (
     slot_types_of,
     specialties_of,
 )
+from sas_core.fhir.sos import SOS_INCLUDES, SOS_READER, schedule_search_params
+from sas_core.fhir.structures import BundleStructures, Report, Site, StructureReader
 from sas_core.fhir.tls import TlsConfigError, build_ssl_context, describe_tls_error
 
 __all__ = [
     "CPTS_INCLUDES",
+    "CPTS_READER",
     "DEFAULT_MAX_BODY_BYTES",
     "DIAGNOSTICS_MAX_CHARS",
     "PARIS",
     "PROFILE_PRACTITIONER_REGUL",
     "PS_INCLUDES",
     "SOS_INCLUDES",
+    "SOS_READER",
     "BundleError",
     "BundleParser",
+    "BundleStructures",
     "ClientPool",
     "FetchFailure",
     "FhirEndpointSettings",
     "FhirExchange",
+    "Report",
     "ResourceIndex",
     "RoleDetails",
+    "Site",
+    "StructureReader",
     "TlsConfigError",
     "TransportFactory",
     "WriteResult",

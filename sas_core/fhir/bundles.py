@@ -8,7 +8,7 @@ Decisions where the IG is silent (each also stated next to its code):
 
 - A slot is dropped only when it cannot be shown or booked correctly: not free, no usable
   start/end, start ≥ end, start outside the window or in the past, no id, a duplicate id, no
-  schedule in the bundle, no practitioner (structure, for an SOS query) in the query.
+  schedule in the bundle, no practitioner (structure, for a structures query) in the query.
 - Everything else is kept and reported: wrong slot-type/modality codes (ignored), `total`
   mismatch, entries without fullUrl, a non-contained location, a malformed structure id, a
   missing or blank comment (booking URL None).
@@ -19,20 +19,18 @@ Decisions where the IG is silent (each also stated next to its code):
   exchange reports it as `dropped_slots` (slots outside the window included: a plain
   `_revinclude` returns every slot of an SOS Schedule, §6.2).
 - A practitioner's slot has no `structure`; the PractitionerRole's organization is the place's
-  (`place.structure`).
-- CPTS (INT_R04, §5), with `cpts=True`: a slot visible to N CPTS becomes N slots, one per CPTS
-  (`structure` = its `1` + FINESS, `structure_kind` "cpts"); broken links are reported and never
-  drop the slot (see sas_core.fhir.cpts). With `cpts=False` the CPTS entries are ignored: the
-  slot is a plain INT_R01 slot.
-- An SOS answer (a Schedule search, §6) is read with the same code: its Schedules name a Location
-  whose managingOrganization is the association. With a structures query its slots map (structure
-  = the association's IDNST, kind "sos", place = the PFG, whose `structure` is the association
-  that manages it); a Location without a usable association drops its slots, reported against the
-  Location and each slot. With a practitioners query they are dropped, each with its reason, since
-  no practitioner can be found.
-- An empty answer (`total` 0, no entry) is a success with no slot and no issue, for CPTS and SOS
-  too, although their bundle profiles require ≥ 4 entries (§16.4): the FAQ asks vendors for
-  exactly that bundle when nothing matches, so reporting it would blame conformant vendors.
+  (`place.structure`); without a role, a Location actor is only its place.
+- Structures are a flow's, read by the `StructureReader` its plugin passes
+  (`sas_core.fhir.structures`): in a structures query, where a schedule's Location actor is a
+  structure's site (SOS Médecins, `sas_core.fhir.sos`); and which structures a slot is offered
+  through besides its practitioner — a slot visible to N of them becomes N slots (CPTS,
+  `sas_core.fhir.cpts`). Without a reader, slots are INT_R01 practitioners' slots: CPTS entries
+  are ignored, and a schedule whose only actor is a site has no practitioner, so its slots are
+  dropped, each with its reason.
+- An empty answer (`total` 0, no entry) is a success with no slot and no issue, whatever the
+  reader, although the CPTS and SOS bundle profiles require ≥ 4 entries (§16.4): the FAQ asks
+  vendors for exactly that bundle when nothing matches, so reporting it would blame conformant
+  vendors.
 """
 
 from __future__ import annotations
@@ -44,13 +42,7 @@ from typing import Any
 
 import orjson
 
-from sas_core.fhir.codes import (
-    BUNDLE_TYPE_SEARCHSET,
-    PS_SLOT_TYPES,
-    SLOT_STATUS_FREE,
-    SOS_SLOT_TYPES,
-)
-from sas_core.fhir.cpts import CptsLinks
+from sas_core.fhir.codes import BUNDLE_TYPE_SEARCHSET, PS_SLOT_TYPES, SLOT_STATUS_FREE
 from sas_core.fhir.instants import parse_instant
 from sas_core.fhir.references import Resource, ResourceIndex, label
 from sas_core.fhir.resources import (
@@ -58,9 +50,9 @@ from sas_core.fhir.resources import (
     place_from_location,
     practitioner_from_resource,
     practitioner_role_details,
-    structure_from_organization,
 )
 from sas_core.fhir.slot_elements import CodedElementsReader, booking_url_of
+from sas_core.fhir.structures import BundleStructures, StructureReader
 from sas_core.offer import Place, StructureKind
 from sas_core.slots import BundleIssue, Slot, SlotQuery
 
@@ -99,7 +91,7 @@ class _ScheduleContext:
 
     schedule_id: str | None
     practitioner: str | None
-    structure: str | None  # the SOS association; None for a practitioner's schedule
+    structure: str | None  # the structure whose site it is; None for a practitioner's schedule
     structure_kind: StructureKind | None
     place: Place | None
 
@@ -151,25 +143,28 @@ class _BundleReader:
         adapter: str,
         fetched_at: datetime,
         now: datetime | None,
-        cpts: bool = False,
+        structures: StructureReader | None,
     ) -> None:
         self.index = ResourceIndex()
         self.issues: list[BundleIssue] = []
         self.by_practitioner = bool(query.practitioners)
         self.wanted = frozenset(query.practitioners or query.structures)
-        self.slot_types = PS_SLOT_TYPES if self.by_practitioner else SOS_SLOT_TYPES
         self.window_start, self.window_end = query.window.start, query.window.end
         self.now = now
         self.adapter = adapter
         self.fetched_at = fetched_at
-        self.elements = CodedElementsReader(self.slot_types)
-        # CPTS links are a practitioner search's (§5); an SOS answer has none to follow.
-        self.cpts = CptsLinks(self.index, self.report) if cpts and self.by_practitioner else None
+        self.elements = CodedElementsReader(
+            structures.slot_types if structures is not None else PS_SLOT_TYPES
+        )
+        self.structure_kind = structures.kind if structures is not None else None
+        self.structures: BundleStructures | None = (
+            structures.read(self.index, self.report) if structures is not None else None
+        )
         self.seen_ids: set[str] = set()
         self._contexts: dict[int, _ScheduleContext | str] = {}
         self._practitioners: dict[int, str] = {}
         self._roles: dict[int, RoleDetails] = {}
-        self._locations: dict[int, tuple[str | None, Place | None, str]] = {}
+        self._places: dict[int, Place | None] = {}
         # Per-string caches of the slot checks: slots share their boundaries and schedules.
         self._instants: dict[str, datetime] = {}
         self._usable_starts: dict[str, datetime] = {}  # parsed, in the window, not past
@@ -246,14 +241,17 @@ class _BundleReader:
             }
         )
 
-    def cpts_slots(self, resource: Resource, cpts: CptsLinks) -> list[Slot]:
-        """The Slot of a Slot resource once per CPTS it is visible to (digest §5.2), or once
-        as the practitioner's own when it names none that can be followed; [] when dropped."""
+    def offered_slots(
+        self, resource: Resource, structures: BundleStructures, kind: StructureKind
+    ) -> list[Slot]:
+        """The Slot of a Slot resource once per structure it is offered through (a CPTS it is
+        visible to, digest §5.2), or once as the practitioner's own when there is none that can
+        be followed; [] when dropped."""
         slot = self.slot(resource)
         if slot is None:
             return []
         problems = self._problems
-        idnsts = cpts.read(resource, problems)
+        idnsts = structures.of_slot(resource, problems)
         if problems:
             self.report(f"Slot/{slot.id}", problems)
             problems.clear()
@@ -261,7 +259,7 @@ class _BundleReader:
             return [slot]
         values = slot.__dict__
         return [
-            _assemble_slot({**values, "structure": idnst, "structure_kind": StructureKind.CPTS})
+            _assemble_slot({**values, "structure": idnst, "structure_kind": kind})
             for idnst in idnsts
         ]
 
@@ -401,10 +399,10 @@ class _BundleReader:
         return self._contexts[key]
 
     def _build_context(self, schedule: Resource, problems: list[str]) -> _ScheduleContext | str:
-        """Digest §4.3: Schedule → Practitioner + PractitionerRole (→ contained Location); §6.4:
-        Schedule → Location → Organization. Unresolvable actors are problems, not drops, as long
-        as the practitioner (or, for SOS, the structure) is found some other way; several
-        roles or locations: the first one is used."""
+        """Digest §4.3: Schedule → Practitioner + PractitionerRole (→ contained Location); else a
+        Location actor, a structure's site as the reader says (§6.4 for SOS). Unresolvable actors
+        are problems, not drops, as long as the practitioner (for a structures query, the
+        structure) is found some other way; several roles or locations: the first one is used."""
         practitioners: list[Resource] = []
         roles: list[Resource] = []
         locations: list[Resource] = []
@@ -437,7 +435,18 @@ class _BundleReader:
                 if found is not None:
                     practitioners.append(found)
         elif locations:
-            structure, place, no_structure = self._sos_location(locations[0])
+            site = (
+                self.structures.of_site(locations[0])
+                if self.structures is not None and not self.by_practitioner
+                else None
+            )
+            if site is None:
+                # A practitioner's slot is offered in its own name (§4.3): a Location actor is
+                # where, never a structure the slot would be attributed to.
+                place = self._place(locations[0])
+            else:
+                structure, place = site.structure, site.place
+                no_structure = site.unknown_because or no_structure
         else:
             problems.append("no PractitionerRole nor Location actor: place and structure unknown")
 
@@ -461,45 +470,22 @@ class _BundleReader:
             schedule_id=schedule_id if isinstance(schedule_id, str) else None,
             practitioner=practitioner,
             structure=structure,
-            structure_kind=StructureKind.SOS if structure is not None else None,
+            structure_kind=self.structure_kind if structure is not None else None,
             place=place,
         )
 
-    def _sos_location(self, location: Resource) -> tuple[str | None, Place | None, str]:
-        """A standalone PFG Location (§6.4): its association's IDNST, its place (whose structure
-        is the association) and, when the association is unknown, why — its slots are then
-        dropped, since they cannot be attributed to any association asked for."""
+    def _place(self, location: Resource) -> Place | None:
+        """The place a Location actor describes, without a structure; its problems reported once."""
         key = id(location)
-        if key not in self._locations:
+        if key not in self._places:
             problems: list[str] = []
-            place: Place | None = None
-            structure: str | None = None
-            why = ""
-            managing = location.get("managingOrganization")
-            reference = managing.get("reference") if isinstance(managing, Mapping) else None
-            organization = (
-                self.index.resolve(reference, "Organization")
-                if isinstance(reference, str)
-                else None
-            )
-            if not isinstance(reference, str):
-                why = f"{label(location)} has no managingOrganization reference"
-            elif organization is None:
-                why = f"{label(location)}'s managingOrganization {reference} is not in the bundle"
-            else:
-                try:
-                    structure = structure_from_organization(organization, problems).idnst
-                except ValueError as exc:
-                    why = f"{label(location)}'s association: {exc}"
             try:
-                place = place_from_location(location, structure=structure, problems=problems)
+                self._places[key] = place_from_location(location, problems=problems)
             except ValueError as exc:
+                self._places[key] = None
                 problems.append(f"{exc}: the place is unknown")
-            self._locations[key] = (structure, place, why)
             self.report(label(location), problems)
-            if why:
-                self.report(label(location), [f"{why}: its slots are dropped"], dropped=True)
-        return self._locations[key]
+        return self._places[key]
 
 
 def parse_slot_bundle(
@@ -509,16 +495,18 @@ def parse_slot_bundle(
     query: SlotQuery,
     fetched_at: datetime,
     now: datetime | None = None,
-    cpts: bool = False,
+    structures: StructureReader | None = None,
 ) -> tuple[list[Slot], list[BundleIssue]]:
     """The valid slots of a vendor's search answer, and every IG violation found in it.
 
     `data` is the raw body (bytes/str, decoded with orjson) or already-decoded JSON. Raises
     BundleError when the answer as a whole is unusable; otherwise returns the slots in bundle
     order and the issues (digest §15.2), each saying whether slots were dropped for it.
-    `now` (aware) drops slots that start before it ([TK]); None skips that check. `cpts` reads
-    an INT_R04 answer (§5): each slot once per CPTS it is visible to; it is ignored for a
-    structures query. `dropped_slot_count(issues)` is how many Slot entries were left out.
+    `now` (aware) drops slots that start before it ([TK]); None skips that check. `structures`
+    is the flow's reader of its structures (`CPTS_READER`: each slot once per CPTS it is
+    visible to, §5; `SOS_READER`: the associations behind the sites of a Schedule search, §6);
+    None reads practitioners' slots only. `dropped_slot_count(issues)` is how many Slot entries
+    were left out.
 
     Slots are assembled without validation (see `_assemble_slot`), so the parser guarantees
     what Slot's validators would: `start`/`end` are aware (parse_instant) and ordered,
@@ -535,7 +523,7 @@ def parse_slot_bundle(
     if now is not None and (now.tzinfo is None or now.utcoffset() is None):
         raise ValueError("now must be timezone-aware")
     bundle = _load(data)
-    reader = _BundleReader(query, adapter, fetched_at, now, cpts)
+    reader = _BundleReader(query, adapter, fetched_at, now, structures)
     slot_resources = reader.index_entries(bundle.get("entry") or [])
     total = bundle.get("total")
     if total is not None and total != len(slot_resources):
@@ -546,9 +534,10 @@ def parse_slot_bundle(
                 dropped=False,
             )
         )
-    links = reader.cpts
-    if links is None:
+    if structures is None:
         slots = [s for resource in slot_resources if (s := reader.slot(resource)) is not None]
     else:
-        slots = [s for resource in slot_resources for s in reader.cpts_slots(resource, links)]
+        found, kind = reader.structures, structures.kind
+        assert found is not None
+        slots = [s for r in slot_resources for s in reader.offered_slots(r, found, kind)]
     return slots, reader.issues

@@ -7,25 +7,33 @@ cannot be made, each reported. A broken link never drops the slot: the slot is t
 (asked for, fully described, §5: "a slot without the CPTS type needs nothing more"), so a slot
 whose every link is broken is kept as the practitioner's own slot — its `slot_types` still say CPTS,
 so nothing is claimed that the vendor did not send — and says so in an issue.
+
+The sas-cpts plugin searches with `slot_search_params(query, CPTS_INCLUDES)` and reads the answer
+with `parse_slot_bundle(…, structures=CPTS_READER)`.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 import orjson
 
 from sas_core.fhir.codes import (
     CPTS_CATEGORY_CODE,
+    CPTS_SLOT_TYPES,
     SLOT_SERVICE_TYPE_EXTENSION,
     TRE_R66_CATEGORIE_ETABLISSEMENT,
     V3_ACT_CODE,
 )
 from sas_core.fhir.references import Resource, ResourceIndex, label
 from sas_core.fhir.resources import cpts_from_organization, healthcare_service_provider
+from sas_core.fhir.structures import Report, Site
+from sas_core.offer import StructureKind
+from sas_core.slots import SlotType
 
-#: Reports problems against a resource label (see _BundleReader.report).
-Reporter = Callable[[str, list[str]], None]
+#: The includes INT_R04 adds to INT_R01's for the CPTS data (digest §5.1).
+CPTS_INCLUDES: tuple[tuple[str, str], ...] = (
+    ("_include", "Slot:service-type-reference"),
+    ("_include:iterate", "HealthcareService:organization"),
+)
 
 _HEALTHCARE_SERVICE = "HealthcareService"
 
@@ -94,6 +102,26 @@ def _ignore(_: str) -> None:
     pass
 
 
+class CptsReader:
+    """The CPTS structure reader: a practitioner's slot is offered through each CPTS it is
+    visible to (`structure_kind` "cpts"); schedules have no CPTS site."""
+
+    @property
+    def kind(self) -> StructureKind:
+        return StructureKind.CPTS
+
+    @property
+    def slot_types(self) -> frozenset[SlotType]:
+        return CPTS_SLOT_TYPES
+
+    def read(self, index: ResourceIndex, report: Report) -> CptsLinks:
+        return CptsLinks(index, report)
+
+
+#: What the sas-cpts plugin passes to `parse_slot_bundle`.
+CPTS_READER = CptsReader()
+
+
 class CptsLinks:
     """The CPTS (prefixed IDNST) each slot of one bundle is visible to.
 
@@ -104,14 +132,18 @@ class CptsLinks:
 
     __slots__ = ("_by_service_types", "_index", "_links", "_organizations", "_report")
 
-    def __init__(self, index: ResourceIndex, report: Reporter) -> None:
+    def __init__(self, index: ResourceIndex, report: Report) -> None:
         self._index = index
         self._report = report
         self._by_service_types: dict[bytes, tuple[tuple[str, ...], tuple[str, ...]]] = {}
         self._links: dict[str, tuple[str | None, str | None]] = {}
         self._organizations: dict[int, str | None] = {}
 
-    def read(self, slot: Resource, problems: list[str]) -> tuple[str, ...]:
+    def of_site(self, location: Resource) -> Site | None:
+        """None: a CPTS has no site of its own in an INT_R04 answer (§5)."""
+        return None
+
+    def of_slot(self, slot: Resource, problems: list[str]) -> tuple[str, ...]:
         """The distinct CPTS IDNST of `slot`, in order; its problems appended to `problems`."""
         try:
             key: bytes | None = orjson.dumps(slot.get("serviceType"))

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from sas_core import AdapterConfig
 from sas_core.plugins import BUILTIN_PLUGIN, PluginError, PluginHost
 from tests.core.conftest import GOOD_PLUGIN, MakePlugin
 
@@ -136,3 +137,47 @@ def test_allow_list_is_a_platform_setting_and_a_cli_option(make_plugin: MakePlug
         cwd=REPO,
     )
     assert {p["name"] for p in json.loads(out.stdout)} == {"other-vendor", BUILTIN_PLUGIN}
+
+
+def test_a_plugin_is_named_by_its_entry_point(make_plugin: MakePlugin) -> None:
+    body = """
+        from sas_core import PluginMetadata, UseCase, hookimpl
+
+        @hookimpl
+        def sas_plugin_metadata():
+            return PluginMetadata(use_cases=(UseCase.PS_INDIVIDUAL,))
+    """
+    make_plugin("unnamed-vendor", "sastest_unnamed", body)
+
+    info = PluginHost.discover().get("unnamed-vendor")
+
+    assert info.error is None
+    assert info.metadata is not None and info.metadata.name == "unnamed-vendor"
+
+
+CLOSING_PLUGIN = """
+    from sas_core import PluginMetadata, hookimpl
+
+    closed = []
+
+    @hookimpl
+    def sas_plugin_metadata():
+        return PluginMetadata()
+
+    @hookimpl
+    async def sas_adapter_closed(adapter):
+        closed.append(adapter.name)
+"""
+
+
+@pytest.mark.anyio
+async def test_closing_an_adapter_reaches_only_its_plugin(make_plugin: MakePlugin) -> None:
+    make_plugin("vendor-a", "sastest_closing_a", CLOSING_PLUGIN)
+    make_plugin("vendor-b", "sastest_closing_b", CLOSING_PLUGIN)
+    host = PluginHost.discover(allow=["vendor-a", "vendor-b"])
+
+    await host.close_adapter(host.adapter("vendor-a", name="a-1"))
+    await host.close_adapter(AdapterConfig(name="gone", plugin="not-installed"))
+
+    assert sys.modules["sastest_closing_a"].closed == ["a-1"]
+    assert sys.modules["sastest_closing_b"].closed == []

@@ -7,7 +7,13 @@ from typing import Any
 import pytest
 
 from sas_core import BundleIssue, Slot, StructureKind
-from sas_core.fhir import cpts_from_organization, dropped_slot_count, parse_slot_bundle
+from sas_core.fhir import (
+    CPTS_READER,
+    StructureReader,
+    cpts_from_organization,
+    dropped_slot_count,
+    parse_slot_bundle,
+)
 from sas_core.fhir.codes import (
     CPTS_CATEGORY_CODE,
     FR_CORE_CS_V2_0203,
@@ -75,9 +81,13 @@ def cpts_slot(*entries: dict[str, Any], slot_id: str = "s1") -> dict[str, Any]:
     return slot
 
 
-def parse(*resources: dict[str, Any], cpts: bool = True) -> tuple[list[Slot], list[BundleIssue]]:
+def parse(
+    *resources: dict[str, Any], structures: StructureReader | None = CPTS_READER
+) -> tuple[list[Slot], list[BundleIssue]]:
     bundle = bundle_of(*resources, schedule_resource(), practitioner_resource(), role_resource())
-    return parse_slot_bundle(bundle, adapter="v", query=QUERY, fetched_at=FETCHED_AT, cpts=cpts)
+    return parse_slot_bundle(
+        bundle, adapter="v", query=QUERY, fetched_at=FETCHED_AT, structures=structures
+    )
 
 
 def test_a_slot_visible_to_two_cpts_is_two_slots() -> None:
@@ -99,7 +109,7 @@ def test_a_slot_visible_to_two_cpts_is_two_slots() -> None:
 
 
 def test_without_cpts_the_entries_are_ignored() -> None:
-    slots, issues = parse(cpts_slot(cpts_entry()), service(), organization(), cpts=False)
+    slots, issues = parse(cpts_slot(cpts_entry()), service(), organization(), structures=None)
     assert issues == [] and [(s.structure, s.structure_kind) for s in slots] == [(None, None)]
 
 

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from sas_core import SearchWindow, SlotQuery
-from sas_core.fhir import schedule_search_params
+from sas_core.fhir import CPTS_INCLUDES, schedule_search_params
 from sas_core.fhir.search import slot_search_params
 
 WINDOW = SearchWindow(
@@ -31,7 +31,7 @@ def test_int_r01_parameters_exactly() -> None:
 
 def test_cpts_variant_adds_the_int_r04_includes_after_the_r01_ones() -> None:
     query = SlotQuery(window=WINDOW, practitioners=("810002909371",))
-    params = slot_search_params(query, cpts=True)
+    params = slot_search_params(query, CPTS_INCLUDES)
     assert params[:4] == [
         ("_include", "Slot:schedule"),
         ("_include:iterate", "Schedule:actor"),

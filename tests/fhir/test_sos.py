@@ -8,13 +8,19 @@ from typing import Any
 import pytest
 
 from sas_core import BundleIssue, SearchWindow, Slot, SlotQuery, SlotType, StructureKind
-from sas_core.fhir import dropped_slot_count, parse_slot_bundle
+from sas_core.fhir import (
+    CPTS_READER,
+    SOS_READER,
+    StructureReader,
+    dropped_slot_count,
+    parse_slot_bundle,
+)
 from sas_core.fhir.codes import (
     FR_LOCATION_IDENTIFIER_TYPE,
     IDNST_SYSTEM,
     TRE_R314_TYPE_CRENEAU,
 )
-from tests.fhir.conftest import FETCHED_AT, bundle_of, slot_resource
+from tests.fhir.conftest import FETCHED_AT, bundle_of, practitioner_resource, slot_resource
 
 ASSOCIATION = "334173748400020"
 OTHER = "392080466300010"
@@ -74,7 +80,9 @@ def sos_slot(slot_id: str = "s1", **overrides: Any) -> dict[str, Any]:
 
 def parse(*resources: dict[str, Any]) -> tuple[list[Slot], list[BundleIssue]]:
     bundle = bundle_of(*resources)
-    return parse_slot_bundle(bundle, adapter="v", query=QUERY, fetched_at=FETCHED_AT)
+    return parse_slot_bundle(
+        bundle, adapter="v", query=QUERY, fetched_at=FETCHED_AT, structures=SOS_READER
+    )
 
 
 def test_a_site_slot_is_offered_through_its_association() -> None:
@@ -165,11 +173,36 @@ def test_sos_slot_types_are_public_and_snp_only() -> None:
     ]
 
 
-@pytest.mark.parametrize("cpts", [False, True])
-def test_an_empty_answer_is_a_success(cpts: bool) -> None:
+@pytest.mark.parametrize("structures", [None, CPTS_READER, SOS_READER], ids=repr)
+def test_an_empty_answer_is_a_success(structures: StructureReader | None) -> None:
     """FAQ: `total` 0 and no entry, although the SOS/CPTS bundle profiles want ≥ 4 (§16.4)."""
     empty = {"resourceType": "Bundle", "type": "searchset", "total": 0}
     for query in (QUERY, SlotQuery(window=QUERY.window, practitioners=("810000000001",))):
         assert parse_slot_bundle(
-            empty, adapter="v", query=query, fetched_at=FETCHED_AT, cpts=cpts
+            empty, adapter="v", query=query, fetched_at=FETCHED_AT, structures=structures
         ) == ([], [])
+
+
+@pytest.mark.parametrize(
+    "site", [location(), location(managingOrganization=None)], ids=["managed", "unmanaged"]
+)
+def test_a_practitioners_site_is_only_its_place(site: dict[str, Any]) -> None:
+    """A practitioner's slot is never attributed to the association managing a Location actor
+    of its schedule, nor are its slots said to be dropped for that association."""
+    practitioners = SlotQuery(window=QUERY.window, practitioners=("810000000001",))
+    schedule = {
+        "resourceType": "Schedule",
+        "id": "sch1",
+        "actor": [{"reference": "Practitioner/p1"}, {"reference": "Location/pfg1"}],
+    }
+    bundle = bundle_of(sos_slot(), schedule, practitioner_resource(), site, association())
+
+    slots, issues = parse_slot_bundle(
+        bundle, adapter="v", query=practitioners, fetched_at=FETCHED_AT
+    )
+
+    assert issues == []
+    [slot] = slots
+    assert (slot.practitioner, slot.structure, slot.structure_kind) == ("810000000001", None, None)
+    assert slot.place is not None
+    assert (slot.place.id, slot.place.structure) == ("https://editeur.example|pfg1", None)

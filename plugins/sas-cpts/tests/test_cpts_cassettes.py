@@ -5,7 +5,7 @@ re-record, after a change in the simulator or in the request the adapter sends::
 
     SAS_RECORD_CASSETTES=1 .venv/bin/pytest plugins/sas-cpts/tests/test_cpts_cassettes.py
 
-Recording scrubs as every plugin's cassettes are scrubbed (`tests.plugin_support.Cassettes`).
+Recording scrubs as every plugin's cassettes are scrubbed (`sas_testkit.cassettes.Cassettes`).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import pytest
 from sas_core import StructureKind
 from sas_cpts_adapter import plugin
 from sas_simulator.dataset import build_dataset
-from tests.plugin_support import Case, Cassettes
+from sas_testkit.cassettes import Case, Cassettes
 
 pytestmark = pytest.mark.anyio
 

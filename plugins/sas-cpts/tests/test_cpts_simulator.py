@@ -11,7 +11,7 @@ from sas_core.plugins import PluginHost
 from sas_cpts_adapter import plugin
 from sas_simulator.dataset import Dataset, SimPractitioner
 from sas_simulator.server import SimulatorServer
-from tests.plugin_support import fetch, window
+from sas_testkit.searches import fetch, window
 
 pytestmark = pytest.mark.anyio
 
@@ -27,10 +27,10 @@ def two_cpts_member(dataset: Dataset) -> tuple[SimPractitioner, list[str]]:
 
 
 async def test_a_slot_visible_to_two_cpts_comes_back_once_per_cpts(
-    host: PluginHost, simulator: SimulatorServer, dataset: Dataset
+    host: PluginHost, sas_vendor: SimulatorServer, sas_dataset: Dataset
 ) -> None:
-    practitioner, both = two_cpts_member(dataset)
-    adapter = host.adapter("sas-cpts", {"base_url": simulator.base_url}, timeout_s=5)
+    practitioner, both = two_cpts_member(sas_dataset)
+    adapter = host.adapter("sas-cpts", {"base_url": sas_vendor.base_url}, timeout_s=5)
     query = SlotQuery(window=window(), practitioners=(practitioner.idnps,))
 
     batch = await fetch(host, adapter, query)
@@ -49,7 +49,7 @@ async def test_a_slot_visible_to_two_cpts_comes_back_once_per_cpts(
     # What the vendor holds: each free slot once per CPTS it is visible to, or once without one.
     expected = Counter(
         (slot.id, cpts)
-        for schedule in dataset.schedules_of(practitioner)
+        for schedule in sas_dataset.schedules_of(practitioner)
         for slot in schedule.free_slots
         if query.window.contains(slot.start)
         for cpts in (slot.cpts or (None,))
@@ -59,10 +59,10 @@ async def test_a_slot_visible_to_two_cpts_comes_back_once_per_cpts(
 
 
 async def test_a_members_slots_not_visible_to_a_cpts_carry_no_structure(
-    host: PluginHost, simulator: SimulatorServer, dataset: Dataset
+    host: PluginHost, sas_vendor: SimulatorServer, sas_dataset: Dataset
 ) -> None:
-    practitioner, _ = two_cpts_member(dataset)
-    adapter = host.adapter("sas-cpts", {"base_url": simulator.base_url}, timeout_s=5)
+    practitioner, _ = two_cpts_member(sas_dataset)
+    adapter = host.adapter("sas-cpts", {"base_url": sas_vendor.base_url}, timeout_s=5)
     query = SlotQuery(window=window(), practitioners=(practitioner.idnps,))
 
     batch = await fetch(host, adapter, query)
@@ -73,11 +73,11 @@ async def test_a_members_slots_not_visible_to_a_cpts_carry_no_structure(
 
 
 async def test_a_practitioner_in_no_cpts_gets_int_r01_slots(
-    host: PluginHost, simulator: SimulatorServer, dataset: Dataset
+    host: PluginHost, sas_vendor: SimulatorServer, sas_dataset: Dataset
 ) -> None:
-    practitioner = dataset.practitioners[0]
+    practitioner = sas_dataset.practitioners[0]
     assert not practitioner.cpts
-    adapter = host.adapter("sas-cpts", {"base_url": simulator.base_url}, timeout_s=5)
+    adapter = host.adapter("sas-cpts", {"base_url": sas_vendor.base_url}, timeout_s=5)
     query = SlotQuery(window=window(), practitioners=(practitioner.idnps,))
 
     batch = await fetch(host, adapter, query)
@@ -87,9 +87,9 @@ async def test_a_practitioner_in_no_cpts_gets_int_r01_slots(
 
 
 async def test_unknown_practitioner_gives_zero_slots_and_ok(
-    host: PluginHost, simulator: SimulatorServer
+    host: PluginHost, sas_vendor: SimulatorServer
 ) -> None:
-    adapter = host.adapter("sas-cpts", {"base_url": simulator.base_url})
+    adapter = host.adapter("sas-cpts", {"base_url": sas_vendor.base_url})
     query = SlotQuery(window=window(), practitioners=("810000000042",))
 
     batch = await fetch(host, adapter, query)

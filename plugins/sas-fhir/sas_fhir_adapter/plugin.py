@@ -34,8 +34,6 @@ from sas_core.fhir import (
 )
 from sas_fhir_adapter.settings import FhirAdapterSettings
 
-PLUGIN_NAME = "sas-fhir"
-
 #: The plugin's connections and clock; tests swap in one with a frozen clock.
 exchange = FhirExchange(FhirAdapterSettings)
 
@@ -43,7 +41,6 @@ exchange = FhirExchange(FhirAdapterSettings)
 @hookimpl
 def sas_plugin_metadata() -> PluginMetadata:
     return PluginMetadata(
-        name=PLUGIN_NAME,
         use_cases=(UseCase.PS_INDIVIDUAL,),
         settings_schema=FhirAdapterSettings,
         description=(
@@ -57,7 +54,9 @@ def sas_plugin_metadata() -> PluginMetadata:
 async def sas_fetch_slots(adapter: AdapterConfig, query: SlotQuery) -> SlotBatch:
     """Digest §4: `GET [base]/Slot` for one lot; never raises for vendor-side problems."""
     if query.structures:
-        error = "sas-fhir searches practitioners (INT_R01); structure lots are not supported"
+        error = (
+            f"{adapter.plugin} searches practitioners (INT_R01); structure lots are not supported"
+        )
         return SlotBatch(outcome=SourceOutcome(status="error", error=error))
 
     def parse(body: bytes, fetched_at: datetime) -> tuple[list[Slot], list[BundleIssue]]:
@@ -102,6 +101,5 @@ async def sas_sync_regulator_account(
 
 @hookimpl
 async def sas_adapter_closed(adapter: AdapterConfig) -> None:
-    """Close the adapter's pooled connections (called on every plugin: skip others' adapters)."""
-    if adapter.plugin == PLUGIN_NAME:
-        await exchange.close(adapter.name)
+    """Close the adapter's pooled connections."""
+    await exchange.close(adapter.name)

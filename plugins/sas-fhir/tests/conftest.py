@@ -1,4 +1,4 @@
-"""Fixtures of the sas-fhir tests: adapters and the simulated vendor."""
+"""Fixtures of the sas-fhir tests: adapters (the simulated vendor comes from the test kit)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,6 @@ import pytest
 
 from sas_core import AdapterConfig
 from sas_fhir_adapter.settings import FhirAdapterSettings
-from tests.plugin_support import dataset, simulator
-
-__all__ = ["dataset", "make_adapter", "simulator"]
 
 
 def build_adapter(

@@ -8,7 +8,7 @@ the request the adapter sends::
 
 Recording and scrubbing (the simulator's `http://127.0.0.1:<port>` becomes
 `https://vendor.example`; Date, Server, Host, User-Agent, Authorization and cookie headers are
-dropped) are `tests.plugin_support.Cassettes`, shared by every plugin.
+dropped) are `sas_testkit.cassettes.Cassettes`, shared by every plugin.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import pytest
 
 from sas_fhir_adapter import plugin
 from sas_fhir_adapter.settings import FhirAdapterSettings
-from tests.plugin_support import PLACEHOLDER_ROOT, Case, Cassettes
+from sas_testkit.cassettes import PLACEHOLDER_ROOT, Case, Cassettes
 
 pytestmark = pytest.mark.anyio
 

@@ -11,7 +11,7 @@ from sas_core import SlotQuery
 from sas_core.plugins import PluginHost
 from sas_fhir_adapter import plugin
 from sas_simulator.faults import Faults
-from tests.plugin_support import fetch, window
+from sas_testkit.searches import fetch, window
 
 pytestmark = pytest.mark.anyio
 
@@ -26,10 +26,10 @@ async def host() -> Any:
 
 
 async def test_slots_of_the_dataset_practitioners(
-    host: PluginHost, simulator: Any, dataset: Any
+    host: PluginHost, sas_vendor: Any, sas_dataset: Any
 ) -> None:
-    wanted = dataset.practitioners[:3]
-    adapter = host.adapter("sas-fhir", {"base_url": simulator.base_url}, timeout_s=5)
+    wanted = sas_dataset.practitioners[:3]
+    adapter = host.adapter("sas-fhir", {"base_url": sas_vendor.base_url}, timeout_s=5)
     query = SlotQuery(window=window(), practitioners=tuple(p.idnps for p in wanted))
 
     batch = await fetch(host, adapter, query)
@@ -48,7 +48,7 @@ async def test_slots_of_the_dataset_practitioners(
         assert slot.place.address.city == place.city
         if slot.booking_url is not None:
             assert slot.booking_url == (
-                f"{simulator.root_url}/agenda/{practitioner.id}?place={place.id}"
+                f"{sas_vendor.root_url}/agenda/{practitioner.id}?place={place.id}"
             )
         assert slot.adapter == "sas-fhir"
         assert query.window.contains(slot.start)
@@ -59,9 +59,9 @@ async def test_slots_of_the_dataset_practitioners(
 
 
 async def test_unknown_practitioner_gives_zero_slots_and_ok(
-    host: PluginHost, simulator: Any
+    host: PluginHost, sas_vendor: Any
 ) -> None:
-    adapter = host.adapter("sas-fhir", {"base_url": simulator.base_url})
+    adapter = host.adapter("sas-fhir", {"base_url": sas_vendor.base_url})
     query = SlotQuery(window=window(), practitioners=("810000000042",))
 
     batch = await fetch(host, adapter, query)
@@ -73,11 +73,11 @@ async def test_unknown_practitioner_gives_zero_slots_and_ok(
 
 
 async def test_malformed_json_is_an_unusable_answer(
-    host: PluginHost, simulator: Any, dataset: Any
+    host: PluginHost, sas_vendor: Any, sas_dataset: Any
 ) -> None:
-    simulator.set_faults(Faults(mode="malformed-json"))
-    adapter = host.adapter("sas-fhir", {"base_url": simulator.base_url})
-    query = SlotQuery(window=window(), practitioners=(dataset.practitioners[0].idnps,))
+    sas_vendor.set_faults(Faults(mode="malformed-json"))
+    adapter = host.adapter("sas-fhir", {"base_url": sas_vendor.base_url})
+    query = SlotQuery(window=window(), practitioners=(sas_dataset.practitioners[0].idnps,))
 
     outcome = (await fetch(host, adapter, query)).outcome
 
@@ -85,12 +85,14 @@ async def test_malformed_json_is_an_unusable_answer(
     assert outcome.error is not None and outcome.error.startswith("unusable answer: ")
 
 
-async def test_oversized_answer_is_refused(host: PluginHost, simulator: Any, dataset: Any) -> None:
-    simulator.set_faults(Faults(mode="oversized", oversized_mb=2))
+async def test_oversized_answer_is_refused(
+    host: PluginHost, sas_vendor: Any, sas_dataset: Any
+) -> None:
+    sas_vendor.set_faults(Faults(mode="oversized", oversized_mb=2))
     adapter = host.adapter(
-        "sas-fhir", {"base_url": simulator.base_url, "max_body_bytes": 256 * 1024}
+        "sas-fhir", {"base_url": sas_vendor.base_url, "max_body_bytes": 256 * 1024}
     )
-    query = SlotQuery(window=window(), practitioners=(dataset.practitioners[0].idnps,))
+    query = SlotQuery(window=window(), practitioners=(sas_dataset.practitioners[0].idnps,))
 
     outcome = (await fetch(host, adapter, query)).outcome
 
@@ -100,11 +102,11 @@ async def test_oversized_answer_is_refused(host: PluginHost, simulator: Any, dat
 
 
 async def test_rate_limit_is_retried_within_the_deadline(
-    host: PluginHost, simulator: Any, dataset: Any
+    host: PluginHost, sas_vendor: Any, sas_dataset: Any
 ) -> None:
-    simulator.set_faults(Faults(mode="http-429", retry_after_s=0, fail_times=2))
-    adapter = host.adapter("sas-fhir", {"base_url": simulator.base_url})
-    query = SlotQuery(window=window(), practitioners=(dataset.practitioners[0].idnps,))
+    sas_vendor.set_faults(Faults(mode="http-429", retry_after_s=0, fail_times=2))
+    adapter = host.adapter("sas-fhir", {"base_url": sas_vendor.base_url})
+    query = SlotQuery(window=window(), practitioners=(sas_dataset.practitioners[0].idnps,))
 
     outcome = (await fetch(host, adapter, query)).outcome
 
@@ -113,11 +115,11 @@ async def test_rate_limit_is_retried_within_the_deadline(
 
 
 async def test_rate_limit_beyond_the_deadline_is_an_error(
-    host: PluginHost, simulator: Any, dataset: Any
+    host: PluginHost, sas_vendor: Any, sas_dataset: Any
 ) -> None:
-    simulator.set_faults(Faults(mode="http-429", retry_after_s=5))
-    adapter = host.adapter("sas-fhir", {"base_url": simulator.base_url}, timeout_s=1)
-    query = SlotQuery(window=window(), practitioners=(dataset.practitioners[0].idnps,))
+    sas_vendor.set_faults(Faults(mode="http-429", retry_after_s=5))
+    adapter = host.adapter("sas-fhir", {"base_url": sas_vendor.base_url}, timeout_s=1)
+    query = SlotQuery(window=window(), practitioners=(sas_dataset.practitioners[0].idnps,))
 
     outcome = (await fetch(host, adapter, query)).outcome
 
@@ -140,9 +142,9 @@ async def test_connection_refused_on_a_real_socket(host: PluginHost) -> None:
 
 
 async def test_closing_the_adapter_closes_its_pooled_client(
-    host: PluginHost, simulator: Any
+    host: PluginHost, sas_vendor: Any
 ) -> None:
-    adapter = host.adapter("sas-fhir", {"base_url": simulator.base_url})
+    adapter = host.adapter("sas-fhir", {"base_url": sas_vendor.base_url})
     query = SlotQuery(window=window(), practitioners=("810000000042",))
     await fetch(host, adapter, query)
     client = plugin.exchange.pool.client(adapter, adapter.settings)

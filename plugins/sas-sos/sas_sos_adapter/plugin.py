@@ -3,7 +3,9 @@
 The platform names associations (IDNST `3` + SIRET); the vendor answers the Schedules of their
 fixed consultation sites (PFG/LFC) with the free slots in the window, each site's Location and its
 association. Each slot comes back with `structure` = the association's IDNST and `place` = the
-site.
+site. The SOS specifics are the core's building blocks `schedule_search_params` (the request)
+and `SOS_READER` (the association behind each site), which this plugin passes to the generic
+reading.
 
 List size (digest §6.1, §16.6): the functional page allows 1 to 10 SIRET per request, the
 technical table 1..25. We send at most 10: the core splits structures into lots of
@@ -29,13 +31,12 @@ from sas_core import (
     hookimpl,
 )
 from sas_core.fhir import (
+    SOS_READER,
     FhirEndpointSettings,
     FhirExchange,
     parse_slot_bundle,
     schedule_search_params,
 )
-
-PLUGIN_NAME = "sas-sos"
 
 #: The plugin's connections and clock; tests swap in a frozen clock.
 exchange = FhirExchange(FhirEndpointSettings)
@@ -44,7 +45,6 @@ exchange = FhirExchange(FhirEndpointSettings)
 @hookimpl
 def sas_plugin_metadata() -> PluginMetadata:
     return PluginMetadata(
-        name=PLUGIN_NAME,
         use_cases=(UseCase.SOS_MEDECINS,),
         settings_schema=FhirEndpointSettings,
         description=(
@@ -58,7 +58,10 @@ def sas_plugin_metadata() -> PluginMetadata:
 async def sas_fetch_slots(adapter: AdapterConfig, query: SlotQuery) -> SlotBatch:
     """Digest §6.2: `GET [base]/Schedule` for one lot of associations (at most 10)."""
     if query.practitioners:
-        error = "sas-sos searches SOS Médecins associations; practitioner lots are not supported"
+        error = (
+            f"{adapter.plugin} searches SOS Médecins associations; "
+            "practitioner lots are not supported"
+        )
         return SlotBatch(outcome=SourceOutcome(status="error", error=error))
     try:
         params = schedule_search_params(query)
@@ -67,7 +70,12 @@ async def sas_fetch_slots(adapter: AdapterConfig, query: SlotQuery) -> SlotBatch
 
     def parse(body: bytes, fetched_at: datetime) -> tuple[list[Slot], list[BundleIssue]]:
         return parse_slot_bundle(
-            body, adapter=adapter.name, query=query, fetched_at=fetched_at, now=fetched_at
+            body,
+            adapter=adapter.name,
+            query=query,
+            fetched_at=fetched_at,
+            now=fetched_at,
+            structures=SOS_READER,
         )
 
     return await exchange.search_bundle(adapter, "Schedule", params, parse)
@@ -75,6 +83,5 @@ async def sas_fetch_slots(adapter: AdapterConfig, query: SlotQuery) -> SlotBatch
 
 @hookimpl
 async def sas_adapter_closed(adapter: AdapterConfig) -> None:
-    """Close the adapter's pooled connections (called on every plugin: skip others' adapters)."""
-    if adapter.plugin == PLUGIN_NAME:
-        await exchange.close(adapter.name)
+    """Close the adapter's pooled connections."""
+    await exchange.close(adapter.name)

@@ -1,4 +1,4 @@
-"""Fixtures of the sas-sos tests: the shared simulated vendor and certificates, and the host."""
+"""Fixtures of the sas-sos tests: the host (the simulated vendor comes from the test kit)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,6 @@ import pytest
 
 from sas_core.plugins import PluginHost
 from sas_sos_adapter import plugin
-from tests.plugin_support import dataset, simulator
-
-__all__ = ["dataset", "host", "simulator"]
 
 
 @pytest.fixture

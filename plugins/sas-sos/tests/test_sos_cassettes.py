@@ -5,7 +5,7 @@ re-record, after a change in the simulator or in the request the adapter sends::
 
     SAS_RECORD_CASSETTES=1 .venv/bin/pytest plugins/sas-sos/tests/test_sos_cassettes.py
 
-Recording scrubs as every plugin's cassettes are scrubbed (`tests.plugin_support.Cassettes`).
+Recording scrubs as every plugin's cassettes are scrubbed (`sas_testkit.cassettes.Cassettes`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pytest
 
 from sas_core import StructureKind
 from sas_sos_adapter import plugin
-from tests.plugin_support import PLACEHOLDER_ROOT, Case, Cassettes
+from sas_testkit.cassettes import PLACEHOLDER_ROOT, Case, Cassettes
 
 pytestmark = pytest.mark.anyio
 

@@ -11,7 +11,7 @@ from sas_core.plugins import PluginHost
 from sas_simulator.dataset import PARIS, Dataset
 from sas_simulator.server import SimulatorServer
 from sas_sos_adapter import plugin
-from tests.plugin_support import fetch, window
+from sas_testkit.searches import fetch, window
 
 pytestmark = pytest.mark.anyio
 
@@ -19,11 +19,11 @@ UNKNOWN_IDNST = "300000000000042"
 
 
 async def test_an_association_with_two_sites_has_slots_at_both(
-    host: PluginHost, simulator: SimulatorServer, dataset: Dataset
+    host: PluginHost, sas_vendor: SimulatorServer, sas_dataset: Dataset
 ) -> None:
-    association = dataset.sos[0]
+    association = sas_dataset.sos[0]
     assert len(association.sites) == 2
-    adapter = host.adapter("sas-sos", {"base_url": simulator.base_url}, timeout_s=5)
+    adapter = host.adapter("sas-sos", {"base_url": sas_vendor.base_url}, timeout_s=5)
     query = SlotQuery(window=window(), structures=(association.idnst,))
 
     batch = await fetch(host, adapter, query)
@@ -45,7 +45,7 @@ async def test_an_association_with_two_sites_has_slots_at_both(
     assert at == set(sites)
     expected = {
         slot.id
-        for schedule in dataset.site_schedules_of(association)
+        for schedule in sas_dataset.site_schedules_of(association)
         for slot in schedule.free_slots
         if query.window.contains(slot.start)
     }
@@ -53,16 +53,16 @@ async def test_an_association_with_two_sites_has_slots_at_both(
 
 
 async def test_each_slot_carries_its_own_association(
-    host: PluginHost, simulator: SimulatorServer, dataset: Dataset
+    host: PluginHost, sas_vendor: SimulatorServer, sas_dataset: Dataset
 ) -> None:
-    adapter = host.adapter("sas-sos", {"base_url": simulator.base_url}, timeout_s=5)
-    query = SlotQuery(window=window(), structures=tuple(a.idnst for a in dataset.sos))
+    adapter = host.adapter("sas-sos", {"base_url": sas_vendor.base_url}, timeout_s=5)
+    query = SlotQuery(window=window(), structures=tuple(a.idnst for a in sas_dataset.sos))
 
     batch = await fetch(host, adapter, query)
 
     assert batch.outcome.status == "ok", batch.outcome.error
-    assert {s.structure for s in batch.slots} == {a.idnst for a in dataset.sos}
-    for association in dataset.sos:
+    assert {s.structure for s in batch.slots} == {a.idnst for a in sas_dataset.sos}
+    for association in sas_dataset.sos:
         sites = {site.id for site in association.sites}
         for slot in batch.slots:
             if slot.structure == association.idnst:
@@ -71,9 +71,9 @@ async def test_each_slot_carries_its_own_association(
 
 
 async def test_unknown_siret_gives_zero_slots_and_ok(
-    host: PluginHost, simulator: SimulatorServer
+    host: PluginHost, sas_vendor: SimulatorServer
 ) -> None:
-    adapter = host.adapter("sas-sos", {"base_url": simulator.base_url})
+    adapter = host.adapter("sas-sos", {"base_url": sas_vendor.base_url})
     query = SlotQuery(window=window(), structures=(UNKNOWN_IDNST,))
 
     batch = await fetch(host, adapter, query)
@@ -85,14 +85,14 @@ async def test_unknown_siret_gives_zero_slots_and_ok(
 
 
 async def test_a_window_when_every_site_is_closed_is_an_empty_ok_answer(
-    host: PluginHost, simulator: SimulatorServer, dataset: Dataset
+    host: PluginHost, sas_vendor: SimulatorServer, sas_dataset: Dataset
 ) -> None:
     night = datetime.combine(datetime.now(PARIS).date() + timedelta(days=1), datetime.min.time())
     start = night.replace(hour=1, tzinfo=PARIS)
-    adapter = host.adapter("sas-sos", {"base_url": simulator.base_url})
+    adapter = host.adapter("sas-sos", {"base_url": sas_vendor.base_url})
     query = SlotQuery(
         window=SearchWindow(start=start, end=start + timedelta(hours=5)),
-        structures=(dataset.sos[0].idnst,),
+        structures=(sas_dataset.sos[0].idnst,),
     )
 
     batch = await fetch(host, adapter, query)

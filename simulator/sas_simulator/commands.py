@@ -1,4 +1,9 @@
-"""`sas simulator`: run the conformant vendor simulator, or show the dataset it serves."""
+"""The simulator's commands: `sas simulator serve|dataset` and `sas demo`.
+
+Contributed to the `sas` command through the `sas_connect.commands` entry-point group. `sas
+--help` loads this module to list them, so what the commands run (Litestar, storage, the
+fan-out) is imported when they run.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +14,8 @@ from pathlib import Path
 
 import click
 
-from sas_simulator.app import create_app
-from sas_simulator.booking import ReportSettings
 from sas_simulator.dataset import SPECIALTIES, Dataset, build_dataset
 from sas_simulator.faults import FAULT_MODES, Faults
-from sas_simulator.server import ServerTls, serve_forever
-from sas_simulator.sso import VendorSsoSettings
 
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -47,7 +48,7 @@ def _dataset_options(command: Callable[..., None]) -> Callable[..., None]:
     )(command)
 
 
-@click.group()
+@click.group(short_help="Run the vendor FHIR simulator.")
 def simulator() -> None:
     """A vendor agenda server answering INT_R01/INT_R04 Slot and SOS Schedule searches (SAS IG)."""
 
@@ -113,6 +114,11 @@ def serve(
     report_ca: Path | None,
 ) -> None:
     """Serve the FHIR base at http(s)://HOST:PORT/fhir until interrupted."""
+    from sas_simulator.app import create_app
+    from sas_simulator.booking import ReportSettings
+    from sas_simulator.server import ServerTls, serve_forever
+    from sas_simulator.sso import VendorSsoSettings
+
     if (tls_cert is None) != (tls_key is None):
         raise click.UsageError("--tls-cert and --tls-key go together")
     if tls_client_ca is not None and tls_cert is None:
@@ -203,3 +209,16 @@ def _table(data: Dataset) -> str:
                 f" {site['city']}  {site['free_slots']} free"
             )
     return "\n".join(lines)
+
+
+@click.command("demo", short_help="Simulated vendors → fetch → store → summary.")
+@click.option("--faulty-vendor", is_flag=True, help="Add a vendor that answers HTTP 500.")
+@click.option(
+    "--serve", is_flag=True, help="Keep the simulated vendors running afterwards (Ctrl-C stops)."
+)
+def demo(faulty_vendor: bool, serve: bool) -> None:
+    """Start simulated vendors, fetch their slots through the installed adapters (individual
+    practitioners, CPTS, SOS Médecins), store them, and print a summary per adapter."""
+    from sas_simulator.demo import run_demo
+
+    run_demo(faulty_vendor, serve)

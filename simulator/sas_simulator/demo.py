@@ -1,4 +1,4 @@
-"""`sas demo`: the whole slot path on one machine, with simulated vendors."""
+"""What `sas demo` does: the whole slot path on one machine, with simulated vendors."""
 
 from __future__ import annotations
 
@@ -16,6 +16,11 @@ from sas_core.cli.output import echo_table, stderr
 from sas_core.cli.slots import PARIS, default_window
 from sas_core.plugins import PluginHost
 from sas_core.slots import SearchWindow
+from sas_core.storage import open_database
+from sas_simulator.app import create_app
+from sas_simulator.dataset import build_dataset
+from sas_simulator.faults import Faults
+from sas_simulator.server import SimulatorServer
 
 
 @dataclass(frozen=True)
@@ -44,20 +49,10 @@ FAULTY = DemoVendor(
 )
 
 
-@click.command("demo")
-@click.option("--faulty-vendor", is_flag=True, help="Add a vendor that answers HTTP 500.")
-@click.option(
-    "--serve", is_flag=True, help="Keep the simulated vendors running afterwards (Ctrl-C stops)."
-)
-def demo(faulty_vendor: bool, serve: bool) -> None:
-    """Start simulated vendors, fetch their slots through the installed adapters (individual
-    practitioners, CPTS, SOS Médecins), store them, and print a summary per adapter."""
-    from sas_core.storage import open_database
-    from sas_simulator.app import create_app
-    from sas_simulator.dataset import build_dataset
-    from sas_simulator.faults import Faults
-    from sas_simulator.server import SimulatorServer
-
+def run_demo(faulty_vendor: bool, serve: bool) -> None:
+    """Start simulated vendors (with `faulty_vendor`, one answering HTTP 500), fetch their slots
+    through the installed adapters, store them, print a summary; with `serve`, keep the vendors
+    running until Ctrl-C."""
     vendors = (*VENDORS, FAULTY) if faulty_vendor else VENDORS
     host = PluginHost.discover()
     for vendor in vendors:

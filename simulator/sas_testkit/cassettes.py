@@ -1,10 +1,12 @@
-"""Test helpers shared by the vendor plugins' suites (plugins/*/tests): the simulated vendor,
-certificates, calling a plugin through the host, and vcrpy cassettes recorded from the simulator
-and scrubbed.
+"""Recorded exchanges with the simulator (vcrpy cassettes), scrubbed before they are written.
 
-Each plugin's tests import this module (`tests` is on pytest's `pythonpath`) rather than copying
-it, so every plugin's cassettes are scrubbed and checked the same way. A plugin's conftest
-imports the fixtures below (`dataset`, `simulator`, `pki`) to use them.
+A plugin's regression tests replay them with record mode "none": no socket, every interaction
+played. Recording runs the plugin against a fresh simulator and scrubs what it saves: the
+simulator's `http://127.0.0.1:<port>` becomes `https://vendor.example` (URIs, bodies, header
+values such as `Location`), identifying and secret
+headers (Host, User-Agent, Authorization, cookies, Date, Server) are dropped, and `redact`, when
+given, rewrites every request and response body — the place to blank out personal data (a
+regulator's e-mail in INT_R02, a patient in INT_R03) before it reaches the repository.
 """
 
 from __future__ import annotations
@@ -13,8 +15,7 @@ import asyncio
 import json
 import os
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,124 +23,18 @@ from types import ModuleType
 from typing import Any, Literal
 from unittest.mock import patch
 
-import pytest
-import trustme
 import vcr
 from vcr.request import Request as VcrRequest
 from vcr.serializers import yamlserializer
 
 from sas_core import AdapterConfig, SearchWindow, SlotBatch, SlotQuery
 from sas_core.fhir import FhirEndpointSettings
-from sas_core.plugins import PluginHost, resolve
 from sas_simulator.app import create_app
 from sas_simulator.dataset import Dataset, build_dataset
 from sas_simulator.faults import Faults
-from sas_simulator.server import ServerTls, SimulatorServer
+from sas_simulator.server import SimulatorServer
 
-# -------------------------------------------------------------------------------------------------
-# The simulated vendor and certificates
-# -------------------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def dataset() -> Dataset:
-    """The default dataset: practitioners, CPTS and SOS associations (see `build_dataset`)."""
-    return build_dataset(seed=42, practitioners=10)
-
-
-@pytest.fixture
-def simulator(dataset: Dataset) -> Iterator[SimulatorServer]:
-    """The simulated vendor over plain HTTP on a free port (`.base_url`, `.set_faults`)."""
-    with SimulatorServer(create_app(dataset)) as server:
-        yield server
-
-
-@pytest.fixture(scope="session")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
-    return make_pki(tmp_path_factory.mktemp("pki"))
-
-
-@contextmanager
-def mtls_simulator(pki: Pki, dataset: Dataset, *, rogue: bool = False) -> Iterator[SimulatorServer]:
-    """The simulator requiring a client certificate signed by the platform's CA; with `rogue`,
-    its own certificate comes from a CA the adapter does not trust."""
-    cert, key = (
-        (pki.rogue_server_cert, pki.rogue_server_key)
-        if rogue
-        else (pki.server_cert, pki.server_key)
-    )
-    tls = ServerTls(cert, key, client_ca_file=pki.platform_ca)
-    with SimulatorServer(create_app(dataset), tls=tls) as server:
-        yield server
-
-
-@dataclass(frozen=True)
-class Pki:
-    """Certificates made at test time: a vendor CA, a platform CA, and an untrusted CA."""
-
-    vendor_ca: Path
-    server_cert: Path
-    server_key: Path
-    platform_ca: Path
-    client_cert: Path
-    client_key: Path
-    rogue_server_cert: Path
-    rogue_server_key: Path
-    rogue_client_cert: Path
-    rogue_client_key: Path
-
-
-def make_pki(root: Path) -> Pki:
-    """Issue the certificates with trustme and write them as PEM files under `root`."""
-    vendor_ca, platform_ca, rogue_ca = trustme.CA(), trustme.CA(), trustme.CA()
-    server = vendor_ca.issue_cert("127.0.0.1", "localhost")
-    client = platform_ca.issue_cert(
-        common_name="ptf-sas.test", organization_unit_name="PTF SAS", organization_name="ANS"
-    )
-    rogue = rogue_ca.issue_cert("127.0.0.1", "localhost")
-    rogue_client = rogue_ca.issue_cert(common_name="ptf-sas.test")
-
-    def write(name: str, blob: trustme.Blob) -> Path:
-        blob.write_to_path(str(root / name))
-        return root / name
-
-    return Pki(
-        vendor_ca=write("vendor-ca.pem", vendor_ca.cert_pem),
-        server_cert=write("server.pem", server.cert_chain_pems[0]),
-        server_key=write("server.key", server.private_key_pem),
-        platform_ca=write("platform-ca.pem", platform_ca.cert_pem),
-        client_cert=write("client.pem", client.cert_chain_pems[0]),
-        client_key=write("client.key", client.private_key_pem),
-        rogue_server_cert=write("rogue.pem", rogue.cert_chain_pems[0]),
-        rogue_server_key=write("rogue.key", rogue.private_key_pem),
-        rogue_client_cert=write("rogue-client.pem", rogue_client.cert_chain_pems[0]),
-        rogue_client_key=write("rogue-client.key", rogue_client.private_key_pem),
-    )
-
-
-# -------------------------------------------------------------------------------------------------
-# Calling a plugin
-# -------------------------------------------------------------------------------------------------
-
-
-def window(hours: int = 48) -> SearchWindow:
-    """From now (whole seconds) to `hours` later."""
-    now = datetime.now(UTC).replace(microsecond=0)
-    return SearchWindow(start=now, end=now + timedelta(hours=hours))
-
-
-async def fetch(host: PluginHost, adapter: AdapterConfig, query: SlotQuery) -> SlotBatch:
-    """`sas_fetch_slots` on the plugin owning `adapter`, as the fan-out calls it."""
-    [answer] = host.call_owner("sas_fetch_slots", adapter, query=query)
-    batch = await resolve(answer)
-    assert isinstance(batch, SlotBatch)
-    return batch
-
-
-# -------------------------------------------------------------------------------------------------
-# Cassettes
-# -------------------------------------------------------------------------------------------------
-
+#: Set to 1 to re-record every cassette of the session instead of replaying them.
 RECORD_ENV = "SAS_RECORD_CASSETTES"
 #: What the vendor's root looks like in cassettes, whatever port the simulator had.
 PLACEHOLDER_ROOT = "https://vendor.example"
@@ -147,25 +42,42 @@ PLACEHOLDER_BASE = f"{PLACEHOLDER_ROOT}/fhir"
 DROPPED_REQUEST_HEADERS = ("host", "user-agent", "authorization", "cookie")
 DROPPED_RESPONSE_HEADERS = frozenset({"date", "server", "set-cookie", "authorization", "cookie"})
 
+#: Rewrites a recorded body (bytes in, bytes out) before it is saved.
+Redact = Callable[[bytes], bytes]
 
-def recorder(real_root: str | None = None) -> vcr.VCR:
-    """A VCR matching on method + path + query that scrubs what it records: the simulator's
-    `http://127.0.0.1:<port>` becomes PLACEHOLDER_ROOT, and identifying headers are dropped."""
+
+def recorder(real_root: str | None = None, *, redact: Redact | None = None) -> vcr.VCR:
+    """A VCR matching on method + path + query that scrubs what it records: `real_root` (the
+    simulator's `http://127.0.0.1:<port>`) becomes PLACEHOLDER_ROOT in URIs and bodies,
+    identifying headers are dropped, and every body goes through `redact`."""
+
+    def scrub_body(body: Any) -> Any:
+        if not isinstance(body, bytes):
+            return body
+        if real_root is not None:
+            body = body.replace(real_root.encode(), PLACEHOLDER_ROOT.encode())
+        return redact(body) if redact is not None else body
 
     def scrub_request(request: VcrRequest) -> VcrRequest:
         if real_root is not None:
             request.uri = request.uri.replace(real_root, PLACEHOLDER_ROOT)
+        request.body = scrub_body(request.body)
         return request
 
+    def scrub_header(values: list[str]) -> list[str]:
+        if real_root is None:
+            return values
+        return [v.replace(real_root, PLACEHOLDER_ROOT) for v in values]
+
     def scrub_response(response: dict[str, Any]) -> dict[str, Any]:
+        # Header values too: a write's answer names the real root in `Location` (digest §7).
         headers = {
-            k: v
+            k: scrub_header(v)
             for k, v in response["headers"].items()
             if k.lower() not in DROPPED_RESPONSE_HEADERS
         }
-        body = response["body"]["string"]
-        if real_root is not None and isinstance(body, bytes):
-            body = body.replace(real_root.encode(), PLACEHOLDER_ROOT.encode())
+        body = scrub_body(response["body"]["string"])
+        if isinstance(body, bytes):
             for name in headers:
                 if name.lower() == "content-length":
                     headers[name] = [str(len(body))]
@@ -182,12 +94,15 @@ def recorder(real_root: str | None = None) -> vcr.VCR:
 
 
 def load_cassette(text: str) -> dict[str, Any]:
+    """A cassette file's content: `interactions`, each with its `request` and `response`."""
     loaded: dict[str, Any] = yamlserializer.deserialize(text)
     return loaded
 
 
 @dataclass(frozen=True)
 class Case:
+    """One recorded exchange: its name (the cassette's file stem) and the simulator's faults."""
+
     name: str
     faults: dict[str, Any]
     #: How many of the recorded identifiers the lot names; 0: an unknown one instead.
@@ -196,7 +111,9 @@ class Case:
 
 @dataclass(frozen=True)
 class Cassettes:
-    """One plugin's recorded exchanges with the simulator, and how to record and replay them.
+    """One plugin's recorded slot searches against the simulator, and how to record and replay
+    them. For plugins built on the core's `FhirExchange` (its `clock` is frozen at the recording
+    time on replay).
 
     `recording.json` keeps the window, identifiers and time of the recording, since the simulated
     agenda is anchored to the hour it was generated and requests are matched on their query.
@@ -215,6 +132,8 @@ class Cassettes:
     unknown: str
     cases: tuple[Case, ...]
     settings_schema: type[FhirEndpointSettings] = FhirEndpointSettings
+    #: Rewrites every recorded body (see `recorder`).
+    redact: Redact | None = None
 
     @property
     def recording_file(self) -> Path:
@@ -268,7 +187,9 @@ class Cassettes:
                 path.unlink(missing_ok=True)
                 with (
                     patch.object(self.plugin.exchange, "clock", lambda: now),
-                    recorder(server.root_url).use_cassette(str(path), record_mode="all"),
+                    recorder(server.root_url, redact=self.redact).use_cassette(
+                        str(path), record_mode="all"
+                    ),
                 ):
                     await self.plugin.sas_fetch_slots(adapter, self.query(case, recording))
                 await self.plugin.exchange.close(adapter.name)
@@ -303,14 +224,21 @@ class Cassettes:
         files = sorted(self.folder.glob("*.yaml"))
         assert {f.stem for f in files} == {c.name for c in self.cases}
         for path in files:
-            text = path.read_text()
-            for marker in ("BEGIN", "PRIVATE KEY", "CERTIFICATE-----", "127.0.0.1", "localhost"):
-                assert marker not in text, f"{path.name} contains {marker!r}"
-            assert not re.search(r"https?://[^/\s\"']+:\d+", text), f"{path.name} names a port"
-            for interaction in load_cassette(text)["interactions"]:
-                request, response = interaction["request"], interaction["response"]
+            assert_no_secrets(path.read_text(), path.name)
+            for interaction in load_cassette(path.read_text())["interactions"]:
+                request = interaction["request"]
                 assert request["uri"].startswith(f"{PLACEHOLDER_BASE}/{self.resource}?")
-                sent = {k.lower() for k in request["headers"]}
-                got = {k.lower() for k in response["headers"]}
-                assert not sent & set(DROPPED_REQUEST_HEADERS), path.name
-                assert not got & DROPPED_RESPONSE_HEADERS, path.name
+
+
+def assert_no_secrets(text: str, name: str = "cassette") -> None:
+    """A cassette's text names no key, certificate, loopback host or port, and carries none of
+    the headers the recorder drops."""
+    for marker in ("BEGIN", "PRIVATE KEY", "CERTIFICATE-----", "127.0.0.1", "localhost"):
+        assert marker not in text, f"{name} contains {marker!r}"
+    assert not re.search(r"https?://[^/\s\"']+:\d+", text), f"{name} names a port"
+    for interaction in load_cassette(text)["interactions"]:
+        request, response = interaction["request"], interaction["response"]
+        sent = {k.lower() for k in request["headers"]}
+        got = {k.lower() for k in response["headers"]}
+        assert not sent & set(DROPPED_REQUEST_HEADERS), name
+        assert not got & DROPPED_RESPONSE_HEADERS, name
