@@ -17,7 +17,7 @@ from .commands import walk
 from .pages import DOCS, REPO, written_text
 
 #: Where the code that reads the environment lives (the tests read some too).
-SOURCES = ("sas_core", "sas_simulator", "web", "plugins", "bench", "tests")
+SOURCES = ("sas_core", "simulator", "web", "plugins", "bench", "tests")
 #: A whole variable name; `SAS_OIDC_*` and `SAS_SERVE_` are prefixes, not names.
 ENV_NAME = re.compile(r"SAS_[A-Z0-9_]*[A-Z0-9](?![A-Z0-9_*])")
 
