@@ -32,6 +32,7 @@ test-fast: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy sas_core simulator/sas_simulator simulator/sas_testkit web/sas_web \
 		plugins/sas-fhir/sas_fhir_adapter plugins/sas-cpts/sas_cpts_adapter \
 		plugins/sas-sos/sas_sos_adapter bench docs/generators

@@ -27,9 +27,9 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from bench.machine import describe_machine
-from sas_core.aggregation import AdapterRequest, AggregatedSlots, collect_slots
-from sas_core.plugins import PluginHost
-from sas_core.slots import SearchWindow
+from sas_core.plugins.host import PluginHost
+from sas_core.slots.fanout import AdapterRequest, AggregatedSlots, collect_slots
+from sas_core.slots.models import SearchWindow
 from sas_simulator.dataset import build_dataset
 
 PARIS = ZoneInfo("Europe/Paris")

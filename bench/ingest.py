@@ -31,7 +31,7 @@ from fhir.resources.R4B.bundle import Bundle
 
 from bench.machine import describe_machine
 from sas_core.fhir import CPTS_READER, SOS_READER, StructureReader, parse_slot_bundle
-from sas_core.slots import SearchWindow, SlotQuery
+from sas_core.slots.models import SearchWindow, SlotQuery
 from sas_simulator.bundles import schedule_search_bundle, slot_search_bundle
 from sas_simulator.dataset import build_dataset
 

@@ -4,8 +4,8 @@ Plugins import from `sas_core` only (never from its submodules), so the core can
 around without breaking them.
 """
 
-from sas_core.adapters import DEFAULT_TIMEOUT_S, AdapterConfig, PluginMetadata, UseCase
-from sas_core.appointments import Appointment, AppointmentEvent, AppointmentStatus
+from sas_core.accounts.models import AccountAction, AccountSync, AccountSyncResult, Regulator
+from sas_core.appointments.models import Appointment, AppointmentEvent, AppointmentStatus
 from sas_core.hookspecs import hookimpl
 from sas_core.identifiers import (
     IDNPS_SYSTEM,
@@ -23,9 +23,9 @@ from sas_core.identifiers import (
     parse_rpps,
     parse_siret,
 )
-from sas_core.offer import Address, Place, Practitioner, Schedule, Structure, StructureKind
-from sas_core.regulators import AccountAction, AccountSync, AccountSyncResult, Regulator
-from sas_core.slots import (
+from sas_core.offer.models import Address, Place, Practitioner, Schedule, Structure, StructureKind
+from sas_core.plugins.models import DEFAULT_TIMEOUT_S, AdapterConfig, PluginMetadata, UseCase
+from sas_core.slots.models import (
     MAX_PRACTITIONERS_PER_QUERY,
     MAX_STRUCTURES_PER_QUERY,
     MAX_WINDOW,
@@ -41,7 +41,8 @@ from sas_core.slots import (
     SlotType,
     SourceOutcome,
 )
-from sas_core.sso import DEFAULT_ORIGIN, NoBookingUrl, SsoRedirect, sso_redirect, with_origin
+from sas_core.sso.models import DEFAULT_ORIGIN, NoBookingUrl, SsoRedirect, with_origin
+from sas_core.sso.redirect import sso_redirect
 
 __version__ = "0.1.0"
 

@@ -30,11 +30,11 @@ from collections.abc import Awaitable
 
 import pluggy
 
-from sas_core.adapters import AdapterConfig, PluginMetadata
-from sas_core.appointments import AppointmentEvent
-from sas_core.regulators import AccountSync, AccountSyncResult, Regulator
-from sas_core.slots import Slot, SlotBatch, SlotQuery
-from sas_core.sso import SsoRedirect
+from sas_core.accounts.models import AccountSync, AccountSyncResult, Regulator
+from sas_core.appointments.models import AppointmentEvent
+from sas_core.plugins.models import AdapterConfig, PluginMetadata
+from sas_core.slots.models import Slot, SlotBatch, SlotQuery
+from sas_core.sso.models import SsoRedirect
 
 #: The pluggy project name; markers below are bound to it.
 PROJECT = "sas"

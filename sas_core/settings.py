@@ -13,7 +13,7 @@ from pydantic import field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import URL
 
-from sas_core.sso import DEFAULT_ORIGIN
+from sas_core.sso.models import DEFAULT_ORIGIN
 
 #: File name of the embedded SQLite database inside the data directory.
 SQLITE_FILE_NAME = "sas.sqlite3"

@@ -31,10 +31,8 @@ COMMANDS_GROUP = "sas_connect.commands"
 #: when they run, so that `sas --help` does not pay for Alembic and Litestar.
 COMMANDS: dict[str, tuple[str, str]] = {
     "db": ("sas_core.cli.db:db_group", "Manage the database schema."),
-    "oidc": ("sas_core.cli.oidc:oidc_group", "The SSO realm's signing keys (rotation)."),
     "plugins": ("sas_core.cli.plugins:plugins_group", "Inspect the installed plugins."),
     "regulators": ("sas_core.cli.regulators:regulators_group", "Regulators and vendor accounts."),
-    "serve": ("sas_core.cli.serve:serve", "Serve the platform (vendor-facing FHIR endpoint)."),
     "slots": ("sas_core.cli.slots:slots_group", "Fetch free slots from vendors."),
 }
 

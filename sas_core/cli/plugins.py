@@ -7,7 +7,7 @@ import json
 import click
 
 from sas_core.cli.output import echo_table
-from sas_core.plugins import PluginHost
+from sas_core.plugins.host import PluginHost
 
 
 @click.group("plugins")

@@ -1,8 +1,8 @@
 """`sas regulators`: the platform's regulators and their accounts at the vendors (INT_R02).
 
-The commands only parse, call the services of `sas_core.accounts` and print; the web front will
+The commands only parse, call the services of `sas_core.accounts.sync` and print; the web front will
 call the same services. Which vendors serve a territory comes from the interim adapters file
-(`SAS_ADAPTERS_FILE`, see `sas_core.directory`).
+(`SAS_ADAPTERS_FILE`, see `sas_core.registry.adapters_file`).
 
 Exit codes as every command: 2 for a wrong command line or value (malformed id, e-mail,
 territory), 1 when the operation failed (unknown regulator, e-mail taken, unusable database or
@@ -22,7 +22,8 @@ import click
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from sas_core.accounts import (
+from sas_core.accounts.models import Regulator
+from sas_core.accounts.sync import (
     AccountError,
     AccountState,
     AccountStateError,
@@ -37,9 +38,12 @@ from sas_core.accounts import (
 )
 from sas_core.cli.main import EXIT_FAILED, EXIT_USAGE
 from sas_core.cli.output import echo_table, stderr
-from sas_core.directory import AdaptersFileError, FileAdapterDirectory, load_adapters_file
-from sas_core.plugins import PluginHost
-from sas_core.regulators import Regulator
+from sas_core.plugins.host import PluginHost
+from sas_core.registry.adapters_file import (
+    AdaptersFileError,
+    FileAdapterDirectory,
+    load_adapters_file,
+)
 from sas_core.settings import load_settings
 from sas_core.storage import SchemaNotCurrentError, open_database
 

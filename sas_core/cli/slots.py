@@ -14,12 +14,12 @@ from zoneinfo import ZoneInfo
 import click
 from pydantic import ValidationError
 
-from sas_core.aggregation import AdapterRequest, AggregatedSlots, collect_slots
 from sas_core.cli.output import echo_table, stderr
 from sas_core.fhir.instants import parse_instant
 from sas_core.identifiers import IdentifierError, parse_rpps, parse_siret
-from sas_core.plugins import PluginHost
-from sas_core.slots import MAX_WINDOW, SearchWindow
+from sas_core.plugins.host import PluginHost
+from sas_core.slots.fanout import AdapterRequest, AggregatedSlots, collect_slots
+from sas_core.slots.models import MAX_WINDOW, SearchWindow
 
 PARIS = ZoneInfo("Europe/Paris")
 

@@ -11,6 +11,12 @@ Vendor plugins search through :class:`FhirExchange` (pool, mTLS, deadline, body 
 messages) with their own :class:`FhirEndpointSettings` schema, rather than writing their own HTTP.
 """
 
+from sas_core.fhir.accounts import (
+    PROFILE_PRACTITIONER_REGUL,
+    account_identifier,
+    account_token,
+    practitioner_regul,
+)
 from sas_core.fhir.bundles import BundleError, dropped_slot_count, parse_slot_bundle
 from sas_core.fhir.clients import ClientPool, TransportFactory
 from sas_core.fhir.cpts import CPTS_INCLUDES, CPTS_READER, cpts_service_references
@@ -26,12 +32,6 @@ from sas_core.fhir.failures import (
 )
 from sas_core.fhir.instants import PARIS, format_instant, parse_instant, parse_search_date
 from sas_core.fhir.references import ResourceIndex
-from sas_core.fhir.regulators import (
-    PROFILE_PRACTITIONER_REGUL,
-    account_identifier,
-    account_token,
-    practitioner_regul,
-)
 from sas_core.fhir.resources import (
     RoleDetails,
     cpts_from_organization,

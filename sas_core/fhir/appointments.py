@@ -45,7 +45,7 @@ from typing import Any, Final, Literal
 
 import orjson
 
-from sas_core.appointments import AppointmentStatus
+from sas_core.appointments.models import AppointmentStatus
 from sas_core.fhir.codes import FR_V2_0203, TRE_R38_SPECIALITE_ORDINALE
 from sas_core.fhir.instants import parse_instant
 from sas_core.fhir.json_shape import check_appointment, duplicated_key

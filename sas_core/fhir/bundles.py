@@ -53,8 +53,8 @@ from sas_core.fhir.resources import (
 )
 from sas_core.fhir.slot_elements import CodedElementsReader, booking_url_of
 from sas_core.fhir.structures import BundleStructures, StructureReader
-from sas_core.offer import Place, StructureKind
-from sas_core.slots import BundleIssue, Slot, SlotQuery
+from sas_core.offer.models import Place, StructureKind
+from sas_core.slots.models import BundleIssue, Slot, SlotQuery
 
 _SLOT_FIELDS = frozenset(Slot.model_fields)
 _new_object = object.__new__

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 import httpx
 
-from sas_core.adapters import AdapterConfig
 from sas_core.fhir.endpoint import FhirEndpointSettings
 from sas_core.fhir.tls import shared_ssl_context
+from sas_core.plugins.models import AdapterConfig
 
 log = logging.getLogger(__name__)
 

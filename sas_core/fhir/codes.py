@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Final
 
 from sas_core.identifiers import IDNPS_SYSTEM, IDNST_SYSTEM, SAS_TECHNICAL_SYSTEM
-from sas_core.slots import AppointmentType, Modality, SlotType
+from sas_core.slots.models import AppointmentType, Modality, SlotType
 
 __all__ = [
     "APPOINTMENT_TYPES",

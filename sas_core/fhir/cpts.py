@@ -26,8 +26,8 @@ from sas_core.fhir.codes import (
 from sas_core.fhir.references import Resource, ResourceIndex, label
 from sas_core.fhir.resources import cpts_from_organization, healthcare_service_provider
 from sas_core.fhir.structures import Report, Site
-from sas_core.offer import StructureKind
-from sas_core.slots import SlotType
+from sas_core.offer.models import StructureKind
+from sas_core.slots.models import SlotType
 
 #: The includes INT_R04 adds to INT_R01's for the CPTS data (digest §5.1).
 CPTS_INCLUDES: tuple[tuple[str, str], ...] = (

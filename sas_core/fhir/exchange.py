@@ -34,7 +34,6 @@ from urllib.parse import urlsplit
 import httpx
 from pydantic import ValidationError
 
-from sas_core.adapters import AdapterConfig
 from sas_core.fhir.bundles import BundleError, dropped_slot_count
 from sas_core.fhir.clients import ClientPool
 from sas_core.fhir.endpoint import FhirEndpointSettings
@@ -45,7 +44,8 @@ from sas_core.fhir.failures import (
     retry_after_seconds,
     truncate,
 )
-from sas_core.slots import BundleIssue, Slot, SlotBatch, SourceOutcome
+from sas_core.plugins.models import AdapterConfig
+from sas_core.slots.models import BundleIssue, Slot, SlotBatch, SourceOutcome
 
 log = logging.getLogger(__name__)
 

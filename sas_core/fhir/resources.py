@@ -23,7 +23,7 @@ from sas_core.fhir.codes import (
 )
 from sas_core.fhir.references import Resource, label
 from sas_core.identifiers import IdentifierError, parse_finess, parse_idnps, parse_idnst
-from sas_core.offer import Address, Place, Practitioner, Structure, StructureKind
+from sas_core.offer.models import Address, Place, Practitioner, Structure, StructureKind
 
 #: Finds a referenced resource of the given type in the bundle (see ResourceIndex.resolve).
 Resolver = Callable[[str, str], Resource | None]

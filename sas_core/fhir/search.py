@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from sas_core.fhir.codes import IDNPS_SYSTEM, SLOT_STATUS_FREE
 from sas_core.fhir.instants import format_instant
-from sas_core.slots import SlotQuery
+from sas_core.slots.models import SlotQuery
 
 #: The includes every practitioner slot search carries (digest §4.2).
 PS_INCLUDES: tuple[tuple[str, str], ...] = (

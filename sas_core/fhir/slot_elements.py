@@ -25,7 +25,7 @@ from sas_core.fhir.codes import (
     V3_ACT_CODE,
 )
 from sas_core.fhir.references import Resource
-from sas_core.slots import AppointmentType, Modality, SlotType
+from sas_core.slots.models import AppointmentType, Modality, SlotType
 
 _SLOT_TYPES = {t.value: t for t in SlotType}
 _URL_SCHEMES = ("https://", "http://")

@@ -21,8 +21,8 @@ from sas_core.fhir.references import Resource, ResourceIndex, label
 from sas_core.fhir.resources import place_from_location, structure_from_organization
 from sas_core.fhir.structures import Report, Site
 from sas_core.identifiers import StructureIdKind, parse_idnst
-from sas_core.offer import Place, StructureKind
-from sas_core.slots import SlotQuery, SlotType
+from sas_core.offer.models import Place, StructureKind
+from sas_core.slots.models import SlotQuery, SlotType
 
 #: The includes of the SOS Médecins Schedule search (digest §6.2): the slots, their PFG Location
 #: and its association. `Location:organization` is the example's spelling (§16.7).

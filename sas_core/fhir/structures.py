@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from sas_core.fhir.references import Resource, ResourceIndex
-from sas_core.offer import Place, StructureKind
-from sas_core.slots import SlotType
+from sas_core.offer.models import Place, StructureKind
+from sas_core.slots.models import SlotType
 
 
 class Report(Protocol):

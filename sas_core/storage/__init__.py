@@ -3,7 +3,6 @@
 from sas_core.storage.appointments import AppointmentChange, OutboxMessage, StoredAppointment
 from sas_core.storage.database import open_database
 from sas_core.storage.engine import create_engine_for
-from sas_core.storage.fetches import FetchRunSummary, fetch_runs, latest_slots, record_fetch
 from sas_core.storage.schema import (
     SchemaNotCurrentError,
     current_revision,
@@ -11,6 +10,7 @@ from sas_core.storage.schema import (
     head_revision,
     upgrade,
 )
+from sas_core.storage.slots import FetchRunSummary, fetch_runs, latest_slots, record_fetch
 
 __all__ = [
     "AppointmentChange",

@@ -31,7 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from sas_core.regulators import Regulator
+from sas_core.accounts.models import Regulator
 from sas_core.storage.tables import Base, BigId
 
 #: pending: a call is (or was, before a crash) in flight; synced: the vendor has the account as

@@ -1,4 +1,4 @@
-"""The parties the platform knows, read from its own tables (see `sas_core.parties`)."""
+"""The parties the platform knows, read from its own tables (`sas_core.appointments.parties`)."""
 
 from __future__ import annotations
 

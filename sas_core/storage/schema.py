@@ -15,11 +15,8 @@ from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
 from sqlalchemy.engine import Connection, Engine
 
-# Imported for its tables: they must be in `Base.metadata` wherever the schema is checked or
-# migrated, whether or not the account services were imported.
-from sas_core.storage import accounts as _accounts  # noqa: F401
-from sas_core.storage import oidc as _oidc  # noqa: F401
 from sas_core.storage.engine import SQLITE_BEGIN_OPTION, create_engine_for
+from sas_core.storage.metadata import METADATA  # noqa: F401  (registers every table)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 

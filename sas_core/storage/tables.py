@@ -105,7 +105,7 @@ class FetchedSlot(Base):
             ondelete="CASCADE",
         ),
         CheckConstraint("end_at > start_at", name="slot_ordered"),
-        # A slot offered through a structure says which kind (sas_core.slots.Slot).
+        # A slot offered through a structure says which kind (sas_core.slots.models.Slot).
         CheckConstraint(
             "(structure_idnst IS NULL AND structure_kind IS NULL)"
             " OR (structure_idnst IS NOT NULL AND structure_kind IS NOT NULL"

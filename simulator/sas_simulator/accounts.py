@@ -24,8 +24,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from sas_core.fhir.accounts import PLATFORM_SOURCE
 from sas_core.fhir.codes import FR_V2_0203, IDNPS_TYPE_CODE, INTRN_TYPE_CODE
-from sas_core.fhir.regulators import PLATFORM_SOURCE
 from sas_core.identifiers import IDNPS_SYSTEM, SAS_TECHNICAL_SYSTEM
 
 #: identifier.system → (slice name, the type code its pattern fixes), digest §7.5.

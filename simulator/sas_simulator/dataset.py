@@ -29,8 +29,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sas_core.offer import StructureKind
-from sas_core.slots import AppointmentType, Modality, SlotType
+from sas_core.offer.models import StructureKind
+from sas_core.slots.models import AppointmentType, Modality, SlotType
 
 PARIS = ZoneInfo("Europe/Paris")
 #: How far ahead the generated slots go, from the anchor hour.

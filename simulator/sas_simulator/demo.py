@@ -11,11 +11,11 @@ from datetime import datetime
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from sas_core.aggregation import AdapterRequest, AggregatedSlots, collect_slots
 from sas_core.cli.output import echo_table, stderr
 from sas_core.cli.slots import PARIS, default_window
-from sas_core.plugins import PluginHost
-from sas_core.slots import SearchWindow
+from sas_core.plugins.host import PluginHost
+from sas_core.slots.fanout import AdapterRequest, AggregatedSlots, collect_slots
+from sas_core.slots.models import SearchWindow
 from sas_core.storage import open_database
 from sas_simulator.app import create_app
 from sas_simulator.dataset import build_dataset

@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl
 
 from sas_core.fhir.codes import SLOT_STATUS_SYSTEM
 from sas_core.identifiers import IDNPS_SYSTEM, IDNST_SYSTEM
-from sas_core.slots import MAX_PRACTITIONERS_PER_QUERY
+from sas_core.slots.models import MAX_PRACTITIONERS_PER_QUERY
 from sas_simulator.dataset import PARIS
 
 IDENTIFIER_PARAM = "schedule.actor:Practitioner.identifier"

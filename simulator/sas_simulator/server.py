@@ -1,4 +1,4 @@
-"""Running the simulator for real: :class:`sas_core.serving.AsgiServer` plus the simulator's
+"""Running the simulator for real: :class:`sas_core.serving.server.AsgiServer` plus the simulator's
 fault controls. Tests, the demo and `sas simulator serve` all go through `SimulatorServer`.
 """
 
@@ -8,8 +8,8 @@ from collections.abc import Callable
 
 from litestar import Litestar
 
-from sas_core.serving import GRACEFUL_SHUTDOWN_S, AsgiServer, ServerTls
-from sas_core.serving import serve_forever as _serve_forever
+from sas_core.serving.server import GRACEFUL_SHUTDOWN_S, AsgiServer, ServerTls
+from sas_core.serving.server import serve_forever as _serve_forever
 from sas_simulator.app import fault_state
 from sas_simulator.faults import Faults
 

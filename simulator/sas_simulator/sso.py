@@ -13,7 +13,7 @@ import ssl
 from dataclasses import dataclass
 from typing import Any
 
-from sas_core.oidc_rp import LoginFailed, PendingLogin, RelyingParty
+from sas_core.sso.relying_party import LoginFailed, PendingLogin, RelyingParty
 
 SESSION_COOKIE = "sim_session"
 LOGIN_COOKIE = "sim_login"

@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 import pytest
 
 from sas_core import SlotQuery, SourceOutcome
-from sas_core.plugins import PluginHost
+from sas_core.plugins.host import PluginHost
 from sas_simulator.dataset import Dataset
 from sas_simulator.faults import Faults
 from sas_simulator.server import SimulatorServer

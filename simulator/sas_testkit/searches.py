@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from sas_core import AdapterConfig, SearchWindow, SlotBatch, SlotQuery
-from sas_core.plugins import PluginHost, resolve
+from sas_core.plugins.host import PluginHost, resolve
 
 
 def window(hours: int = 48) -> SearchWindow:

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from sqlalchemy.engine import Engine
 
-from sas_core.accounts import (
+from sas_core.accounts.sync import (
     AccountError,
     AccountStateError,
     account_calls,
@@ -28,9 +28,9 @@ from sas_core.accounts import (
     run_account_retries,
     update_regulator,
 )
-from sas_core.adapters import AdapterConfig
-from sas_core.directory import FileAdapterDirectory, parse_adapters
-from sas_core.plugins import PluginHost
+from sas_core.plugins.host import PluginHost
+from sas_core.plugins.models import AdapterConfig
+from sas_core.registry.adapters_file import FileAdapterDirectory, parse_adapters
 from sas_core.storage import create_engine_for, upgrade
 from sas_simulator.app import create_app
 from sas_simulator.dataset import build_dataset

@@ -19,9 +19,9 @@ from sas_core import (
     UseCase,
     hookimpl,
 )
-from sas_core.adapters import AdapterConfig
-from sas_core.aggregation import AdapterRequest, collect_slots, split_into_lots
-from sas_core.plugins import PluginHost
+from sas_core.plugins.host import PluginHost
+from sas_core.plugins.models import AdapterConfig
+from sas_core.slots.fanout import AdapterRequest, collect_slots, split_into_lots
 
 PARIS = ZoneInfo("Europe/Paris")
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=PARIS)

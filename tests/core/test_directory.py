@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from sas_core.directory import AdaptersFileError, check_territory, load_adapters_file
-from sas_core.plugins import PluginHost
+from sas_core.plugins.host import PluginHost
+from sas_core.registry.adapters_file import AdaptersFileError, check_territory, load_adapters_file
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from sas_core import AdapterConfig
-from sas_core.plugins import BUILTIN_PLUGIN, PluginError, PluginHost
+from sas_core.plugins.host import BUILTIN_PLUGIN, PluginError, PluginHost
 from tests.core.conftest import GOOD_PLUGIN, MakePlugin
 
 REPO = Path(__file__).resolve().parents[2]

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from sas_core import AdapterConfig, NoBookingUrl, Regulator, Slot, SsoRedirect, hookimpl
-from sas_core.plugins import PluginHost
-from sas_core.sso import sso_redirect
+from sas_core.plugins.host import PluginHost
+from sas_core.sso.redirect import sso_redirect
 
 ADAPTER = AdapterConfig(name="acme", plugin="sas-fhir")
 REGULATOR = Regulator(

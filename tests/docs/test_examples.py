@@ -1,10 +1,10 @@
 """Every code example in the docs is checked: parsed, and run where that is cheap.
 
 Python blocks are parsed and, unless their first line is `# fragment` (a piece of a larger
-program, such as a test using the kit's fixtures), run in a fresh module, and whatever hook implementations they define
-are registered with pluggy against the hook specifications; TOML and JSON blocks are parsed (an
-SSO clients file is loaded as the realm loads it); `sas …` command lines name existing commands
-and options, and `make …` lines existing targets.
+program, such as a test using the kit's fixtures), run in a fresh module, and whatever hook
+implementations they define are registered with pluggy against the hook specifications; TOML
+and JSON blocks are parsed (an SSO clients file is loaded as the realm loads it); `sas …`
+command lines name existing commands and options, and `make …` lines existing targets.
 """
 
 from __future__ import annotations

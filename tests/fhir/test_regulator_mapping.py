@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import uuid
 
-from sas_core.fhir.regulators import (
+from sas_core.accounts.models import Regulator
+from sas_core.fhir.accounts import (
     PROFILE_PRACTITIONER_REGUL,
     account_token,
     fingerprint,
     practitioner_regul,
 )
-from sas_core.regulators import Regulator
 from sas_simulator.accounts import check_practitioner_regul
 
 ID = uuid.UUID("1ef1c748-01a3-6180-b098-73283ce4e5b1")

@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from sas_core.fhir.regulators import practitioner_regul
-from sas_core.regulators import Regulator
+from sas_core.accounts.models import Regulator
+from sas_core.fhir.accounts import practitioner_regul
 from sas_simulator.faults import Faults
 from sas_simulator.server import SimulatorServer
 from tests.conftest import IG_PACKAGES, needs_ig

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sas_core.fhir import codes
-from sas_core.fhir.regulators import PROFILE_PRACTITIONER_REGUL
+from sas_core.fhir.accounts import PROFILE_PRACTITIONER_REGUL
 from sas_simulator.routes.metadata import capability_statement, capability_statement_template
 from sas_simulator.search import MAX_SOS_ASSOCIATIONS
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from sas_core.identifiers import parse_idnst
-from sas_core.slots import AppointmentType, Modality, SlotType
+from sas_core.slots.models import AppointmentType, Modality, SlotType
 from sas_simulator.dataset import PARIS, Dataset, build_dataset
 
 from .conftest import practitioner_with_places

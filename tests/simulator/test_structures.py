@@ -6,7 +6,7 @@ import dataclasses
 import re
 from datetime import datetime, timedelta
 
-from sas_core.slots import SlotType
+from sas_core.slots.models import SlotType
 from sas_simulator.dataset import PARIS, WEEKDAYS, Dataset, build_dataset
 
 NOW = datetime(2025, 3, 10, 13, 37, tzinfo=PARIS)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
-from sas_core.offer import Address, Place
-from sas_core.slots import (
+from sas_core.offer.models import Address, Place
+from sas_core.slots.models import (
     AdapterOutcome,
     AppointmentType,
     BundleIssue,

@@ -7,7 +7,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from sas_core.slots import Slot
+from sas_core.slots.models import Slot
 from sas_core.storage import fetch_runs, latest_slots, record_fetch
 from sas_core.storage.tables import FetchedSlot, FetchOutcome, FetchRun
 from tests.storage.samples import DR_A, DR_B, T0, WINDOW, outcome, slot

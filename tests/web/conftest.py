@@ -11,9 +11,9 @@ import pytest
 import trustme
 from sqlalchemy.engine import Engine
 
-from sas_core.accounts import add_regulator
-from sas_core.regulators import Regulator
-from sas_core.serving import AsgiServer, ServerTls
+from sas_core.accounts.models import Regulator
+from sas_core.accounts.sync import add_regulator
+from sas_core.serving.server import AsgiServer, ServerTls
 from sas_core.storage import create_engine_for, upgrade
 from sas_web import CertificateAllowList, DevelopmentVendor, VendorIdentity, create_app
 from sas_web.tls import ClientCertH11Protocol

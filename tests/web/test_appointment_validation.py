@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from sas_core.fhir.json_shape import MAX_DEPTH
-from sas_core.serving import AsgiServer
+from sas_core.serving.server import AsgiServer
 from sas_core.storage import StoredAppointment
 from sas_core.storage.appointments import AppointmentChange, OutboxMessage
 from tests.web.conftest import VENDOR_SYSTEM, appointment

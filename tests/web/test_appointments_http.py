@@ -11,9 +11,9 @@ import httpx
 import pytest
 from sqlalchemy.engine import Engine
 
-from sas_core.appointment_intake import AppointmentIntake
-from sas_core.outbox import pending_count
-from sas_core.serving import AsgiServer
+from sas_core.appointments.intake import AppointmentIntake
+from sas_core.appointments.outbox import pending_count
+from sas_core.serving.server import AsgiServer
 from sas_core.storage.parties import StoredParties
 from tests.conftest import IG_PACKAGES, needs_ig
 from tests.web.conftest import VENDOR_SYSTEM, Pki, appointment, serve, sos_pending

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from sas_core.identifiers import IDNST_SYSTEM
-from sas_core.serving import AsgiServer
+from sas_core.serving.server import AsgiServer
 from sas_core.storage import StoredAppointment, create_engine_for, upgrade
 from tests.web.conftest import VENDOR_SYSTEM, appointment, serve, sos_pending
 

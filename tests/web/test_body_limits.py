@@ -9,7 +9,7 @@ import httpx
 import pytest
 from sqlalchemy.engine import Engine
 
-from sas_core.serving import AsgiServer
+from sas_core.serving.server import AsgiServer
 from sas_web import DevelopmentVendor, create_app
 from sas_web.app import DEFAULT_MAX_BODY_BYTES, FORM_MAX_BODY_BYTES
 from sas_web.oidc import OidcProvider

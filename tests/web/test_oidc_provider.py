@@ -15,8 +15,8 @@ from joserfc.jwk import KeySet
 from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
-from sas_core.regulators import Regulator
-from sas_core.serving import AsgiServer, ServerTls
+from sas_core.accounts.models import Regulator
+from sas_core.serving.server import AsgiServer, ServerTls
 from sas_web import DevelopmentVendor, create_app
 from sas_web.oidc import OidcProvider, OidcSettings, parse_clients
 from tests.web.conftest import Pki

@@ -15,10 +15,11 @@ import anyio
 import pytest
 from sqlalchemy.engine import Engine
 
-from sas_core import AppointmentEvent, hookimpl, outbox
-from sas_core.appointment_intake import AppointmentIntake
-from sas_core.outbox import DispatchReport, dispatch_outbox, pending_count
-from sas_core.plugins import PluginHost
+from sas_core import AppointmentEvent, hookimpl
+from sas_core.appointments import outbox
+from sas_core.appointments.intake import AppointmentIntake
+from sas_core.appointments.outbox import DispatchReport, dispatch_outbox, pending_count
+from sas_core.plugins.host import PluginHost
 from sas_core.storage import create_engine_for, upgrade
 from sas_core.storage.parties import StoredParties
 from tests.web.conftest import VENDOR_SYSTEM, appointment

@@ -11,8 +11,8 @@ import httpx
 import pytest
 from sqlalchemy.engine import Engine
 
-from sas_core.regulators import Regulator
-from sas_core.serving import AsgiServer, ServerTls
+from sas_core.accounts.models import Regulator
+from sas_core.serving.server import AsgiServer, ServerTls
 from sas_web import DevelopmentVendor, create_app
 from sas_web.oidc import OidcProvider
 from tests.web.conftest import Pki

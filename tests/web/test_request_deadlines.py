@@ -13,7 +13,7 @@ import httpx
 import pytest
 from sqlalchemy.engine import Engine
 
-from sas_core.serving import AsgiServer
+from sas_core.serving.server import AsgiServer
 from sas_web import DevelopmentVendor, create_app
 from sas_web.oidc import OidcProvider
 from tests.web.conftest import appointment, serve

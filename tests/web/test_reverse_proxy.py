@@ -9,8 +9,8 @@ import httpx
 import pytest
 from sqlalchemy.engine import Engine
 
-from sas_core.accounts import add_regulator
-from sas_core.serving import AsgiServer
+from sas_core.accounts.sync import add_regulator
+from sas_core.serving.server import AsgiServer
 from sas_web import CertificateAllowList, DevelopmentVendor, VendorRule, create_app
 from sas_web.oidc import OidcProvider
 from tests.web.conftest import Pki, appointment, serve

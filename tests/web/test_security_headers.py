@@ -11,7 +11,7 @@ import httpx
 import pytest
 from sqlalchemy.engine import Engine
 
-from sas_core.serving import AsgiServer, ServerTls
+from sas_core.serving.server import AsgiServer, ServerTls
 from sas_web import DevelopmentVendor, create_app
 from sas_web.oidc import OidcProvider
 from tests.web.conftest import Pki, appointment, serve

@@ -24,15 +24,15 @@ from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
 from sas_core import AppointmentEvent, hookimpl
-from sas_core.accounts import add_regulator
-from sas_core.aggregation import fetch_lot
-from sas_core.directory import FileAdapterDirectory, parse_adapters
-from sas_core.outbox import dispatch_outbox
-from sas_core.plugins import PluginHost
-from sas_core.regulators import Regulator
-from sas_core.serving import AsgiServer, ServerTls
-from sas_core.slots import SearchWindow, SlotQuery
-from sas_core.sso import sso_redirect
+from sas_core.accounts.models import Regulator
+from sas_core.accounts.sync import add_regulator
+from sas_core.appointments.outbox import dispatch_outbox
+from sas_core.plugins.host import PluginHost
+from sas_core.registry.adapters_file import FileAdapterDirectory, parse_adapters
+from sas_core.serving.server import AsgiServer, ServerTls
+from sas_core.slots.fanout import fetch_lot
+from sas_core.slots.models import SearchWindow, SlotQuery
+from sas_core.sso.redirect import sso_redirect
 from sas_simulator.app import create_app as create_simulator
 from sas_simulator.booking import ReportSettings
 from sas_simulator.dataset import Dataset, build_dataset

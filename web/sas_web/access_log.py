@@ -17,7 +17,7 @@ import uuid
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from sas_core.security_log import REQUEST_ID, logfmt
+from sas_core.serving.security_log import REQUEST_ID, logfmt
 
 ACCESS_LOGGER = "sas.access"
 REQUEST_ID_HEADER = b"x-request-id"

@@ -12,7 +12,7 @@ Routes under `/fhir`:
 Before a body is read: the vendor is identified (403), the Content-Type checked (415) and the
 size capped (413, on Content-Length and while streaming: the rest is never read); a body that does
 not arrive within its deadline is a 408. Every error is an OperationOutcome (digest §2). The
-rules themselves are `sas_core.appointment_intake`'s.
+rules themselves are `sas_core.appointments.intake`'s.
 
 Every answer, of `/fhir` and of the realm, goes through the access log (with its request id) and
 the security headers (`sas_web.access_log`, `sas_web.security_headers`).
@@ -35,14 +35,14 @@ from litestar.exceptions import HTTPException
 from litestar.params import FromPath
 from sqlalchemy.engine import Engine
 
-from sas_core.accounts import run_account_retries
-from sas_core.appointment_intake import AppointmentIntake, IntakeResult
-from sas_core.directory import AdapterDirectory
+from sas_core.accounts.sync import run_account_retries
+from sas_core.appointments.intake import AppointmentIntake, IntakeResult
+from sas_core.appointments.outbox import run_dispatcher
+from sas_core.appointments.parties import KnownParties
 from sas_core.fhir.appointments import PROFILE_APPOINTMENT, PROFILE_SOS_APPOINTMENT
 from sas_core.fhir.outcomes import FhirRefusal, Issue, IssueCode, operation_outcome
-from sas_core.outbox import run_dispatcher
-from sas_core.parties import PartyDirectory
-from sas_core.plugins import PluginHost
+from sas_core.plugins.host import PluginHost
+from sas_core.registry.adapters_file import AdapterDirectory
 from sas_core.settings import PlatformSettings
 from sas_core.storage import open_database
 from sas_core.storage.parties import StoredParties
@@ -73,7 +73,7 @@ def create_app(
     identity: VendorIdentity,
     engine: Engine | None = None,
     host: PluginHost | None = None,
-    directory: PartyDirectory | None = None,
+    directory: KnownParties | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     dispatch_interval_s: float | None = 5.0,
     adapters: AdapterDirectory | None = None,

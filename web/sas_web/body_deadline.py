@@ -18,7 +18,7 @@ from litestar.enums import ScopeType
 from litestar.exceptions import HTTPException
 from litestar.types import ASGIApp, Message, Receive, ReceiveMessage, Scope, Send
 
-from sas_core.security_log import security_event
+from sas_core.serving.security_log import security_event
 
 #: The whole body within 20 s: 1 MiB (the largest Appointment) needs ~52 KiB/s, which any
 #: vendor's server link gives; the realm's forms are a few hundred bytes.

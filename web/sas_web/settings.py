@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from pydantic import field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from sas_core.serving import DEFAULT_LIMIT_CONCURRENCY
+from sas_core.serving.server import DEFAULT_LIMIT_CONCURRENCY
 from sas_web.app import DEFAULT_MAX_BODY_BYTES
 from sas_web.body_deadline import DEFAULT_BODY_TIMEOUT_S
 from sas_web.vendors import VendorRule

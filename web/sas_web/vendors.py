@@ -19,7 +19,7 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID
 
 from sas_core.fhir.outcomes import FhirRefusal, Issue
-from sas_core.security_log import security_event
+from sas_core.serving.security_log import security_event
 
 #: The vendor every request is attributed to in `--insecure-dev` mode.
 DEV_VENDOR = "dev-vendor"

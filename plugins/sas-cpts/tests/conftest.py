@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from sas_core.plugins import PluginHost
+from sas_core.plugins.host import PluginHost
 from sas_cpts_adapter import plugin
 
 

@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 
 from sas_core import SlotQuery, StructureKind
-from sas_core.plugins import PluginHost
+from sas_core.plugins.host import PluginHost
 from sas_cpts_adapter import plugin
 from sas_simulator.dataset import Dataset, SimPractitioner
 from sas_simulator.server import SimulatorServer

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sas_core import UseCase
-from sas_core.plugins import PluginHost
+from sas_core.plugins.host import PluginHost
 from sas_fhir_adapter.settings import FhirAdapterSettings
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from sas_core import SearchWindow, SlotQuery
-from sas_core.plugins import PluginError, PluginHost
+from sas_core.plugins.host import PluginError, PluginHost
 from sas_fhir_adapter import plugin
 from sas_fhir_adapter.settings import FhirAdapterSettings
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from sas_core import SlotQuery
-from sas_core.plugins import PluginHost
+from sas_core.plugins.host import PluginHost
 from sas_fhir_adapter import plugin
 from sas_simulator.faults import Faults
 from sas_testkit.searches import fetch, window

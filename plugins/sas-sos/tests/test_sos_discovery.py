@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sas_core import UseCase
 from sas_core.fhir import FhirEndpointSettings
-from sas_core.plugins import PluginHost
+from sas_core.plugins.host import PluginHost
 
 
 def test_discover_finds_sas_sos_with_its_version_and_use_case() -> None:

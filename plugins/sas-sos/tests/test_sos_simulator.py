@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from sas_core import SearchWindow, SlotQuery, StructureKind
-from sas_core.plugins import PluginHost
+from sas_core.plugins.host import PluginHost
 from sas_simulator.dataset import PARIS, Dataset
 from sas_simulator.server import SimulatorServer
 from sas_sos_adapter import plugin

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 from sas_core.settings import load_settings
 from sas_core.storage.columns import UtcDateTime
 from sas_core.storage.engine import create_engine_for
-from sas_core.storage.tables import Base
+from sas_core.storage.metadata import METADATA
 
 
 def render_item(kind: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
@@ -31,7 +31,7 @@ def render_item(kind: str, obj: Any, autogen_context: AutogenContext) -> str | L
 def run_migrations(connection: Connection) -> None:
     context.configure(
         connection=connection,
-        target_metadata=Base.metadata,
+        target_metadata=METADATA,
         render_as_batch=connection.dialect.name == "sqlite",
         render_item=render_item,
         compare_type=True,

@@ -14,7 +14,7 @@ from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 
-from sas_core.oidc_rp import LoginFailed
+from sas_core.sso.relying_party import LoginFailed
 from sas_simulator import pages
 from sas_simulator.booking import Booking, appointment_resource, new_appointment_id, report
 from sas_simulator.dataset import PARIS

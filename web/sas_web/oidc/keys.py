@@ -18,7 +18,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from sas_core.storage.oidc import OidcSigningKeyRow
+from sas_core.storage.realm import OidcSigningKeyRow
 
 ALGORITHM = "RS256"
 

@@ -19,7 +19,7 @@ The OAuth 2 and OpenID Connect rules are Authlib's (`AuthorizationCodeGrant`, `C
 The realm answers only for its own hosts (the issuer's, `SAS_OIDC_ALLOWED_HOSTS`, loopback): the
 issuer, and every URL derived from it, never comes from an arbitrary `Host` header. Refusals —
 failed and throttled logins, code replays, invalid tokens, unknown hosts — are security events
-(`sas_core.security_log`).
+(`sas_core.serving.security_log`).
 """
 
 from __future__ import annotations
@@ -59,14 +59,14 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from sas_core.accounts import regulator_logged_in
-from sas_core.directory import AdapterDirectory
-from sas_core.oidc_rp import LoginFailed, PendingLogin, RelyingParty
-from sas_core.plugins import PluginHost
-from sas_core.regulators import Regulator
-from sas_core.security_log import security_event
+from sas_core.accounts.models import Regulator
+from sas_core.accounts.sync import regulator_logged_in
+from sas_core.plugins.host import PluginHost
+from sas_core.registry.adapters_file import AdapterDirectory
+from sas_core.serving.security_log import security_event
+from sas_core.sso.relying_party import LoginFailed, PendingLogin, RelyingParty
 from sas_core.storage.accounts import RegulatorRow, regulator_of
-from sas_core.storage.oidc import OidcAuthorizationCodeRow, OidcSessionRow
+from sas_core.storage.realm import OidcAuthorizationCodeRow, OidcSessionRow
 from sas_web.oidc.clients import OidcClient
 from sas_web.oidc.keys import ALGORITHM, SigningKeys
 from sas_web.oidc.settings import OidcSettings

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from sas_core.adapters import DEFAULT_TIMEOUT_S, AdapterConfig
-from sas_core.plugins import PluginError, PluginHost
+from sas_core.plugins.host import PluginError, PluginHost
+from sas_core.plugins.models import DEFAULT_TIMEOUT_S, AdapterConfig
 
 #: `SAS-<département>`: 01–95, 2A/2B (Corsica), 971–976 (overseas).
 TERRITORY_PATTERN = re.compile(r"^SAS-(0[1-9]|1[0-9]|2[1-9]|[3-8][0-9]|9[0-5]|2A|2B|97[1-6])$")

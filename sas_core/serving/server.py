@@ -25,7 +25,7 @@ import uvicorn
 from litestar import Litestar
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
-from sas_core.tls_handshake import handshaking
+from sas_core.serving.tls_handshake import handshaking
 
 #: How long `stop()` lets in-flight requests finish before cancelling them (hung ones never do).
 GRACEFUL_SHUTDOWN_S = 1
@@ -123,7 +123,7 @@ class AsgiServer:
         http = self.http_protocol or AutoHTTPProtocol
         try:
             # TLS is handshaken by the protocol, not by uvicorn, so a refused handshake is seen
-            # and logged (`sas_core.tls_handshake`).
+            # and logged (`sas_core.serving.tls_handshake`).
             if self.tls is not None:
                 http = handshaking(http, self.tls.ssl_context())
             config = uvicorn.Config(

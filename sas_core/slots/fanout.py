@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from sas_core.adapters import AdapterConfig, UseCase
-from sas_core.plugins import PluginError, PluginHost, resolve
-from sas_core.slots import (
+from sas_core.plugins.host import PluginError, PluginHost, resolve
+from sas_core.plugins.models import AdapterConfig, UseCase
+from sas_core.slots.models import (
     MAX_PRACTITIONERS_PER_QUERY,
     MAX_STRUCTURES_PER_QUERY,
     AdapterOutcome,

@@ -33,9 +33,9 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from sas_core.appointment_intake import APPOINTMENT_TOPIC
-from sas_core.appointments import AppointmentEvent
-from sas_core.plugins import PluginHost, resolve
+from sas_core.appointments.intake import APPOINTMENT_TOPIC
+from sas_core.appointments.models import AppointmentEvent
+from sas_core.plugins.host import PluginHost, resolve
 from sas_core.storage.appointments import OutboxMessage
 
 log = logging.getLogger(__name__)

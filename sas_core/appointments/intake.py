@@ -14,8 +14,8 @@ The FHIR endpoint (and later the web pages and the CLI) call this service; it ho
   appointments"). A read by id of another vendor's appointment is "not found" for the same reason.
 - Durable before the answer: the appointment, its history row and an outbox row (the
   :class:`~sas_core.AppointmentEvent` for the listeners) are written in one transaction.
-- A regulator or practitioner the :class:`~sas_core.parties.PartyDirectory` does not know is
-  stored with a review reason, never refused.
+- A regulator or practitioner the :class:`~sas_core.appointments.parties.KnownParties` does not
+  know is stored with a review reason, never refused.
 
 Methods are synchronous (SQLAlchemy sessions); the web layer runs them in a worker thread.
 """
@@ -34,11 +34,11 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from sas_core.appointments import Appointment, AppointmentEvent, AppointmentStatus
+from sas_core.appointments.models import Appointment, AppointmentEvent, AppointmentStatus
+from sas_core.appointments.parties import KnownParties
 from sas_core.fhir.appointments import ReportedAppointment, decode_appointment, read_appointment
 from sas_core.fhir.instants import format_instant
 from sas_core.fhir.outcomes import FhirRefusal, Issue
-from sas_core.parties import PartyDirectory
 from sas_core.storage.appointments import AppointmentChange, OutboxMessage, StoredAppointment
 from sas_core.storage.engine import SQLITE_BEGIN_OPTION
 
@@ -72,7 +72,7 @@ class AppointmentIntake:
     def __init__(
         self,
         engine: Engine,
-        directory: PartyDirectory,
+        directory: KnownParties,
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sas_core.adapters import AdapterConfig, PluginMetadata
 from sas_core.hookspecs import hookimpl
-from sas_core.slots import Slot
-from sas_core.sso import SsoRedirect, with_origin
+from sas_core.plugins.models import AdapterConfig, PluginMetadata
+from sas_core.slots.models import Slot
+from sas_core.sso.models import SsoRedirect, with_origin
 
 
 @hookimpl

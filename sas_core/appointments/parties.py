@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Protocol
 
 
-class PartyDirectory(Protocol):
+class KnownParties(Protocol):
     """Answers "do we know them?" for appointment intake; must be cheap (called per request)."""
 
     def knows_regulator(self, system: str, value: str) -> bool:

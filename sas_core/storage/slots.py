@@ -15,7 +15,7 @@ from sqlalchemy import Table, func, insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, selectinload
 
-from sas_core.slots import AdapterOutcome, BundleIssue, SearchWindow, Slot
+from sas_core.slots.models import AdapterOutcome, BundleIssue, SearchWindow, Slot
 from sas_core.storage.tables import Base, FetchedSlot, FetchOutcome, FetchRun
 
 

@@ -34,11 +34,11 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from sas_core.adapters import AdapterConfig
-from sas_core.directory import AdapterDirectory, check_territory
-from sas_core.fhir.regulators import account_token, fingerprint, practitioner_regul
-from sas_core.plugins import PluginHost, resolve
-from sas_core.regulators import AccountAction, AccountSync, AccountSyncResult, Regulator
+from sas_core.accounts.models import AccountAction, AccountSync, AccountSyncResult, Regulator
+from sas_core.fhir.accounts import account_token, fingerprint, practitioner_regul
+from sas_core.plugins.host import PluginHost, resolve
+from sas_core.plugins.models import AdapterConfig
+from sas_core.registry.adapters_file import AdapterDirectory, check_territory
 from sas_core.storage.accounts import (
     RegulatorAccountCall,
     RegulatorAccountRow,

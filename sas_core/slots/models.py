@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from sas_core.identifiers import IdnpsStr, IdnstStr
-from sas_core.offer import Place, StructureKind
+from sas_core.offer.models import Place, StructureKind
 
 #: Digest §12: the official platform never asks for more than 72 hours.
 MAX_WINDOW = timedelta(hours=72)

@@ -14,9 +14,9 @@ import hashlib
 import json
 from typing import Any, Final
 
+from sas_core.accounts.models import Regulator
 from sas_core.fhir.codes import FR_V2_0203, IDNPS_TYPE_CODE, INTRN_TYPE_CODE
 from sas_core.identifiers import IDNPS_SYSTEM, SAS_TECHNICAL_SYSTEM
-from sas_core.regulators import Regulator
 
 PROFILE_PRACTITIONER_REGUL: Final = (
     "https://interop.esante.gouv.fr/ig/fhir/sas/StructureDefinition/FrPractitionerRegul"

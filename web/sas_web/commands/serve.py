@@ -21,13 +21,13 @@ from typing import TYPE_CHECKING
 import click
 
 from sas_core.cli.main import EXIT_USAGE
-from sas_core.serving import AsgiServer, ServerTls, serve_forever
+from sas_core.serving.server import AsgiServer, ServerTls, serve_forever
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
-    from sas_core.directory import AdapterDirectory
-    from sas_core.plugins import PluginHost
+    from sas_core.plugins.host import PluginHost
+    from sas_core.registry.adapters_file import AdapterDirectory
     from sas_core.settings import PlatformSettings
     from sas_web.oidc import OidcProvider
 
@@ -98,8 +98,8 @@ def serve(
     sso_port: int | None,
 ) -> None:
     """Serve the platform: the vendor-facing FHIR endpoint at http(s)://HOST:PORT/fhir."""
-    from sas_core.directory import AdaptersFileError, load_adapters_file
-    from sas_core.plugins import PluginHost
+    from sas_core.plugins.host import PluginHost
+    from sas_core.registry.adapters_file import AdaptersFileError, load_adapters_file
     from sas_core.settings import load_settings
     from sas_core.storage import open_database
     from sas_web import CertificateAllowList, DevelopmentVendor, VendorIdentity, create_app

@@ -14,7 +14,7 @@ import asyncio
 import ssl
 from typing import Any
 
-from sas_core.security_log import security_event
+from sas_core.serving.security_log import security_event
 
 #: A handshake is a few round trips; a client still at it after 10 s is stalling a connection.
 HANDSHAKE_TIMEOUT_S = 10.0

@@ -22,12 +22,12 @@ from pydantic import ValidationError
 from stevedore import ExtensionManager, NamedExtensionManager
 
 from sas_core import hookspecs
-from sas_core.adapters import DEFAULT_TIMEOUT_S, AdapterConfig, PluginMetadata, UseCase
-from sas_core.appointments import AppointmentEvent
-from sas_core.regulators import AccountSync, AccountSyncResult, Regulator
+from sas_core.accounts.models import AccountSync, AccountSyncResult, Regulator
+from sas_core.appointments.models import AppointmentEvent
+from sas_core.plugins.models import DEFAULT_TIMEOUT_S, AdapterConfig, PluginMetadata, UseCase
 from sas_core.settings import load_settings
-from sas_core.slots import Slot, SlotBatch, SlotQuery
-from sas_core.sso import SsoRedirect
+from sas_core.slots.models import Slot, SlotBatch, SlotQuery
+from sas_core.sso.models import SsoRedirect
 
 #: The entry-point group every plugin distribution declares.
 ENTRY_POINT_GROUP = "sas_connect.plugins"

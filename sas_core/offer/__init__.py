@@ -1,0 +1,1 @@
+"""The care offer: practitioners, structures and their places."""

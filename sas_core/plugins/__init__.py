@@ -1,0 +1,1 @@
+"""Plugin machinery: metadata plugins declare, loading through entry points, hook calls."""

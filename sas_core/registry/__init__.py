@@ -1,0 +1,1 @@
+"""Territories and the adapters enabled in each."""

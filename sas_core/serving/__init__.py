@@ -1,0 +1,1 @@
+"""Running HTTP servers under uvicorn: TLS handshakes, limits, the security event log."""
