@@ -30,8 +30,12 @@ from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import ConnectionPoolEntry, Pool, StaticPool
 
-#: How many threads of `sas serve` run request handlers' database work at once.
-REQUEST_THREADS = 16
+#: How many threads of `sas serve` run request handlers' database work at once: enough to keep
+#: the database busy while some of them wait on it (a remote PostgreSQL), few because the work
+#: is mostly Python under one GIL and every busy thread also delays the event loop that reads
+#: and answers the sockets. On the 2-core bench machine at concurrency 50, 2, 4 and 8 threads
+#: gave the same throughput within the noise of a shared machine.
+REQUEST_THREADS = 8
 #: Connections the app's background jobs hold at most at once: the outbox dispatcher's (it
 #: works one database step at a time, in a thread) and the event loop's own (the account
 #: retries and the account sync at login run their short database steps on the loop, one at
