@@ -38,6 +38,7 @@ lint: install
 bench: install
 	$(VENV)/bin/python -m bench.ingest
 	$(VENV)/bin/python -m bench.fanout
+	$(VENV)/bin/python -m bench.intake
 
 clean:
 	rm -rf $(VENV) .tools .sas-data .pytest_cache .mypy_cache .ruff_cache
