@@ -42,6 +42,7 @@ REQUEST_THREADS = 8
 #: a time).
 BACKGROUND_CONNECTIONS = 2
 POOL_SIZE = REQUEST_THREADS + BACKGROUND_CONNECTIONS
+#: Connections beyond `POOL_SIZE` for what those bounds do not count (see the module docstring).
 POOL_OVERFLOW = 10
 #: How long an SQLite writer waits for another process's lock before failing.
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -131,7 +132,9 @@ def write_session(engine: Engine, *, expire_on_commit: bool = True) -> Iterator[
 
     SQLite: the writers of this process take turns (see the module's docstring), each taking
     the file's write lock at BEGIN, so a read-then-write never fails half-way on another
-    writer. PostgreSQL: a plain transaction; concurrent writers serialise on the rows they lock.
+    writer; a writer must not open a second write session inside the first (the turn is not
+    reentrant: it would wait for itself). PostgreSQL: a plain transaction; concurrent writers
+    serialise on the rows they lock.
     """
     sqlite = engine.dialect.name == "sqlite"
     turn = _queued(_writer_lock(engine)) if sqlite else nullcontext()
