@@ -40,6 +40,7 @@ lint: install
 bench: install
 	$(VENV)/bin/python -m bench.ingest
 	$(VENV)/bin/python -m bench.fanout
+	$(VENV)/bin/python -m bench.intake
 
 # The documentation site, built offline into site/ (mkdocs.yml sets strict: warnings fail).
 docs: install

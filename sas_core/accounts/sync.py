@@ -50,7 +50,7 @@ from sas_core.storage.accounts import (
     regulator_of,
     save_regulator,
 )
-from sas_core.storage.engine import SQLITE_BEGIN_OPTION
+from sas_core.storage.engine import write_session
 
 #: First retry after 30 s, doubling up to one hour, for as long as it takes: an account that
 #: never lands would keep a regulator from booking at that vendor.
@@ -372,12 +372,6 @@ class _Claim:
     at: datetime
 
 
-def _writer(engine: Engine) -> Engine:
-    """SQLite: take the write lock at BEGIN, as a read-then-write of another process would
-    otherwise fail; PostgreSQL serialises through the regulator's row lock instead."""
-    return engine.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
-
-
 def _claim(
     engine: Engine,
     regulator_id: uuid.UUID,
@@ -393,7 +387,7 @@ def _claim(
     now: a deactivation committed since the caller read it is sent, not the active body.
     """
     try:
-        with Session(_writer(engine)) as session, session.begin():
+        with write_session(engine) as session:
             regulator = regulator_of(load_regulator_row(session, regulator_id, for_update=True))
             body_fingerprint = fingerprint(practitioner_regul(regulator))
             skip = _skip(known, body_fingerprint, now, force)
@@ -462,7 +456,7 @@ def _record(
     A row whose version moved on was taken after our lease ran out: that later call's result
     stands. A deactivation that found our call in flight left it to us, hence the re-check.
     """
-    with Session(_writer(engine)) as session, session.begin():
+    with write_session(engine) as session:
         current = regulator_of(load_regulator_row(session, regulator_id, for_update=True))
         session.add(
             RegulatorAccountCall(
@@ -566,7 +560,7 @@ async def regulator_logged_in(
     date, concurrently, sending only what changed since it was last told (`force`: send anyway,
     e.g. after fixing an adapter's settings that made a vendor refuse)."""
     now = clock()
-    with Session(engine) as session, session.begin():
+    with write_session(engine) as session:
         try:
             row = load_regulator_row(session, regulator_id)
         except RegulatorNotFoundError as exc:
@@ -600,7 +594,7 @@ async def deactivate_regulator(
     """Withdraw a regulator (digest §7.4): stored at once, then `active=false` sent by PUT to
     every adapter that has or may have the account, wherever it is configured now."""
     now = clock()
-    with Session(engine) as session, session.begin():
+    with write_session(engine) as session:
         try:
             row = load_regulator_row(session, regulator_id)
         except RegulatorNotFoundError as exc:

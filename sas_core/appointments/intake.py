@@ -17,7 +17,10 @@ The FHIR endpoint (and later the web pages and the CLI) call this service; it ho
 - A regulator or practitioner the :class:`~sas_core.appointments.parties.KnownParties` does not
   know is stored with a review reason, never refused.
 
-Methods are synchronous (SQLAlchemy sessions); the web layer runs them in a worker thread.
+Methods are synchronous (SQLAlchemy sessions); the web layer runs them in a worker thread. Each
+holds one pooled connection at a time, never two (the directory is asked before the write
+begins), so concurrent requests can exhaust the pool only by queueing, never by waiting on
+themselves (`sas_core.storage.engine`: sizing and SQLite writers).
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ from sas_core.fhir.appointments import ReportedAppointment, decode_appointment, 
 from sas_core.fhir.instants import format_instant
 from sas_core.fhir.outcomes import FhirRefusal, Issue
 from sas_core.storage.appointments import AppointmentChange, OutboxMessage, StoredAppointment
-from sas_core.storage.engine import SQLITE_BEGIN_OPTION
+from sas_core.storage.engine import write_session
 
 #: The outbox topic of appointment events, delivered to `sas_appointment_reported`.
 APPOINTMENT_TOPIC = "appointment.reported"
@@ -107,20 +110,26 @@ class AppointmentIntake:
     def _write(
         self, reported: ReportedAppointment, vendor: str, *, create_only: bool
     ) -> IntakeResult:
+        # Asked before the write begins: the directory may need a connection of its own, and a
+        # request holding one while waiting for another starves the pool under load.
+        reasons = self._review_reasons(reported)
         try:
-            return self._write_once(reported, vendor, create_only=create_only)
+            return self._write_once(reported, reasons, vendor, create_only=create_only)
         except IntegrityError:
             # Another request of this vendor created the same identifier between our read and our
             # insert: answer as if we had come second (idempotent create, 409, or an update).
-            return self._write_once(reported, vendor, create_only=create_only)
+            return self._write_once(reported, reasons, vendor, create_only=create_only)
 
     def _write_once(
-        self, reported: ReportedAppointment, vendor: str, *, create_only: bool
+        self,
+        reported: ReportedAppointment,
+        reasons: list[str],
+        vendor: str,
+        *,
+        create_only: bool,
     ) -> IntakeResult:
         now = self.clock()
-        # SQLite: take the write lock at BEGIN so concurrent intakes queue instead of failing.
-        writer = self.engine.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
-        with Session(writer, expire_on_commit=False) as session, session.begin():
+        with write_session(self.engine, expire_on_commit=False) as session:
             row = session.scalars(
                 select(StoredAppointment)
                 .where(
@@ -131,7 +140,7 @@ class AppointmentIntake:
                 .with_for_update()
             ).one_or_none()
             if row is None:
-                row = self._insert(session, reported, vendor, now)
+                row = self._insert(session, reported, reasons, vendor, now)
                 event = AppointmentEvent(kind="created", appointment=to_domain(row))
                 outcome: Outcome = "created"
             else:
@@ -149,7 +158,7 @@ class AppointmentIntake:
                         ),
                     )
                 previous = AppointmentStatus(row.status)
-                self._apply(row, reported, now)
+                self._apply(row, reported, reasons, now)
                 row.version += 1
                 event = AppointmentEvent(
                     kind="updated", appointment=to_domain(row), previous_status=previous
@@ -181,7 +190,12 @@ class AppointmentIntake:
         return IntakeResult(outcome, event.appointment, served_resource(row))
 
     def _insert(
-        self, session: Session, reported: ReportedAppointment, vendor: str, now: datetime
+        self,
+        session: Session,
+        reported: ReportedAppointment,
+        reasons: list[str],
+        vendor: str,
+        now: datetime,
     ) -> StoredAppointment:
         row = StoredAppointment(
             id=str(uuid4()),
@@ -191,11 +205,17 @@ class AppointmentIntake:
             version=1,
             received_at=now,
         )
-        self._apply(row, reported, now)
+        self._apply(row, reported, reasons, now)
         session.add(row)
         return row
 
-    def _apply(self, row: StoredAppointment, reported: ReportedAppointment, now: datetime) -> None:
+    def _apply(
+        self,
+        row: StoredAppointment,
+        reported: ReportedAppointment,
+        reasons: list[str],
+        now: datetime,
+    ) -> None:
         row.profile = reported.profile
         row.status = reported.status.value
         row.participant_status = reported.participant_status
@@ -207,7 +227,7 @@ class AppointmentIntake:
         row.operator_value = reported.operator_value
         row.practitioner_idnps = reported.practitioner
         row.structure_idnst = reported.structure
-        row.review_reasons = self._review_reasons(reported)
+        row.review_reasons = reasons
         row.resource = reported.resource
         row.content_hash = reported.content_hash
         row.updated_at = now

@@ -13,7 +13,10 @@ if the change does. The dispatcher then tells the listeners, at least once:
 - an appointment's events are delivered in the order they were written: while one is pending
   (failing, or held by a dispatcher), the later ones of that appointment wait behind it, so a
   listener never sees an older `created (booked)` after a newer `updated (cancelled)`;
-- synchronous listeners run in a daemon thread, off the event loop.
+- synchronous listeners run in a daemon thread, off the event loop;
+- each database step is one short transaction in a worker thread, one at a time, written
+  through `write_session` so that on SQLite it queues behind intake's writers instead of
+  failing on them (`sas_core.storage.engine`).
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from sas_core.appointments.intake import APPOINTMENT_TOPIC
 from sas_core.appointments.models import AppointmentEvent
 from sas_core.plugins.host import PluginHost, resolve
 from sas_core.storage.appointments import OutboxMessage
+from sas_core.storage.engine import write_session
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +124,7 @@ def _claim(engine: Engine, at: datetime, limit: int) -> list[_Claimed]:
     is among them. A row held by another dispatcher is not due (its lease), so it holds back
     the later rows of its appointment too; the lock only keeps two claims from overlapping.
     """
-    with Session(engine) as session, session.begin():
+    with write_session(engine) as session:
         pending = session.execute(
             select(OutboxMessage.id, OutboxMessage.payload, OutboxMessage.next_attempt_at)
             .where(OutboxMessage.delivered_at.is_(None))
@@ -164,7 +168,7 @@ def _claim(engine: Engine, at: datetime, limit: int) -> list[_Claimed]:
 
 def _release(engine: Engine, message_id: int, at: datetime) -> None:
     """Give back a claimed row not delivered in this pass, due again at once."""
-    with Session(engine) as session, session.begin():
+    with write_session(engine) as session:
         row = session.get(OutboxMessage, message_id)
         if row is not None:
             row.next_attempt_at = at
@@ -240,7 +244,7 @@ async def _in_daemon_thread(call: Callable[[], Any]) -> Any:
 
 def _settle(engine: Engine, message_id: int, error: str | None, now: datetime | None) -> None:
     at = now or datetime.now(UTC)
-    with Session(engine) as session, session.begin():
+    with write_session(engine) as session:
         row = session.get(OutboxMessage, message_id)
         if row is None:
             return

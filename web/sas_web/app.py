@@ -45,6 +45,7 @@ from sas_core.plugins.host import PluginHost
 from sas_core.registry.adapters_file import AdapterDirectory
 from sas_core.settings import PlatformSettings
 from sas_core.storage import open_database
+from sas_core.storage.engine import REQUEST_THREADS
 from sas_core.storage.parties import StoredParties
 from sas_web.access_log import AccessLog
 from sas_web.body_deadline import DEFAULT_BODY_TIMEOUT_S, BodyDeadline
@@ -94,6 +95,9 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        # Handlers' database work runs on at most this many threads, for which the pool is sized
+        # (`sas_core.storage.engine`); anyio's default of 40 would outnumber the connections.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = REQUEST_THREADS
         tasks: list[asyncio.Task[None]] = []
         stop = asyncio.Event()
         if dispatch_interval_s is not None:
