@@ -49,6 +49,9 @@ class PlatformSettings(BaseSettings):
     origin: str = DEFAULT_ORIGIN
     """The `origin` parameter added to booking URLs (digest §8): `sas` in production,
     `sas-preprod` in pre-production. Exported but empty means the default."""
+    radius_table: Path | None = None
+    """ANS's search-radius sheet as CSV (digest §2.3: `cityDefaultRadius`, `countyRadius`,
+    barycentres per département); unset, the fallbacks of `sas_core/geography/radius.py` apply."""
 
     @field_validator("plugins", mode="before")
     @classmethod
@@ -73,6 +76,12 @@ class PlatformSettings(BaseSettings):
         if isinstance(value, str) and not value.strip():
             return DEFAULT_DATA_DIR
         return Path(value).expanduser() if isinstance(value, str | Path) else value
+
+    @field_validator("radius_table", mode="before")
+    @classmethod
+    def _empty_path_is_unset(cls, value: Any) -> Any:
+        """`SAS_RADIUS_TABLE=` (exported but empty) means no table, not the current directory."""
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("database_url")
     @classmethod
