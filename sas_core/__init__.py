@@ -6,6 +6,7 @@ around without breaking them.
 
 from sas_core.accounts.models import AccountAction, AccountSync, AccountSyncResult, Regulator
 from sas_core.appointments.models import Appointment, AppointmentEvent, AppointmentStatus
+from sas_core.geography.models import GeocodeError, GeocodeResult, PlaceKind
 from sas_core.hookspecs import hookimpl
 from sas_core.identifiers import (
     IDNPS_SYSTEM,
@@ -67,6 +68,8 @@ __all__ = [
     "AppointmentStatus",
     "AppointmentType",
     "BundleIssue",
+    "GeocodeError",
+    "GeocodeResult",
     "IdentifierError",
     "Idnps",
     "IdnpsStr",
@@ -75,6 +78,7 @@ __all__ = [
     "Modality",
     "NoBookingUrl",
     "Place",
+    "PlaceKind",
     "PluginMetadata",
     "Practitioner",
     "Regulator",

@@ -20,8 +20,8 @@ Conventions that hold for every hook:
   it never disturbs other adapters. Prefer returning a result with an error outcome when some
   data is still usable.
 
-The hooks come in the order of the regulator's path: slots, accounts, SSO, appointments, then
-plugin metadata and lifecycle.
+The hooks come in the order of the regulator's path: the searched place, slots, accounts, SSO,
+appointments, then plugin metadata and lifecycle.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from collections.abc import Awaitable
 
 import pluggy
 
+from sas_core.geography.models import GeocodeResult
 from sas_core.accounts.models import AccountSync, AccountSyncResult, Regulator
 from sas_core.appointments.models import AppointmentEvent
 from sas_core.plugins.models import AdapterConfig, PluginMetadata
@@ -41,6 +42,47 @@ PROJECT = "sas"
 
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+# -------------------------------------------------------------------------------------------------
+# The searched place (geocoding)
+# -------------------------------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def sas_geocode(query: str) -> GeocodeResult | None:
+    """Locate the place a regulator typed: an address, a commune, a postcode or a département.
+
+    Called once per search (and by ``sas geocode``), before practitioners are looked up; the
+    platform then derives the SAS territory and the search radius from ``departement`` and
+    ``kind`` (digest §2.3). ``firstresult``: the first implementation returning something other
+    than ``None`` wins. The platform's own (registered last) answers from the offline gazetteer
+    built from open data, at the commune's centre; an online geocoder (the Base Adresse
+    Nationale API, for street-level precision) is a plugin that answers before it. Write it as a
+    plain ``def``: the first result must be an answer, not a coroutine.
+
+    :param query: the place as typed, e.g. ``"12 rue de la Paix, 75002 Paris"``, ``"Bobigny"``,
+        ``"75015 Paris"``, ``"93"``.
+    :return: a :class:`~sas_core.GeocodeResult`: the point (WGS84), the ``kind`` of place, its
+        département code and a label. Return ``None`` when the plugin cannot answer (unknown
+        place, service unreachable) so that the next implementation, at worst the gazetteer,
+        does. Raise :class:`~sas_core.GeocodeError` only to stop with a message for the regulator
+        (a name several places bear); the gazetteer does so when nothing answers.
+
+    Example::
+
+        @hookimpl
+        def sas_geocode(query):
+            try:
+                feature = ban_client.search(query, limit=1)
+            except httpx.HTTPError:
+                return None
+            if feature is None or feature.score < 0.6:
+                return None
+            return GeocodeResult(lat=feature.lat, lon=feature.lon, kind=feature.kind,
+                                 departement=feature.departement, label=feature.label,
+                                 insee=feature.citycode, postcode=feature.postcode, source="ban")
+    """
 
 
 # -------------------------------------------------------------------------------------------------

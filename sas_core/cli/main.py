@@ -31,6 +31,7 @@ COMMANDS_GROUP = "sas_connect.commands"
 #: when they run, so that `sas --help` does not pay for Alembic and Litestar.
 COMMANDS: dict[str, tuple[str, str]] = {
     "db": ("sas_core.cli.db:db_group", "Manage the database schema."),
+    "geocode": ("sas_core.cli.geocode:geocode", "Locate a place: search centre and radius."),
     "plugins": ("sas_core.cli.plugins:plugins_group", "Inspect the installed plugins."),
     "regulators": ("sas_core.cli.regulators:regulators_group", "Regulators and vendor accounts."),
     "slots": ("sas_core.cli.slots:slots_group", "Fetch free slots from vendors."),
