@@ -57,6 +57,7 @@ bench: install
 	$(VENV)/bin/python -m bench.ingest
 	$(VENV)/bin/python -m bench.fanout
 	$(VENV)/bin/python -m bench.intake
+	$(VENV)/bin/python -m bench.geography
 
 # The documentation site, built offline into site/ (mkdocs.yml sets strict: warnings fail).
 docs: install
