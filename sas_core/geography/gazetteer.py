@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import functools
 import gzip
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -33,7 +34,7 @@ COLUMNS = (
     "radius_km",
 )
 #: Articles a name may be typed without ("Havre" for "Le Havre").
-_ARTICLES = ("LE ", "LA ", "LES ", "L ", "AUX ", "LAS ", "LOS ")
+_ARTICLE = re.compile(r"^(?:LE|LA|LES|L|AUX|LAS|LOS) (.+)$")
 #: The source's kinds, in the order a name's meanings are preferred: current communes first.
 CURRENT = ("COM", "ARM")
 FORMER = ("COMD", "COMA")
@@ -93,9 +94,9 @@ class Gazetteer:
                 self.children[place.parent].append(place)
             key = name_key(place.name)
             self.by_name[key].append(place)
-            bare = next((key[len(a) :] for a in _ARTICLES if key.startswith(a)), None)
+            bare = _ARTICLE.match(key)
             if bare:
-                self.by_name[bare].append(place)
+                self.by_name[bare[1]].append(place)
 
     def named(self, key: str) -> list[Place]:
         """Every place whose name has this key (see `name_key`), current communes first."""
