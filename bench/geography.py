@@ -68,7 +68,8 @@ def measure_reference(path: Path, gazetteer: Gazetteer) -> Accuracy:
                 continue
             reference = (float(row["latitude"]), float(row["longitude"]))
             distance = haversine_km(reference, (result.lat, result.lon))
-            (accuracy.by_postcode if result.note else accuracy.by_commune).append(distance)
+            by_postcode = result.note is not None and "postcode alone" in result.note
+            (accuracy.by_postcode if by_postcode else accuracy.by_commune).append(distance)
     return accuracy
 
 

@@ -28,6 +28,8 @@ from sas_core.geography.names import name_key
 _POSTCODE = re.compile(r"(?<![0-9])([0-9]{5})(?![0-9])")
 _DEPARTEMENT_ONLY = re.compile(r"^(?:DEPARTEMENT |DEP )?([0-9]{1,3}|2 ?[AB])$")
 _DEPARTEMENT_SUFFIX = re.compile(r"[(\[]\s*([0-9]{1,3}|2\s?[ABab])\s*[)\]]\s*$")
+_TRAILING_DEPARTEMENT = re.compile(r"^(.*\S)\s+([0-9]{2,3}|2[ABab])$")
+_CEDEX = re.compile(r"\s*\bCEDEX(?:\s+[0-9]{1,2})?\b", re.IGNORECASE)
 _ARRONDISSEMENT = re.compile(
     r"^(PARIS|LYON|MARSEILLE) ([0-9]{1,2}) ?(?:E|ER|EME|ERE)?(?: ARRONDISSEMENT| ARR)?$"
 )
@@ -93,7 +95,7 @@ def parse_query(text: str) -> ParsedQuery:
     if suffix:
         departement = _departement_code(suffix[1])
         cleaned = cleaned[: suffix.start()].strip(" ,;")
-    chunks = [c.strip(" -;") for c in cleaned.split(",")]
+    chunks = [_CEDEX.sub("", c).strip(" -;") for c in cleaned.split(",")]
     chunks = [c for c in chunks if c and name_key(c) not in _COUNTRY]
     if len(chunks) > 1 and departement is None and _DEPARTEMENT_ONLY.match(name_key(chunks[-1])):
         departement = _departement_code(name_key(chunks.pop()))
@@ -145,6 +147,16 @@ def _departement(query: ParsedQuery, gazetteer: Gazetteer) -> GeocodeResult:
 def _by_postcode(query: ParsedQuery, gazetteer: Gazetteer) -> GeocodeResult:
     postcode = query.postcode or ""
     places = gazetteer.by_postcode.get(postcode, [])
+    if not places and query.city:
+        # A CEDEX or outdated code: the commune's name still says where.
+        without = ParsedQuery(query.text, query.street, None, query.city, query.departement)
+        try:
+            result = _by_name(without, gazetteer)
+        except PlaceNotFound:
+            pass
+        else:
+            note = f"postcode {postcode} is unknown (CEDEX?): located by the commune's name"
+            return result.model_copy(update={"note": _join_notes(note, result.note)})
     if not places:
         raise PlaceNotFound(
             f"{postcode} is not the postcode of any commune (understood {query.understood()})"
@@ -195,6 +207,13 @@ def _by_name(query: ParsedQuery, gazetteer: Gazetteer) -> GeocodeResult:
         return _result(chosen, kind, _label(query, chosen))
     if places:
         raise _ambiguous(query, places)
+    trailing = _TRAILING_DEPARTEMENT.match(city)
+    if trailing and query.departement is None:
+        # "Saint-Denis 93": a département code after the name.
+        code = _departement_code(trailing[2])
+        if code in gazetteer.departements:
+            narrowed = ParsedQuery(query.text, query.street, None, trailing[1], code)
+            return _by_name(narrowed, gazetteer)
     departement = gazetteer.departement_names.get(key)
     if departement is not None and not query.street:
         return _result(

@@ -76,6 +76,7 @@ def test_a_name_several_communes_bear_is_not_guessed(gazetteer: Gazetteer) -> No
         ("Saint-Denis (974)", "97411"),
         ("93200 Saint-Denis", "93066"),
         ("saint denis, 974", "97411"),
+        ("Saint-Denis 93", "93066"),
     ],
 )
 def test_the_postcode_or_the_departement_settles_an_ambiguous_name(
@@ -174,13 +175,22 @@ def test_an_unknown_locality_with_a_known_postcode_falls_back_on_the_postcode(
     assert result.note is not None and "postcode alone" in result.note
 
 
+@pytest.mark.parametrize("typed", ["93012 Bobigny Cedex", "93012 BOBIGNY CEDEX 2", "99999 Bobigny"])
+def test_an_unknown_postcode_leaves_the_commune_to_say_where(
+    gazetteer: Gazetteer, typed: str
+) -> None:
+    result = geocode_offline(typed, gazetteer)
+    assert (result.insee, result.kind) == ("93008", PlaceKind.CITY)
+    assert result.note is not None and "is unknown" in result.note
+
+
 @pytest.mark.parametrize(
     ("typed", "said"),
     [
         ("", "the place is empty"),
         ("   ", "the place is empty"),
         ("Trifouillis-les-Oies", "no commune or département is named 'Trifouillis-les-Oies'"),
-        ("99999 Paris", "99999 is not the postcode of any commune"),
+        ("99999 Trifouillis", "99999 is not the postcode of any commune"),
         ("75002 Lyon", "'Lyon' is not a commune of postcode 75002"),
         ("975", "'975' is not the code of a département"),
         ("Bobigny (13)", "no commune named 'Bobigny' in département 13"),
