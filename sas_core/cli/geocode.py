@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -68,7 +69,7 @@ def _line(area: SearchArea) -> str:
     )
 
 
-def _fail(fmt: str, message: str, code: int, error: GeocodeError | None = None) -> None:
+def _fail(fmt: str, message: str, code: int, error: GeocodeError | None = None) -> NoReturn:
     stderr.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
     if fmt == "json":
         candidates = [c.model_dump(mode="json") for c in error.candidates] if error else []

@@ -35,9 +35,8 @@ COLUMNS = (
 )
 #: Articles a name may be typed without ("Havre" for "Le Havre").
 _ARTICLE = re.compile(r"^(?:LE|LA|LES|L|AUX|LAS|LOS) (.+)$")
-#: The source's kinds, in the order a name's meanings are preferred: current communes first.
+#: Current communes and arrondissements; COMD and COMA are former communes inside a current one.
 CURRENT = ("COM", "ARM")
-FORMER = ("COMD", "COMA")
 
 
 class GazetteerMissing(RuntimeError):
@@ -79,7 +78,6 @@ class Gazetteer:
         self.departements: dict[str, Place] = {}
         self.by_postcode: dict[str, list[Place]] = defaultdict(list)
         self.by_name: dict[str, list[Place]] = defaultdict(list)
-        self.children: dict[str, list[Place]] = defaultdict(list)
         self.departement_names: dict[str, Place] = {}
         for place in places:
             if place.kind == "DEP":
@@ -90,8 +88,6 @@ class Gazetteer:
                 self.communes[place.code] = place
                 for postcode in place.postcodes:
                     self.by_postcode[postcode].append(place)
-            if place.parent:
-                self.children[place.parent].append(place)
             key = name_key(place.name)
             self.by_name[key].append(place)
             bare = _ARTICLE.match(key)
