@@ -30,9 +30,9 @@ from collections.abc import Awaitable
 
 import pluggy
 
-from sas_core.geography.models import GeocodeResult
 from sas_core.accounts.models import AccountSync, AccountSyncResult, Regulator
 from sas_core.appointments.models import AppointmentEvent
+from sas_core.geography.models import GeocodeResult
 from sas_core.plugins.models import AdapterConfig, PluginMetadata
 from sas_core.slots.models import Slot, SlotBatch, SlotQuery
 from sas_core.sso.models import SsoRedirect

@@ -43,7 +43,7 @@ def geocode(query: tuple[str, ...], fmt: str, radius_table: Path | None) -> None
     except RadiusTableError as exc:
         _fail(fmt, str(exc), EXIT_USAGE if radius_table else EXIT_FAILED)
     try:
-        place = geocode_place(text, PluginHost.discover().hook)
+        place = geocode_place(text, PluginHost.discover().hooks)
         area = search_area(place, table)
     except GeocodeError as exc:
         _fail(fmt, str(exc), EXIT_USAGE, exc)

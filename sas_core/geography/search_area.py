@@ -7,7 +7,7 @@ table when the operator provides it (`radius.py`), else from the fallbacks.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Protocol
 
 from sas_core.geography.gazetteer import load_gazetteer
 from sas_core.geography.models import GeocodeResult, PlaceKind, PlaceNotFound, SearchArea
@@ -15,17 +15,19 @@ from sas_core.geography.radius import DEFAULT_CITY_RADIUS_KM, RadiusTable
 from sas_core.geography.territories import territory_of_departement
 
 
-def geocode(query: str, hook: Any) -> GeocodeResult:
-    """Ask the `sas_geocode` implementations (first answer wins); raise `GeocodeError` if none.
+class GeocodeHooks(Protocol):
+    """What a search area needs of the plugins: the `sas_geocode` hook (`PluginHost.hooks`)."""
 
-    `hook` is a plugin host's relay (`PluginHost.hook`).
-    """
-    result = hook.sas_geocode(query=query)
-    if result is None:
+    def sas_geocode(self, query: str) -> GeocodeResult | None: ...
+
+
+def geocode(query: str, hooks: GeocodeHooks) -> GeocodeResult:
+    """Ask the `sas_geocode` implementations (first answer wins); raise `GeocodeError` if none."""
+    answer: object = hooks.sas_geocode(query)
+    if answer is None:
         raise PlaceNotFound(f"no geocoder found {query!r}")
-    if not isinstance(result, GeocodeResult):
-        result = GeocodeResult.model_validate(result)
-    return result
+    # A plugin may answer with the model's fields as a mapping: validated like the model.
+    return GeocodeResult.model_validate(answer)
 
 
 def search_area(place: GeocodeResult, radius_table: RadiusTable) -> SearchArea:

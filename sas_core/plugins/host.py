@@ -24,6 +24,7 @@ from stevedore import ExtensionManager, NamedExtensionManager
 from sas_core import hookspecs
 from sas_core.accounts.models import AccountSync, AccountSyncResult, Regulator
 from sas_core.appointments.models import AppointmentEvent
+from sas_core.geography.models import GeocodeResult
 from sas_core.plugins.models import DEFAULT_TIMEOUT_S, AdapterConfig, PluginMetadata, UseCase
 from sas_core.settings import load_settings
 from sas_core.slots.models import Slot, SlotBatch, SlotQuery
@@ -114,6 +115,10 @@ class Hooks:
                 adapter=adapter, regulator=regulator, slot=slot, origin=origin
             ),
         )
+
+    def sas_geocode(self, query: str) -> GeocodeResult | None:
+        """The first geocoder's answer (an online plugin before the built-in gazetteer)."""
+        return cast(GeocodeResult | None, self._pm.hook.sas_geocode(query=query))
 
     def sas_appointment_reported(
         self, event: AppointmentEvent, *, plugin: str | None = None

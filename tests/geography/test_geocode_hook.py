@@ -46,15 +46,15 @@ def host() -> PluginHost:
 
 
 def test_a_plugin_answers_before_the_gazetteer(host: PluginHost) -> None:
-    result = geocode("12 rue de la Paix, 75002 Paris", host.hook)
+    result = geocode("12 rue de la Paix, 75002 Paris", host.hooks)
     assert (result.source, result.lat, result.lon) == ("ban", 48.8697, 2.3311)
 
 
 def test_the_gazetteer_answers_what_the_plugin_leaves(host: PluginHost) -> None:
-    result = geocode("Bobigny", host.hook)
+    result = geocode("Bobigny", host.hooks)
     assert (result.source, result.insee) == ("gazetteer", "93008")
 
 
 def test_the_gazetteer_still_refuses_to_guess(host: PluginHost) -> None:
     with pytest.raises(AmbiguousPlace):
-        geocode("Saint-Denis", host.hook)
+        geocode("Saint-Denis", host.hooks)
