@@ -38,7 +38,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import anyio.to_thread
@@ -55,9 +55,6 @@ from joserfc.errors import JoseError
 from joserfc.jwk import RSAKey
 from litestar import Request, Response, Router, get, post, route
 from litestar.datastructures import Cookie
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
 
 from sas_core.accounts.models import Regulator
 from sas_core.accounts.sync import regulator_logged_in
@@ -65,12 +62,14 @@ from sas_core.plugins.host import PluginHost
 from sas_core.registry.adapters_file import AdapterDirectory
 from sas_core.serving.security_log import security_event
 from sas_core.sso.relying_party import LoginFailed, PendingLogin, RelyingParty
-from sas_core.storage.accounts import RegulatorRow, regulator_of
-from sas_core.storage.realm import OidcAuthorizationCodeRow, OidcSessionRow
+from sas_core.storage.realm import IssuedCode, RealmStore
 from sas_web.oidc.clients import OidcClient
 from sas_web.oidc.keys import ALGORITHM, SigningKeys
 from sas_web.oidc.settings import OidcSettings
 from sas_web.oidc.throttle import LoginThrottle
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 log = logging.getLogger(__name__)
 
@@ -104,10 +103,6 @@ def account_sync_at_login(
         return await regulator_logged_in(engine, host, directory, regulator.id)
 
     return sync
-
-
-def _digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def _now() -> datetime:
@@ -147,26 +142,27 @@ class BrowserSession:
 class StoredCode:
     """An authorization code as Authlib reads it back (AuthorizationCodeMixin's methods)."""
 
-    row_client_id: str
-    regulator_id: uuid.UUID
-    redirect_uri: str
-    scope: str
-    nonce: str | None
-    code_challenge: str | None
-    code_challenge_method: str | None
-    auth_time: datetime
+    issued: IssuedCode
+
+    @property
+    def code_challenge(self) -> str | None:
+        return self.issued.code_challenge
+
+    @property
+    def code_challenge_method(self) -> str | None:
+        return self.issued.code_challenge_method
 
     def get_redirect_uri(self) -> str:
-        return self.redirect_uri
+        return self.issued.redirect_uri
 
     def get_scope(self) -> str:
-        return self.scope
+        return self.issued.scope
 
     def get_nonce(self) -> str | None:
-        return self.nonce
+        return self.issued.nonce
 
     def get_auth_time(self) -> int:
-        return int(self.auth_time.timestamp())
+        return int(self.issued.auth_time.timestamp())
 
     def get_acr(self) -> None:
         return None
@@ -226,7 +222,7 @@ class OidcProvider:
         """`clock` times sessions and login throttling (tests move it instead of waiting)."""
         self.settings = settings or OidcSettings()
         self._check_login_mode()
-        self.engine = engine
+        self.store = RealmStore(engine)
         self.clients = dict(clients)
         self.keys = SigningKeys(engine, timedelta(seconds=self.settings.key_retention_s))
         self.on_login = on_login
@@ -312,88 +308,44 @@ class OidcProvider:
             def save_authorization_code(self, code: str, request: OAuth2Request) -> None:
                 principal: Principal = request.user
                 data = request.payload.data
-                with Session(provider.engine) as session, session.begin():
-                    session.add(
-                        OidcAuthorizationCodeRow(
-                            code_hash=_digest(code),
-                            client_id=request.client.get_client_id(),
-                            regulator_id=principal.id,
-                            redirect_uri=data.get("redirect_uri") or "",
-                            scope=request.scope or "",
-                            nonce=data.get("nonce"),
-                            code_challenge=data.get("code_challenge"),
-                            code_challenge_method=data.get("code_challenge_method"),
-                            auth_time=principal.auth_time,
-                            expires_at=_now() + timedelta(seconds=provider.settings.code_ttl_s),
-                        )
-                    )
+                issued = IssuedCode(
+                    client_id=request.client.get_client_id(),
+                    regulator_id=principal.id,
+                    redirect_uri=data.get("redirect_uri") or "",
+                    scope=request.scope or "",
+                    nonce=data.get("nonce"),
+                    code_challenge=data.get("code_challenge"),
+                    code_challenge_method=data.get("code_challenge_method"),
+                    auth_time=principal.auth_time,
+                )
+                expires_at = _now() + timedelta(seconds=provider.settings.code_ttl_s)
+                provider.store.save_code(code, issued, expires_at)
 
             def query_authorization_code(self, code: str, client: OidcClient) -> StoredCode | None:
                 """Claims the code: a second redemption (or a concurrent one) finds nothing, and
                 is logged: a code presented twice may have been stolen."""
-                now = _now()
-                code_hash, client_id = _digest(code), client.get_client_id()
-                with Session(provider.engine) as session, session.begin():
-                    claimed = session.execute(
-                        update(OidcAuthorizationCodeRow)
-                        .where(
-                            OidcAuthorizationCodeRow.code_hash == code_hash,
-                            OidcAuthorizationCodeRow.client_id == client_id,
-                            OidcAuthorizationCodeRow.used_at.is_(None),
-                            OidcAuthorizationCodeRow.expires_at > now,
-                        )
-                        .values(used_at=now)
-                        .returning(OidcAuthorizationCodeRow)
-                    ).scalar_one_or_none()
-                    if claimed is None:
-                        spent_by = session.scalar(
-                            select(OidcAuthorizationCodeRow.regulator_id).where(
-                                OidcAuthorizationCodeRow.code_hash == code_hash,
-                                OidcAuthorizationCodeRow.client_id == client_id,
-                                OidcAuthorizationCodeRow.used_at.is_not(None),
-                            )
-                        )
-                        if spent_by is not None:
-                            security_event("code_replay", client_id=client_id, regulator=spent_by)
-                        return None
-                    return StoredCode(
-                        claimed.client_id,
-                        claimed.regulator_id,
-                        claimed.redirect_uri,
-                        claimed.scope,
-                        claimed.nonce,
-                        claimed.code_challenge,
-                        claimed.code_challenge_method,
-                        claimed.auth_time,
-                    )
+                client_id = client.get_client_id()
+                issued = provider.store.claim_code(code, client_id, _now())
+                if issued is None:
+                    spent_by = provider.store.spent_code_regulator(code, client_id)
+                    if spent_by is not None:
+                        security_event("code_replay", client_id=client_id, regulator=spent_by)
+                    return None
+                return StoredCode(issued)
 
             def delete_authorization_code(self, authorization_code: StoredCode) -> None:
                 """Already spent by `query_authorization_code`; expired rows are purged there."""
-                with Session(provider.engine) as session, session.begin():
-                    session.execute(
-                        delete(OidcAuthorizationCodeRow).where(
-                            OidcAuthorizationCodeRow.expires_at < _now() - timedelta(hours=1)
-                        )
-                    )
+                provider.store.purge_codes(_now() - timedelta(hours=1))
 
             def authenticate_user(self, authorization_code: StoredCode) -> Principal | None:
-                regulator = provider.regulator(authorization_code.regulator_id)
+                regulator = provider.regulator(authorization_code.issued.regulator_id)
                 if regulator is None:
                     return None
-                return Principal(regulator, authorization_code.auth_time)
+                return Principal(regulator, authorization_code.issued.auth_time)
 
         class OpenId(OpenIDCode):  # type: ignore[misc]
             def exists_nonce(self, nonce: str, request: OAuth2Request) -> bool:
-                with Session(provider.engine) as session:
-                    return (
-                        session.scalar(
-                            select(OidcAuthorizationCodeRow.code_hash).where(
-                                OidcAuthorizationCodeRow.client_id == request.payload.client_id,
-                                OidcAuthorizationCodeRow.nonce == nonce,
-                            )
-                        )
-                        is not None
-                    )
+                return provider.store.nonce_used(request.payload.client_id, nonce)
 
             def resolve_client_private_key(self, client: OidcClient) -> RSAKey:
                 return provider.keys.current()
@@ -450,21 +402,12 @@ class OidcProvider:
 
     def regulator(self, regulator_id: uuid.UUID) -> Regulator | None:
         """The active regulator with this id, or None."""
-        with Session(self.engine) as session:
-            row = session.get(RegulatorRow, regulator_id)
-            return regulator_of(row) if row is not None and row.active else None
+        return self.store.active_regulator(regulator_id)
 
     def regulator_by(
         self, *, email: str | None = None, national_id: str | None = None
     ) -> Regulator | None:
-        with Session(self.engine) as session:
-            query = select(RegulatorRow).where(RegulatorRow.active.is_(True))
-            if email is not None:
-                query = query.where(func.lower(RegulatorRow.email) == email.strip().lower())
-            if national_id is not None:
-                query = query.where(RegulatorRow.national_id == national_id)
-            row = session.scalars(query).first()
-            return regulator_of(row) if row is not None else None
+        return self.store.active_regulator_by(email=email, national_id=national_id)
 
     def user_info(self, regulator: Regulator, scope: str) -> UserInfo:
         """`sub` = the platform id, the national id when known; e-mail and names by scope."""
@@ -486,16 +429,15 @@ class OidcProvider:
         never past its absolute lifetime (`expires_at` is the earlier of the two)."""
         if not token:
             return None
-        now = self.clock()
-        with Session(self.engine) as session, session.begin():
-            row = session.get(OidcSessionRow, _digest(token))
-            if row is None or row.expires_at <= now:
-                return None
-            row.expires_at = min(
-                row.created_at + timedelta(seconds=self.settings.session_ttl_s),
-                now + timedelta(seconds=self.settings.session_idle_s),
-            )
-            return BrowserSession(token, row.regulator_id, row.auth_time, row.pending)
+        stored = self.store.use_session(
+            token,
+            self.clock(),
+            timedelta(seconds=self.settings.session_ttl_s),
+            timedelta(seconds=self.settings.session_idle_s),
+        )
+        if stored is None:
+            return None
+        return BrowserSession(token, stored.regulator_id, stored.auth_time, stored.pending)
 
     def _new_session(
         self,
@@ -508,22 +450,14 @@ class OidcProvider:
         token = secrets.token_urlsafe(32)
         now = self.clock()
         lifetime = min(self.settings.session_ttl_s, self.settings.session_idle_s)
-        with Session(self.engine) as session, session.begin():
-            if replaces:
-                session.execute(
-                    delete(OidcSessionRow).where(OidcSessionRow.id_hash == _digest(replaces))
-                )
-            session.execute(delete(OidcSessionRow).where(OidcSessionRow.expires_at <= now))
-            session.add(
-                OidcSessionRow(
-                    id_hash=_digest(token),
-                    regulator_id=regulator_id,
-                    auth_time=now if regulator_id else None,
-                    created_at=now,
-                    expires_at=now + timedelta(seconds=lifetime),
-                    pending=pending,
-                )
-            )
+        self.store.open_session(
+            token,
+            now,
+            now + timedelta(seconds=lifetime),
+            regulator_id=regulator_id,
+            pending=pending,
+            replaces=replaces,
+        )
         return token
 
     async def _logged_in(
@@ -576,16 +510,7 @@ class OidcProvider:
         """End the cookie's session (unless it is another regulator's than `subject`) and, with
         no such session, every session of `subject`: an RP's cross-site POST carries no
         SameSite=Lax cookie. Returns the regulator logged out, if any."""
-        with Session(self.engine) as session, session.begin():
-            row = session.get(OidcSessionRow, _digest(token)) if token else None
-            if row is not None and (subject is None or row.regulator_id == subject):
-                session.delete(row)
-                return row.regulator_id
-            if subject is not None:
-                session.execute(
-                    delete(OidcSessionRow).where(OidcSessionRow.regulator_id == subject)
-                )
-            return subject
+        return self.store.end_sessions(token, subject)
 
     # -- HTTP ------------------------------------------------------------------------------------
 
