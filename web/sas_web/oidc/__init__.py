@@ -2,14 +2,10 @@
 
 from sas_web.oidc.clients import ClientsFileError, OidcClient, load_clients, parse_clients
 from sas_web.oidc.keys import SigningKeys
-from sas_web.oidc.provider import (
-    NATIONAL_ID_CLAIM,
-    REALM,
-    SESSION_COOKIE,
-    OidcProvider,
-    account_sync_at_login,
-)
+from sas_web.oidc.paths import REALM
+from sas_web.oidc.provider import SESSION_COOKIE, OidcProvider, account_sync_at_login
 from sas_web.oidc.settings import OidcSettings
+from sas_web.oidc.tokens import NATIONAL_ID_CLAIM
 
 __all__ = [
     "NATIONAL_ID_CLAIM",
