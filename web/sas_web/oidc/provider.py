@@ -36,7 +36,6 @@ import secrets
 import ssl
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
@@ -65,6 +64,7 @@ from sas_web.oidc.paths import (
     PROTOCOL,
     REALM,
 )
+from sas_web.oidc.sessions import SESSION_COOKIE, BrowserSession, Sessions, session_cookie
 from sas_web.oidc.settings import OidcSettings
 from sas_web.oidc.throttle import LoginThrottle
 from sas_web.oidc.tokens import (
@@ -79,7 +79,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SESSION_COOKIE = "SAS_SESSION"
 #: Authlib servers kept, one per issuer the realm answered under (several only without
 #: `SAS_OIDC_ISSUER`: a Host entry without a port allows any port).
 ISSUERS_KEPT = 16
@@ -116,14 +115,6 @@ def parse_host(text: str) -> tuple[str, int | None] | None:
     return match["name"].lower().strip("[]"), int(match["port"]) if match["port"] else None
 
 
-@dataclass(frozen=True, slots=True)
-class BrowserSession:
-    token: str
-    regulator_id: uuid.UUID | None
-    auth_time: datetime | None
-    pending: dict[str, Any] | None
-
-
 class OidcProvider:
     """The realm: Authlib's authorization server on the platform's database."""
 
@@ -142,8 +133,13 @@ class OidcProvider:
         self.store = RealmStore(engine)
         self.clients = dict(clients)
         self.keys = SigningKeys(engine, timedelta(seconds=self.settings.key_retention_s))
+        self.sessions = Sessions(
+            self.store,
+            clock,
+            timedelta(seconds=self.settings.session_ttl_s),
+            timedelta(seconds=self.settings.session_idle_s),
+        )
         self.on_login = on_login
-        self.clock = clock
         self._background: set[asyncio.Task[object]] = set()
         self._upstream: dict[str, RelyingParty] = {}
         self._servers = functools.lru_cache(maxsize=ISSUERS_KEPT)(self._new_server)
@@ -218,42 +214,6 @@ class OidcProvider:
 
     # -- sessions --------------------------------------------------------------------------------
 
-    def _session(self, token: str | None) -> BrowserSession | None:
-        """The live session of this cookie; using it keeps it alive for another idle period,
-        never past its absolute lifetime (`expires_at` is the earlier of the two)."""
-        if not token:
-            return None
-        stored = self.store.use_session(
-            token,
-            self.clock(),
-            timedelta(seconds=self.settings.session_ttl_s),
-            timedelta(seconds=self.settings.session_idle_s),
-        )
-        if stored is None:
-            return None
-        return BrowserSession(token, stored.regulator_id, stored.auth_time, stored.pending)
-
-    def _new_session(
-        self,
-        *,
-        regulator_id: uuid.UUID | None = None,
-        pending: dict[str, Any] | None = None,
-        replaces: str | None = None,
-    ) -> str:
-        """A new session id (also at login: a fresh id defeats session fixation)."""
-        token = secrets.token_urlsafe(32)
-        now = self.clock()
-        lifetime = min(self.settings.session_ttl_s, self.settings.session_idle_s)
-        self.store.open_session(
-            token,
-            now,
-            now + timedelta(seconds=lifetime),
-            regulator_id=regulator_id,
-            pending=pending,
-            replaces=replaces,
-        )
-        return token
-
     async def _logged_in(
         self,
         request: Request[Any, Any, Any],
@@ -263,7 +223,7 @@ class OidcProvider:
     ) -> Response[bytes]:
         """Open the regulator's session, start the account sync (INT_R02), resume the flow."""
         token = await anyio.to_thread.run_sync(
-            lambda: self._new_session(regulator_id=regulator.id, replaces=replaces)
+            lambda: self.sessions.open(regulator_id=regulator.id, replaces=replaces)
         )
         security_event(
             "login_succeeded",
@@ -290,21 +250,7 @@ class OidcProvider:
     def _cookie(self, request: Request[Any, Any, Any], token: str | None) -> Cookie:
         """Secure when the browser's side is HTTPS: the issuer's scheme, which a TLS-terminating
         proxy's plain-HTTP hop does not change. No token: the cookie is cleared."""
-        return Cookie(
-            key=SESSION_COOKIE,
-            value=token or "",
-            path=REALM,
-            httponly=True,
-            secure=urlsplit(self.issuer(request)).scheme == "https",
-            samesite="lax",
-            max_age=None if token else 0,
-        )
-
-    def _end_sessions(self, token: str | None, subject: uuid.UUID | None) -> uuid.UUID | None:
-        """End the cookie's session (unless it is another regulator's than `subject`) and, with
-        no such session, every session of `subject`: an RP's cross-site POST carries no
-        SameSite=Lax cookie. Returns the regulator logged out, if any."""
-        return self.store.end_sessions(token, subject)
+        return session_cookie(token, secure=urlsplit(self.issuer(request)).scheme == "https")
 
     # -- HTTP ------------------------------------------------------------------------------------
 
@@ -415,7 +361,7 @@ class OidcProvider:
 
     async def _authorize(self, request: Request[Any, Any, Any]) -> Response[bytes]:
         cookie = request.cookies.get(SESSION_COOKIE)
-        session = await anyio.to_thread.run_sync(self._session, cookie)
+        session = await anyio.to_thread.run_sync(self.sessions.current, cookie)
         principal: Principal | None = None
         if session is not None and session.regulator_id is not None and session.auth_time:
             regulator = await anyio.to_thread.run_sync(self.regulator, session.regulator_id)
@@ -458,7 +404,7 @@ class OidcProvider:
             log.warning("Pro Santé Connect is unavailable: %s", exc)
             return _page("Connexion indisponible", "<p>Pro Santé Connect ne répond pas.</p>", 502)
         token = await anyio.to_thread.run_sync(
-            lambda: self._new_session(
+            lambda: self.sessions.open(
                 pending=pending.as_dict(), replaces=session.token if session else None
             )
         )
@@ -485,7 +431,9 @@ class OidcProvider:
 
     async def _broker_callback(self, request: Request[Any, Any, Any]) -> Response[bytes]:
         """Pro Santé Connect sent the browser back: verify, map its national id to a regulator."""
-        session = await anyio.to_thread.run_sync(self._session, request.cookies.get(SESSION_COOKIE))
+        session = await anyio.to_thread.run_sync(
+            self.sessions.current, request.cookies.get(SESSION_COOKIE)
+        )
         if session is None or not session.pending:
             return _page("Connexion expirée", "<p>Recommencez depuis le logiciel.</p>", 400)
         pending = PendingLogin.from_dict(session.pending)
@@ -530,7 +478,9 @@ class OidcProvider:
 
     async def _account(self, request: Request[Any, Any, Any]) -> Response[bytes]:
         """The session's regulator, or the way to log in (a platform login without a vendor)."""
-        session = await anyio.to_thread.run_sync(self._session, request.cookies.get(SESSION_COOKIE))
+        session = await anyio.to_thread.run_sync(
+            self.sessions.current, request.cookies.get(SESSION_COOKIE)
+        )
         regulator_id = session.regulator_id if session else None
         regulator = (
             await anyio.to_thread.run_sync(self.regulator, regulator_id) if regulator_id else None
@@ -643,7 +593,7 @@ class OidcProvider:
         if hint is None and request.method == "GET":
             return _logout_form(fields)
         ended = await anyio.to_thread.run_sync(
-            self._end_sessions, request.cookies.get(SESSION_COOKIE), subject
+            self.sessions.end, request.cookies.get(SESSION_COOKIE), subject
         )
         security_event(
             "logout",
