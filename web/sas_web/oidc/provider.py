@@ -28,7 +28,6 @@ import asyncio
 import functools
 import hashlib
 import hmac
-import html
 import logging
 import math
 import re
@@ -53,6 +52,7 @@ from sas_core.registry.adapters_file import AdapterDirectory
 from sas_core.serving.security_log import security_event
 from sas_core.sso.relying_party import LoginFailed, PendingLogin, RelyingParty
 from sas_core.storage.realm import RealmStore
+from sas_web.oidc import pages
 from sas_web.oidc.clients import OidcClient
 from sas_web.oidc.grants import OAuthRequest, Principal, RealmServer, discovery_document
 from sas_web.oidc.keys import SigningKeys
@@ -273,7 +273,7 @@ class OidcProvider:
         if self.host_allowed(host):
             return None
         security_event("unknown_host", host=host, client=_client_of(request))
-        return _page("Demande refusée", "<p>Hôte inconnu. / Unknown host.</p>", 400)
+        return pages.message("Demande refusée", "Hôte inconnu. / Unknown host.", 400)
 
     def _public_url(self, request: Request[Any, Any, Any]) -> str:
         """The request's URL as the browser sent it: the issuer's scheme and host. Behind a
@@ -376,10 +376,8 @@ class OidcProvider:
             if error.redirect_uri:
                 response: Response[bytes] = server.handle_error_response(oauth, error)
                 return response
-            return _page(
-                "Demande refusée",
-                f"<p>{html.escape(error.get_error_description() or error.error)}</p>",
-                400,
+            return pages.message(
+                "Demande refusée", error.get_error_description() or error.error, 400
             )
         if principal is None or query.get("prompt") == "login":
             # The login about to happen satisfies `prompt=login`: resuming with it would ask again
@@ -402,7 +400,7 @@ class OidcProvider:
             url, pending = await upstream.begin(return_to)
         except LoginFailed as exc:
             log.warning("Pro Santé Connect is unavailable: %s", exc)
-            return _page("Connexion indisponible", "<p>Pro Santé Connect ne répond pas.</p>", 502)
+            return pages.message("Connexion indisponible", "Pro Santé Connect ne répond pas.", 502)
         token = await anyio.to_thread.run_sync(
             lambda: self.sessions.open(
                 pending=pending.as_dict(), replaces=session.token if session else None
@@ -435,7 +433,7 @@ class OidcProvider:
             self.sessions.current, request.cookies.get(SESSION_COOKIE)
         )
         if session is None or not session.pending:
-            return _page("Connexion expirée", "<p>Recommencez depuis le logiciel.</p>", 400)
+            return pages.message("Connexion expirée", "Recommencez depuis le logiciel.", 400)
         pending = PendingLogin.from_dict(session.pending)
         upstream = self._relying_party(request)
         params = {k: str(v) for k, v in request.query_params.items()}
@@ -453,8 +451,8 @@ class OidcProvider:
                 client=_client_of(request),
                 login=self.settings.login,
             )
-            return _page(
-                "Connexion refusée", "<p>La connexion Pro Santé Connect a échoué.</p>", 401
+            return pages.message(
+                "Connexion refusée", "La connexion Pro Santé Connect a échoué.", 401
             )
         national_id = claims.get(claim)
         regulator = (
@@ -469,10 +467,8 @@ class OidcProvider:
                 client=_client_of(request),
                 login=self.settings.login,
             )
-            return _page(
-                "Compte inconnu",
-                "<p>Aucun régulateur actif du SAS n'a cet identifiant national.</p>",
-                403,
+            return pages.message(
+                "Compte inconnu", "Aucun régulateur actif du SAS n'a cet identifiant national.", 403
             )
         return await self._logged_in(request, regulator, session.token, pending.return_to)
 
@@ -489,19 +485,15 @@ class OidcProvider:
             if self.settings.login == "local":
                 return _redirect(LOGIN_PATH)
             return await self._start_login(request, session, ACCOUNT_PATH)
-        return _page(
-            "Compte SAS",
-            f"<p>Connecté : {html.escape(regulator.given)} {html.escape(regulator.family)}"
-            f" ({html.escape(regulator.email)})</p>",
-        )
+        return pages.account(regulator)
 
     async def _local_login(self, request: Request[Any, Any, Any]) -> Response[bytes]:
         """Development login: a known regulator's e-mail and the shared development password."""
         if self.settings.login != "local":
-            return _page("Indisponible", "<p>La connexion locale est désactivée.</p>", 404)
+            return pages.message("Indisponible", "La connexion locale est désactivée.", 404)
         if request.method == "GET":
             return_to = request.query_params.get("return_to", "")
-            return _login_form(return_to, None)
+            return pages.login_form(return_to)
         form = await request.form()
         return_to = str(form.get("return_to", ""))
         email = str(form.get("email", ""))
@@ -509,7 +501,7 @@ class OidcProvider:
         # Only back into this realm: never an open redirect.
         return_to = return_to or ACCOUNT_PATH
         if return_to != ACCOUNT_PATH and not return_to.startswith(f"{PROTOCOL}/auth?"):
-            return _page("Demande refusée", "<p>Retour invalide.</p>", 400)
+            return pages.message("Demande refusée", "Retour invalide.", 400)
         expected = self.settings.dev_password
         assert expected is not None
         account, address = email.strip().lower(), _client_of(request)
@@ -530,7 +522,7 @@ class OidcProvider:
                 client=address,
                 retry_after_s=seconds,
             )
-            return _login_form(
+            return pages.login_form(
                 return_to,
                 f"Trop de tentatives de connexion : réessayez dans {seconds} s. "
                 f"/ Too many login attempts: try again in {seconds} s.",
@@ -552,7 +544,7 @@ class OidcProvider:
                 client=address,
                 login=self.settings.login,
             )
-            return _login_form(return_to, "E-mail ou mot de passe incorrect.", 401)
+            return pages.login_form(return_to, "E-mail ou mot de passe incorrect.", 401)
         self._account_failures.succeeded(account)
         old = request.cookies.get(SESSION_COOKIE)
         return await self._logged_in(request, regulator, old, return_to)
@@ -575,7 +567,7 @@ class OidcProvider:
             )
             if claims is None:
                 security_event("invalid_token", use="id_token_hint", client=_client_of(request))
-                return _page("Demande refusée", "<p>id_token_hint invalide.</p>", 400)
+                return pages.message("Demande refusée", "id_token_hint invalide.", 400)
             subject = claims[0]
             audience = claims[1]
         client_id = fields.get("client_id") or (audience[0] if len(audience) == 1 else None)
@@ -584,14 +576,14 @@ class OidcProvider:
             redirect and (client is None or not client.check_redirect_uri(redirect))
         ):
             security_event("logout_refused", client_id=client_id, client=_client_of(request))
-            return _page(
+            return pages.message(
                 "Demande refusée",
-                "<p>Adresse de retour non enregistrée pour ce logiciel. "
-                "/ This return address is not registered for this client.</p>",
+                "Adresse de retour non enregistrée pour ce logiciel. "
+                "/ This return address is not registered for this client.",
                 400,
             )
         if hint is None and request.method == "GET":
-            return _logout_form(fields)
+            return pages.logout_form(fields)
         ended = await anyio.to_thread.run_sync(
             self.sessions.end, request.cookies.get(SESSION_COOKIE), subject
         )
@@ -607,8 +599,8 @@ class OidcProvider:
             state = fields.get("state")
             back = f"{redirect}{'&' if '?' in redirect else '?'}{urlencode({'state': state})}"
             return _redirect(back if state else redirect, cleared)
-        return _page(
-            "Déconnecté", "<p>Vous êtes déconnecté(e). / You are logged out.</p>", cookies=cleared
+        return pages.message(
+            "Déconnecté", "Vous êtes déconnecté(e). / You are logged out.", cookies=cleared
         )
 
     def _userinfo(self, authorization: str, issuer: str, client: str) -> Response[bytes]:
@@ -652,56 +644,3 @@ def _bearer_error(error: str, status: int) -> Response[bytes]:
 
 def _redirect(location: str, cookies: list[Cookie] | None = None) -> Response[bytes]:
     return Response(b"", status_code=302, headers={"Location": location}, cookies=cookies or [])
-
-
-def _page(
-    title: str,
-    body: str,
-    status: int = 200,
-    headers: dict[str, str] | None = None,
-    cookies: list[Cookie] | None = None,
-) -> Response[bytes]:
-    """An HTML page (UTF-8: Litestar adds the charset to `text/` types)."""
-    text = (
-        f"<!doctype html><html lang='fr'><meta charset='utf-8'><title>{html.escape(title)}</title>"
-        f"<h1>{html.escape(title)}</h1>{body}</html>"
-    )
-    return Response(
-        text.encode(),
-        status_code=status,
-        media_type="text/html",
-        headers=headers,
-        cookies=cookies or [],
-    )
-
-
-def _login_form(
-    return_to: str, error: str | None, status: int = 200, headers: dict[str, str] | None = None
-) -> Response[bytes]:
-    problem = f"<p role='alert'>{html.escape(error)}</p>" if error else ""
-    return _page(
-        "Connexion SAS (développement)",
-        f"<p><strong>Connexion de développement</strong> : jamais en production.</p>{problem}"
-        f"<form method='post' action='{LOGIN_PATH}'>"
-        f"<input type='hidden' name='return_to' value='{html.escape(return_to, quote=True)}'>"
-        "<label>E-mail <input name='email' type='email' required></label>"
-        "<label>Mot de passe <input name='password' type='password' required></label>"
-        "<button>Se connecter</button></form>",
-        status,
-        headers,
-    )
-
-
-def _logout_form(fields: Mapping[str, str]) -> Response[bytes]:
-    """Asks the regulator before ending the session; the form carries the RP's parameters."""
-    hidden = "".join(
-        f"<input type='hidden' name='{name}' value='{html.escape(fields[name], quote=True)}'>"
-        for name in ("client_id", "post_logout_redirect_uri", "state")
-        if fields.get(name)
-    )
-    return _page(
-        "Déconnexion",
-        "<p>Se déconnecter du SAS ? / Log out of the SAS?</p>"
-        f"<form method='post' action='{LOGOUT_PATH}'>{hidden}"
-        "<button>Se déconnecter / Log out</button></form>",
-    )
