@@ -3,6 +3,7 @@ key rotation, silent authorization and `prompt=none`."""
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import ssl
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from sqlalchemy.engine import Engine
 
 from sas_core.accounts.models import Regulator
 from sas_core.serving.server import AsgiServer, ServerTls
+from sas_core.storage.realm import RealmStore
 from sas_web import DevelopmentVendor, create_app
 from sas_web.oidc import OidcProvider, OidcSettings, parse_clients
 from tests.web.conftest import Pki
@@ -321,3 +323,26 @@ def test_prompt_login_asks_again_once_then_issues_a_code(
     assert issued.status_code == 302
     assert issued.headers["location"].startswith(CALLBACK)
     assert "code" in query_of(issued.headers["location"])
+
+
+def test_the_authorization_checks_its_nonce_off_the_event_loop(
+    realm: tuple[AsgiServer, OidcProvider], browser: Browser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The nonce lookup is a database query: on the event loop it would stall every request."""
+    server, _ = realm
+    where: list[str] = []
+    looked_up = RealmStore.nonce_used
+
+    def spy(self: RealmStore, client_id: str, nonce: str) -> bool:
+        try:
+            asyncio.get_running_loop()
+            where.append("event loop")
+        except RuntimeError:
+            where.append("worker thread")
+        return looked_up(self, client_id, nonce)
+
+    monkeypatch.setattr(RealmStore, "nonce_used", spy)
+    _, challenge = pkce()
+    answer = authorize(browser, server, code_challenge=challenge, code_challenge_method="S256")
+    assert answer.status_code == 302
+    assert where == ["worker thread"]

@@ -82,7 +82,10 @@ class RealmController(Controller):
         oauth = OAuthRequest("GET", _public_url(realm, request), query, request.headers)
         server = realm.server(_issuer(realm, request))
         try:
-            grant = server.get_consent_grant(oauth, end_user=principal)
+            # Off the event loop: OpenID Connect's nonce check queries the database.
+            grant = await anyio.to_thread.run_sync(
+                lambda: server.get_consent_grant(oauth, end_user=principal)
+            )
         except OAuth2Error as error:
             if error.redirect_uri:
                 refused: Response[bytes] = server.handle_error_response(oauth, error)
