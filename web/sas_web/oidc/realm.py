@@ -56,8 +56,9 @@ LoginHook = Callable[[Regulator], Awaitable[object]]
 #: machine, so deriving the issuer from it redirects nobody elsewhere.
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]"})
 _HOST = re.compile(r"(?P<name>[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::(?P<port>[0-9]{1,5}))?")
-#: Authlib servers kept, one per issuer the realm answered under (several only without
-#: `SAS_OIDC_ISSUER`: a Host entry without a port allows any port).
+#: Authlib servers and upstream clients kept, one per issuer the realm answered under (several
+#: only without `SAS_OIDC_ISSUER`; a Host entry without a port allows any port, so the older
+#: ones are dropped rather than kept for every port a request names).
 ISSUERS_KEPT = 16
 
 
@@ -175,8 +176,8 @@ class Realm:
         )
         self.on_login = on_login
         self._background: set[asyncio.Task[object]] = set()
-        self._upstream: dict[str, RelyingParty] = {}
         self._servers = functools.lru_cache(maxsize=ISSUERS_KEPT)(self._new_server)
+        self._upstream = functools.lru_cache(maxsize=ISSUERS_KEPT)(self._new_relying_party)
         self._hosts = _allowed_hosts(s)
         window, lockout = (
             timedelta(seconds=s.login_failure_window_s),
@@ -327,24 +328,25 @@ class Realm:
         return regulator
 
     def _relying_party(self, issuer: str) -> RelyingParty:
-        """The realm as Pro Santé Connect's client, called back under this issuer."""
+        """The realm as Pro Santé Connect's client, called back under this issuer (made once:
+        the client caches Pro Santé Connect's discovery document and keys)."""
+        return self._upstream(issuer)
+
+    def _new_relying_party(self, issuer: str) -> RelyingParty:
         s = self.settings
-        redirect_uri = f"{issuer}{BROKER_CALLBACK.removeprefix(REALM)}"  # the callback's URL
-        if redirect_uri not in self._upstream:
-            assert s.upstream_issuer and s.upstream_client_id and s.upstream_client_secret
-            self._upstream[redirect_uri] = RelyingParty(
-                s.upstream_issuer,
-                s.upstream_client_id,
-                redirect_uri,
-                client_secret=s.upstream_client_secret.get_secret_value(),
-                scope=s.upstream_scopes,
-                verify=(
-                    ssl.create_default_context(cafile=str(s.upstream_ca_bundle))
-                    if s.upstream_ca_bundle
-                    else True
-                ),
-            )
-        return self._upstream[redirect_uri]
+        assert s.upstream_issuer and s.upstream_client_id and s.upstream_client_secret
+        return RelyingParty(
+            s.upstream_issuer,
+            s.upstream_client_id,
+            f"{issuer}{BROKER_CALLBACK.removeprefix(REALM)}",  # the callback's URL
+            client_secret=s.upstream_client_secret.get_secret_value(),
+            scope=s.upstream_scopes,
+            verify=(
+                ssl.create_default_context(cafile=str(s.upstream_ca_bundle))
+                if s.upstream_ca_bundle
+                else True
+            ),
+        )
 
     async def logged_in(self, regulator: Regulator, replaces: str | None, address: str) -> str:
         """Open the regulator's session (a new id) and start the account sync (INT_R02);
