@@ -22,7 +22,7 @@ from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oidc.core import UserInfo
 from authlib.oidc.core.grants import OpenIDCode
-from joserfc.jwk import RSAKey
+from joserfc.jwk import KeySet
 from litestar import Response
 
 from sas_core.accounts.models import Regulator
@@ -178,8 +178,10 @@ class IdTokens(OpenIDCode):  # type: ignore[misc]
     def exists_nonce(self, nonce: str, request: OAuth2Request) -> bool:
         return self.server.store.nonce_used(request.payload.client_id, nonce)
 
-    def resolve_client_private_key(self, client: OidcClient) -> RSAKey:
-        return self.server.keys.current()
+    def resolve_client_private_key(self, client: OidcClient) -> KeySet:
+        """Every published key: joserfc signs with the one the header names, which a rotation
+        since `get_encode_header` has retired but not dropped."""
+        return self.server.keys.published()
 
     def get_client_algorithm(self, client: OidcClient) -> str:
         return ALGORITHM
