@@ -3,6 +3,7 @@ key rotation, silent authorization and `prompt=none`."""
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import ssl
 from collections.abc import Iterator
@@ -17,8 +18,10 @@ from sqlalchemy.engine import Engine
 
 from sas_core.accounts.models import Regulator
 from sas_core.serving.server import AsgiServer, ServerTls
+from sas_core.storage.realm import RealmStore
 from sas_web import DevelopmentVendor, create_app
 from sas_web.oidc import OidcProvider, OidcSettings, parse_clients
+from sas_web.oidc.grants import IdTokens
 from tests.web.conftest import Pki
 from tests.web.sso_support import DEV_PASSWORD, Browser, pkce, query_of
 
@@ -321,3 +324,51 @@ def test_prompt_login_asks_again_once_then_issues_a_code(
     assert issued.status_code == 302
     assert issued.headers["location"].startswith(CALLBACK)
     assert "code" in query_of(issued.headers["location"])
+
+
+def test_the_authorization_checks_its_nonce_off_the_event_loop(
+    realm: tuple[AsgiServer, OidcProvider], browser: Browser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The nonce lookup is a database query: on the event loop it would stall every request."""
+    server, _ = realm
+    where: list[str] = []
+    looked_up = RealmStore.nonce_used
+
+    def spy(self: RealmStore, client_id: str, nonce: str) -> bool:
+        try:
+            asyncio.get_running_loop()
+            where.append("event loop")
+        except RuntimeError:
+            where.append("worker thread")
+        return looked_up(self, client_id, nonce)
+
+    monkeypatch.setattr(RealmStore, "nonce_used", spy)
+    _, challenge = pkce()
+    answer = authorize(browser, server, code_challenge=challenge, code_challenge_method="S256")
+    assert answer.status_code == 302
+    assert where == ["worker thread"]
+
+
+def test_an_id_token_signed_across_a_key_rotation_still_verifies(
+    realm: tuple[AsgiServer, OidcProvider],
+    pki: Pki,
+    browser: Browser,
+    regulator: Regulator,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Another instance may rotate the key between the header (its `kid`) and the signature:
+    the token must be signed by the key its header names."""
+    server, provider = realm
+    verifier, challenge = pkce()
+    code = log_in_and_get_code(browser, server, regulator.email, challenge)
+    header_of = IdTokens.get_encode_header
+
+    def then_rotate(self: IdTokens, client: Any) -> dict[str, str]:
+        header: dict[str, str] = header_of(self, client)
+        provider.keys.rotate()
+        return header
+
+    monkeypatch.setattr(IdTokens, "get_encode_header", then_rotate)
+    tokens = redeem(server, pki, code, verifier).json()
+    jwks = httpx.get(f"{issuer_of(server)}/protocol/openid-connect/certs", verify=trust(pki)).json()
+    jwt.decode(tokens["id_token"], KeySet.import_key_set(jwks), algorithms=["RS256"])

@@ -154,3 +154,21 @@ def test_an_upstream_identity_that_is_no_regulator_is_refused(
         c.name for c in browser.http.cookies.jar if c.port == str(platform.port)
     }
     browser.close()
+
+
+def test_the_upstream_clients_kept_are_a_few_not_one_per_host_asked(engine: Engine) -> None:
+    """The issuer comes from the Host header, and a loopback (or portless allowed) name allows
+    any port: one client kept per issuer ever asked would let requests grow memory unbounded."""
+    settings = OidcSettings(
+        login="pro-sante-connect",
+        upstream_issuer="https://psc.example",
+        upstream_client_id="sas-platform",
+        upstream_client_secret=SecretStr(UPSTREAM_SECRET),
+    )
+    provider = OidcProvider(engine, {}, settings)
+    first_issuer = "https://localhost:1/realms/sas"
+    first = provider._relying_party(first_issuer)
+    assert provider._relying_party(first_issuer) is first  # kept while in use
+    for port in range(2, 200):
+        provider._relying_party(f"https://localhost:{port}/realms/sas")
+    assert provider._relying_party(first_issuer) is not first  # long since dropped

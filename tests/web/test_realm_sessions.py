@@ -295,3 +295,22 @@ def test_a_configured_issuer_is_the_only_one(realm: Realm, pki: Pki) -> None:
         "https://sso.sas.example/realms/sas"
     )
     assert discovery(server, pki, "evil.example").status_code == 400
+
+
+# -- pages ---------------------------------------------------------------------------------------
+
+
+def test_pages_escape_what_the_request_says(realm: Realm, pki: Pki) -> None:
+    """Templates are autoescaped: a crafted `return_to` or `state` stays an attribute value."""
+    server = realm()
+    crafted = "x'><script>alert(1)</script>"
+    login = httpx.get(f"{server.root_url}{LOGIN}", params={"return_to": crafted}, verify=trust(pki))
+    logout = httpx.get(
+        f"{issuer_of(server)}/protocol/openid-connect/logout",
+        params={"client_id": PUBLIC, "state": crafted},
+        verify=trust(pki),
+    )
+    for page in (login, logout):
+        assert page.status_code == 200
+        assert "<script>" not in page.text
+        assert "value='x&#39;&gt;&lt;script&gt;alert(1)&lt;/script&gt;'" in page.text

@@ -10,23 +10,26 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
-from sqlalchemy import delete, select, update
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
 
-from sas_core.storage.realm import OidcSigningKeyRow
+from sas_core.storage.realm import RealmStore
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 ALGORITHM = "RS256"
 
 
 class SigningKeys:
+    """The realm's key ring, kept in the database so every instance signs with the same key."""
+
     def __init__(self, engine: Engine, retention: timedelta) -> None:
         self.engine = engine
         self.retention = retention
+        self._store = RealmStore(engine)
 
     def rotate(self, now: datetime | None = None) -> str:
         """Make a new signing key, retire the current one, drop those past the retention;
@@ -34,33 +37,13 @@ class SigningKeys:
         now = now or datetime.now(UTC)
         key = RSAKey.generate_key(2048, private=True)
         kid = key.thumbprint()
-        with Session(self.engine) as session, session.begin():
-            session.execute(
-                update(OidcSigningKeyRow)
-                .where(OidcSigningKeyRow.retired_at.is_(None))
-                .values(retired_at=now)
-            )
-            session.execute(
-                delete(OidcSigningKeyRow).where(OidcSigningKeyRow.retired_at < now - self.retention)
-            )
-            session.add(
-                OidcSigningKeyRow(
-                    kid=kid,
-                    private_jwk={**key.as_dict(private=True), "kid": kid},
-                    created_at=now,
-                )
-            )
+        private_jwk = {**key.as_dict(private=True), "kid": kid}
+        self._store.add_signing_key(kid, private_jwk, now, now - self.retention)
         return kid
 
     def current(self) -> RSAKey:
         """The key that signs; the first one is made on first use."""
-        with Session(self.engine) as session:
-            row = session.scalars(
-                select(OidcSigningKeyRow)
-                .where(OidcSigningKeyRow.retired_at.is_(None))
-                .order_by(OidcSigningKeyRow.created_at.desc())
-            ).first()
-            jwk = dict(row.private_jwk) if row is not None else None
+        jwk = self._store.signing_jwk()
         if jwk is None:
             self.rotate()
             return self.current()
@@ -71,14 +54,8 @@ class SigningKeys:
         within the retention (private parts included: use `jwks()` to publish)."""
         now = now or datetime.now(UTC)
         self.current()
-        with Session(self.engine) as session:
-            rows = session.scalars(
-                select(OidcSigningKeyRow).where(
-                    (OidcSigningKeyRow.retired_at.is_(None))
-                    | (OidcSigningKeyRow.retired_at >= now - self.retention)
-                )
-            ).all()
-            return KeySet([RSAKey.import_key(dict(r.private_jwk)) for r in rows])
+        jwks = self._store.published_jwks(now - self.retention)
+        return KeySet([RSAKey.import_key(jwk) for jwk in jwks])
 
     def jwks(self) -> dict[str, Any]:
         """The public JWKS (`certs` endpoint)."""
@@ -90,6 +67,7 @@ class SigningKeys:
         }
 
     def sign(self, claims: Mapping[str, Any], typ: str = "JWT") -> str:
+        """A JWT signed by the current key; `typ` tells ID tokens and access tokens apart."""
         key = self.current()
         header = {"alg": ALGORITHM, "kid": key.kid, "typ": typ}
         return jwt.encode(header, dict(claims), key, algorithms=[ALGORITHM])
