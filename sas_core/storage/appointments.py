@@ -15,7 +15,7 @@ the engine and hold one connection each, for the length of one statement.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Final
+from typing import Any
 
 from sqlalchemy import (
     CheckConstraint,
@@ -30,17 +30,15 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from sas_core.appointments.models import (
+    IDENTIFIER_MAX_LENGTH,
+    OPERATOR_VALUE_MAX_LENGTH,
+    PARTY_ID_MAX_LENGTH,
+)
 from sas_core.storage.columns import JsonDocument
 from sas_core.storage.tables import Base, BigId
 
 _STATUSES = "'pending', 'booked', 'fulfilled', 'noshow', 'cancelled'"
-
-#: Widths of the columns holding free text a vendor sends. The FHIR reader checks them, so an
-#: over-long value is a 422 naming the element instead of a database error (PostgreSQL enforces
-#: them, SQLite does not).
-IDENTIFIER_LENGTH: Final = 500
-OPERATOR_VALUE_LENGTH: Final = 200
-PARTY_ID_LENGTH: Final = 20
 
 
 class StoredAppointment(Base):
@@ -50,7 +48,9 @@ class StoredAppointment(Base):
     The key includes `vendor` because vendors choose identifiers independently: a global key would
     let one vendor block another's appointment, and learn that it exists, by reporting its
     `system|value` first. `review_reasons` lists why a person should look at it (an unknown
-    regulator or practitioner), never a reason to refuse it.
+    regulator or practitioner), never a reason to refuse it. The widths of the columns holding a
+    vendor's free text are the domain's limits (`sas_core.appointments.models`), which the FHIR
+    reader enforces first.
     """
 
     __tablename__ = "appointments"
@@ -65,8 +65,8 @@ class StoredAppointment(Base):
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    identifier_system: Mapped[str] = mapped_column(String(IDENTIFIER_LENGTH))
-    identifier_value: Mapped[str] = mapped_column(String(IDENTIFIER_LENGTH))
+    identifier_system: Mapped[str] = mapped_column(String(IDENTIFIER_MAX_LENGTH))
+    identifier_value: Mapped[str] = mapped_column(String(IDENTIFIER_MAX_LENGTH))
     vendor: Mapped[str] = mapped_column(String(100))
     profile: Mapped[str] = mapped_column(String(3))
     status: Mapped[str] = mapped_column(String(16))
@@ -76,9 +76,9 @@ class StoredAppointment(Base):
     booked_at: Mapped[datetime | None]
     operator_type: Mapped[str] = mapped_column(String(8))
     operator_system: Mapped[str] = mapped_column(String(100))
-    operator_value: Mapped[str] = mapped_column(String(OPERATOR_VALUE_LENGTH))
-    practitioner_idnps: Mapped[str | None] = mapped_column(String(PARTY_ID_LENGTH))
-    structure_idnst: Mapped[str | None] = mapped_column(String(PARTY_ID_LENGTH))
+    operator_value: Mapped[str] = mapped_column(String(OPERATOR_VALUE_MAX_LENGTH))
+    practitioner_idnps: Mapped[str | None] = mapped_column(String(PARTY_ID_MAX_LENGTH))
+    structure_idnst: Mapped[str | None] = mapped_column(String(PARTY_ID_MAX_LENGTH))
     review_reasons: Mapped[list[str]] = mapped_column(JsonDocument)
     resource: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
     content_hash: Mapped[str] = mapped_column(String(64))
