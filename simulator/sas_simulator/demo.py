@@ -11,6 +11,7 @@ from datetime import datetime
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+from sas_core.cli.context import platform_settings, plugin_host
 from sas_core.cli.output import echo_table, stderr
 from sas_core.cli.slots import PARIS, default_window
 from sas_core.plugins.host import PluginHost
@@ -54,10 +55,10 @@ def run_demo(faulty_vendor: bool, serve: bool) -> None:
     through the installed adapters, store them, print a summary; with `serve`, keep the vendors
     running until Ctrl-C."""
     vendors = (*VENDORS, FAULTY) if faulty_vendor else VENDORS
-    host = PluginHost.discover()
+    host = plugin_host()
     for vendor in vendors:
         host.get(vendor.plugin)
-    engine = open_database()
+    engine = open_database(platform_settings())
 
     with ExitStack() as stack:
         requests: list[AdapterRequest] = []
