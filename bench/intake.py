@@ -38,8 +38,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from bench.machine import describe_machine
+from sas_core.clock import PARIS
 from sas_simulator.booking import appointment_resource
-from sas_simulator.dataset import PARIS, build_dataset
+from sas_simulator.dataset import build_dataset
 from sas_simulator.sso import VendorUser
 
 RESULTS = Path(__file__).resolve().parent / "results"

@@ -9,19 +9,17 @@ import sys
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, NoReturn
-from zoneinfo import ZoneInfo
 
 import click
 from pydantic import ValidationError
 
 from sas_core.cli.context import platform_settings, plugin_host
 from sas_core.cli.output import echo_table, stderr
+from sas_core.clock import PARIS
 from sas_core.fhir.instants import parse_instant
 from sas_core.identifiers import IdentifierError, parse_rpps, parse_siret
 from sas_core.slots.fanout import AdapterRequest, AggregatedSlots, collect_slots
 from sas_core.slots.models import MAX_WINDOW, SearchWindow
-
-PARIS = ZoneInfo("Europe/Paris")
 
 
 @click.group("slots")

@@ -11,6 +11,7 @@ Vendor plugins search through :class:`FhirExchange` (pool, mTLS, deadline, body 
 messages) with their own :class:`FhirEndpointSettings` schema, rather than writing their own HTTP.
 """
 
+from sas_core.clock import PARIS
 from sas_core.fhir.accounts import (
     PROFILE_PRACTITIONER_REGUL,
     account_identifier,
@@ -30,7 +31,7 @@ from sas_core.fhir.failures import (
     operation_outcome_diagnostics,
     retry_after_seconds,
 )
-from sas_core.fhir.instants import PARIS, format_instant, parse_instant, parse_search_date
+from sas_core.fhir.instants import format_instant, parse_instant, parse_search_date
 from sas_core.fhir.references import ResourceIndex
 from sas_core.fhir.resources import (
     RoleDetails,

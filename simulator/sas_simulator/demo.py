@@ -13,7 +13,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from sas_core.cli.context import platform_settings, plugin_host
 from sas_core.cli.output import echo_table, stderr
-from sas_core.cli.slots import PARIS, default_window
+from sas_core.cli.slots import default_window
+from sas_core.clock import PARIS
 from sas_core.plugins.host import PluginHost
 from sas_core.slots.fanout import AdapterRequest, AggregatedSlots, collect_slots
 from sas_core.slots.models import SearchWindow
