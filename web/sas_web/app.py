@@ -40,6 +40,7 @@ from sas_core.appointments.intake import AppointmentIntake, IntakeResult
 from sas_core.appointments.outbox import run_dispatcher
 from sas_core.appointments.parties import KnownParties
 from sas_core.fhir.appointments import PROFILE_APPOINTMENT, PROFILE_SOS_APPOINTMENT
+from sas_core.fhir.media_types import FHIR_JSON
 from sas_core.fhir.outcomes import FhirRefusal, Issue, IssueCode, operation_outcome
 from sas_core.plugins.host import PluginHost
 from sas_core.registry.adapters_file import AdapterDirectory
@@ -55,7 +56,6 @@ from sas_web.vendors import VendorIdentity
 
 log = logging.getLogger(__name__)
 
-FHIR_JSON = "application/fhir+json"
 #: Digest §2: the FHIR type, the legacy DSTU2 type the IG's tables name, and plain JSON.
 ACCEPTED_CONTENT_TYPES = frozenset(
     {"application/fhir+json", "application/json+fhir", "application/json"}
