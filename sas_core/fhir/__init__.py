@@ -21,7 +21,7 @@ from sas_core.fhir.accounts import (
 from sas_core.fhir.bundles import BundleError, dropped_slot_count, parse_slot_bundle
 from sas_core.fhir.clients import ClientPool, TransportFactory
 from sas_core.fhir.cpts import CPTS_INCLUDES, CPTS_READER, cpts_service_references
-from sas_core.fhir.endpoint import DEFAULT_MAX_BODY_BYTES, FhirEndpointSettings, user_agent_of
+from sas_core.fhir.endpoint import VENDOR_ANSWER_MAX_BYTES, FhirEndpointSettings, user_agent_of
 from sas_core.fhir.exchange import BundleParser, FhirExchange, WriteResult
 from sas_core.fhir.failures import (
     DIAGNOSTICS_MAX_CHARS,
@@ -62,13 +62,13 @@ from sas_core.fhir.tls import TlsConfigError, build_ssl_context, describe_tls_er
 __all__ = [
     "CPTS_INCLUDES",
     "CPTS_READER",
-    "DEFAULT_MAX_BODY_BYTES",
     "DIAGNOSTICS_MAX_CHARS",
     "PARIS",
     "PROFILE_PRACTITIONER_REGUL",
     "PS_INCLUDES",
     "SOS_INCLUDES",
     "SOS_READER",
+    "VENDOR_ANSWER_MAX_BYTES",
     "BundleError",
     "BundleParser",
     "BundleStructures",

@@ -62,7 +62,7 @@ ACCEPTED_CONTENT_TYPES = frozenset(
 )
 #: The largest Appointment body accepted. An Appointment is a few KiB; 1 MiB leaves room for
 #: narrative and extensions while bounding what one request may make the server hold.
-DEFAULT_MAX_BODY_BYTES = 1 << 20
+APPOINTMENT_BODY_MAX_BYTES = 1 << 20
 #: The limit of every other body: the realm's forms (token request, login) are a few hundred bytes.
 FORM_MAX_BODY_BYTES = 64 << 10
 _CAPABILITIES = "https://interop.esante.gouv.fr/ig/fhir/sas/CapabilityStatement"
@@ -75,7 +75,7 @@ def create_app(
     engine: Engine | None = None,
     host: PluginHost | None = None,
     directory: KnownParties | None = None,
-    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    max_body_bytes: int = APPOINTMENT_BODY_MAX_BYTES,
     dispatch_interval_s: float | None = 5.0,
     adapters: AdapterDirectory | None = None,
     account_retry_interval_s: float = 30.0,
