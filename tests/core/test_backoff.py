@@ -33,3 +33,12 @@ def test_a_servers_retry_after_is_a_floor() -> None:
 
 def test_a_cap_reached_exactly_is_the_cap() -> None:
     assert Backoff(timedelta(minutes=15), HOUR)(3) == HOUR
+
+
+def test_account_retries_wait_the_hour_after_any_number_of_failures() -> None:
+    """An unreachable vendor is retried hourly for as long as it takes: the 43rd failure (about
+    40 hours in) used to raise OverflowError instead of scheduling the next attempt."""
+    from sas_core.accounts.sync import backoff
+
+    assert [backoff(n).total_seconds() for n in (1, 2, 3)] == [30, 60, 120]
+    assert backoff(43) == backoff(10_000) == HOUR
