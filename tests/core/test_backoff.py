@@ -42,3 +42,10 @@ def test_account_retries_wait_the_hour_after_any_number_of_failures() -> None:
 
     assert [backoff(n).total_seconds() for n in (1, 2, 3)] == [30, 60, 120]
     assert backoff(43) == backoff(10_000) == HOUR
+
+
+def test_outbox_deliveries_back_off_from_five_seconds_to_the_hour() -> None:
+    from sas_core.appointments.outbox import backoff
+
+    assert [backoff(n).total_seconds() for n in (1, 2, 3, 4)] == [5, 10, 20, 40]
+    assert backoff(21) == backoff(10_000) == HOUR
