@@ -22,17 +22,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import httpx
 
 from bench.machine import describe_machine
+from sas_core.clock import PARIS
 from sas_core.plugins.host import PluginHost
 from sas_core.slots.fanout import AdapterRequest, AggregatedSlots, collect_slots
 from sas_core.slots.models import SearchWindow
 from sas_simulator.dataset import build_dataset
 
-PARIS = ZoneInfo("Europe/Paris")
 RESULTS = Path(__file__).resolve().parent / "results"
 
 

@@ -24,18 +24,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import orjson
 from fhir.resources.R4B.bundle import Bundle
 
 from bench.machine import describe_machine
+from sas_core.clock import PARIS
 from sas_core.fhir import CPTS_READER, SOS_READER, StructureReader, parse_slot_bundle
 from sas_core.slots.models import SearchWindow, SlotQuery
 from sas_simulator.bundles import schedule_search_bundle, slot_search_bundle
 from sas_simulator.dataset import build_dataset
 
-PARIS = ZoneInfo("Europe/Paris")
 RESULTS = Path(__file__).resolve().parent / "results"
 PRACTITIONERS = 25
 ASSOCIATIONS = 10

@@ -38,8 +38,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from bench.machine import describe_machine
+from sas_core.clock import PARIS
+from sas_core.fhir.media_types import FHIR_JSON
 from sas_simulator.booking import appointment_resource
-from sas_simulator.dataset import PARIS, build_dataset
+from sas_simulator.dataset import build_dataset
 from sas_simulator.sso import VendorUser
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -47,7 +49,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 ADMIN_URL = os.environ.get(
     "SAS_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
-FHIR = {"Content-Type": "application/fhir+json"}
+FHIR = {"Content-Type": FHIR_JSON}
 
 
 def appointment_bodies(count: int, run: str) -> list[bytes]:

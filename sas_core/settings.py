@@ -1,7 +1,8 @@
 """Platform-wide settings read from `SAS_*` environment variables.
 
-Every `sas` command honours them, so one exported `SAS_DATA_DIR` (or the CLI's `--data-dir`,
-which sets it) points the whole platform at one place.
+Every `sas` command honours them, so one exported `SAS_DATA_DIR` points the whole platform at
+one place; the CLI's `--data-dir` and `--plugins` override them for one command, as keyword
+overrides of :func:`load_settings` (`sas_core.cli.context`), never by writing the environment.
 """
 
 from __future__ import annotations

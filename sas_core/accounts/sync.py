@@ -35,6 +35,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sas_core.accounts.models import AccountAction, AccountSync, AccountSyncResult, Regulator
+from sas_core.backoff import Backoff
 from sas_core.fhir.accounts import account_token, fingerprint, practitioner_regul
 from sas_core.plugins.host import PluginHost, resolve
 from sas_core.plugins.models import AdapterConfig
@@ -331,12 +332,8 @@ def _plan(regulator: Regulator, known: _Known | None) -> AccountSync:
     return AccountSync(action=AccountAction.UPDATE, regulator=regulator, match=match)
 
 
-def backoff(attempts: int, retry_after_s: float | None = None) -> timedelta:
-    """Wait before attempt `attempts + 1`: 30 s doubling to 1 h, never less than Retry-After."""
-    wait: timedelta = min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
-    if retry_after_s is not None:
-        wait = max(wait, timedelta(seconds=retry_after_s))
-    return wait
+#: Wait before attempt `attempts + 1`: 30 s doubling to 1 h, never less than Retry-After.
+backoff = Backoff(BACKOFF_BASE, BACKOFF_CAP)
 
 
 async def _call(host: PluginHost, adapter: AdapterConfig, sync: AccountSync) -> AccountSyncResult:

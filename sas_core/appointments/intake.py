@@ -20,7 +20,9 @@ The FHIR endpoint (and later the web pages and the CLI) call this service; it ho
 Methods are synchronous (SQLAlchemy sessions); the web layer runs them in a worker thread. Each
 holds one pooled connection at a time, never two (the directory is asked before the write
 begins), so concurrent requests can exhaust the pool only by queueing, never by waiting on
-themselves (`sas_core.storage.engine`: sizing and SQLite writers).
+themselves (`sas_core.storage.engine`: sizing and SQLite writers). The statements are in
+`sas_core.storage.appointments`: this module opens the write transaction and decides what to
+write, the repository writes it.
 """
 
 from __future__ import annotations
@@ -32,17 +34,25 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 from uuid import UUID, uuid4
 
-from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from sas_core.appointments.models import Appointment, AppointmentEvent, AppointmentStatus
 from sas_core.appointments.parties import KnownParties
 from sas_core.fhir.appointments import ReportedAppointment, decode_appointment, read_appointment
 from sas_core.fhir.instants import format_instant
 from sas_core.fhir.outcomes import FhirRefusal, Issue
-from sas_core.storage.appointments import AppointmentChange, OutboxMessage, StoredAppointment
+from sas_core.storage.appointments import (
+    AppointmentChange,
+    StoredAppointment,
+    add_appointment,
+    appointment_history,
+    enqueue_event,
+    find_appointments,
+    get_appointment,
+    lock_appointment,
+    record_change,
+)
 from sas_core.storage.engine import write_session
 
 #: The outbox topic of appointment events, delivered to `sas_appointment_reported`.
@@ -130,17 +140,12 @@ class AppointmentIntake:
     ) -> IntakeResult:
         now = self.clock()
         with write_session(self.engine, expire_on_commit=False) as session:
-            row = session.scalars(
-                select(StoredAppointment)
-                .where(
-                    StoredAppointment.vendor == vendor,
-                    StoredAppointment.identifier_system == reported.identifier_system,
-                    StoredAppointment.identifier_value == reported.identifier_value,
-                )
-                .with_for_update()
-            ).one_or_none()
+            row = lock_appointment(
+                session, vendor, reported.identifier_system, reported.identifier_value
+            )
             if row is None:
-                row = self._insert(session, reported, reasons, vendor, now)
+                row = self._new(reported, reasons, vendor, now)
+                add_appointment(session, row)
                 event = AppointmentEvent(kind="created", appointment=to_domain(row))
                 outcome: Outcome = "created"
             else:
@@ -164,34 +169,19 @@ class AppointmentIntake:
                     kind="updated", appointment=to_domain(row), previous_status=previous
                 )
                 outcome = "updated"
-            session.flush()
-            session.add(
-                AppointmentChange(
-                    appointment_id=row.id,
-                    version=row.version,
-                    status=row.status,
-                    previous_status=event.previous_status,
-                    vendor=vendor,
-                    changed_at=now,
-                    resource=reported.resource,
-                )
+            record_change(
+                session,
+                row,
+                previous_status=event.previous_status,
+                vendor=vendor,
+                changed_at=now,
+                resource=reported.resource,
             )
-            session.add(
-                OutboxMessage(
-                    topic=APPOINTMENT_TOPIC,
-                    payload=event.model_dump(mode="json"),
-                    created_at=now,
-                    next_attempt_at=now,
-                    attempts=0,
-                    last_error=None,
-                    delivered_at=None,
-                )
-            )
+            enqueue_event(session, APPOINTMENT_TOPIC, event.model_dump(mode="json"), now)
         return IntakeResult(outcome, event.appointment, served_resource(row))
 
-    def _insert(
+    def _new(
         self,
-        session: Session,
         reported: ReportedAppointment,
         reasons: list[str],
         vendor: str,
@@ -206,7 +196,6 @@ class AppointmentIntake:
             received_at=now,
         )
         self._apply(row, reported, reasons, now)
-        session.add(row)
         return row
 
     def _apply(
@@ -248,35 +237,22 @@ class AppointmentIntake:
         belongs to another vendor — which must not learn that it exists."""
         if not _FHIR_ID.fullmatch(appointment_id):
             return None
-        with Session(self.engine) as session:
-            row = session.get(StoredAppointment, appointment_id)
-            if row is None or (vendor is not None and row.vendor != vendor):
-                return None
-            return served_resource(row)
+        row = get_appointment(self.engine, appointment_id)
+        if row is None or (vendor is not None and row.vendor != vendor):
+            return None
+        return served_resource(row)
 
     def search(self, identifier: str | None, vendor: str | None) -> list[dict[str, Any]]:
         """`GET [base]/Appointment?identifier=system|value`, restricted to `vendor`'s own; without
         `vendor` (the platform's own use), every vendor's appointment under that key."""
         system, value = parse_identifier_token(identifier)
-        with Session(self.engine) as session:
-            query = select(StoredAppointment).where(
-                StoredAppointment.identifier_system == system,
-                StoredAppointment.identifier_value == value,
-            )
-            if vendor is not None:
-                query = query.where(StoredAppointment.vendor == vendor)
-            return [served_resource(row) for row in session.scalars(query)]
+        return [
+            served_resource(row) for row in find_appointments(self.engine, system, value, vendor)
+        ]
 
     def history(self, appointment_id: str) -> list[AppointmentChange]:
         """Every accepted version of an appointment, oldest first."""
-        with Session(self.engine, expire_on_commit=False) as session:
-            return list(
-                session.scalars(
-                    select(AppointmentChange)
-                    .where(AppointmentChange.appointment_id == appointment_id)
-                    .order_by(AppointmentChange.version)
-                )
-            )
+        return appointment_history(self.engine, appointment_id)
 
 
 def parse_identifier_token(token: str | None) -> tuple[str, str]:

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal
+from typing import Final, Literal
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from sas_core.identifiers import IdnpsStr, IdnstStr
+
+#: The longest free text a vendor may send where the platform keys or links on it (characters).
+#: Domain facts: the FHIR reader refuses a longer value with a 422 naming the element and the
+#: limit, and storage sizes its columns from them (PostgreSQL enforces the width, SQLite does not).
+#: The vendor's identifier of an appointment: its `system`, and its `value`, each.
+IDENTIFIER_MAX_LENGTH: Final = 500
+#: The booking regulator's `identifier.value` (an IDNPS or the SAS technical UUID, with room).
+OPERATOR_VALUE_MAX_LENGTH: Final = 200
+#: A practitioner's or structure's prefixed national id (IDNPS, IDNST) linked to an appointment.
+PARTY_ID_MAX_LENGTH: Final = 20
 
 
 class AppointmentStatus(StrEnum):

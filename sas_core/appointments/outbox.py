@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 
 from sas_core.appointments.intake import APPOINTMENT_TOPIC
 from sas_core.appointments.models import AppointmentEvent
+from sas_core.backoff import Backoff
 from sas_core.plugins.host import PluginHost, resolve
 from sas_core.storage.appointments import OutboxMessage
 from sas_core.storage.engine import write_session
@@ -67,9 +68,8 @@ class DispatchReport:
     errors: list[str] = field(default_factory=list)
 
 
-def backoff(attempts: int) -> timedelta:
-    """The wait after the `attempts`-th consecutive failure."""
-    return min(BACKOFF_BASE * (1 << min(max(attempts - 1, 0), 20)), BACKOFF_MAX)
+#: The wait after the `attempts`-th consecutive failure.
+backoff = Backoff(BACKOFF_BASE, BACKOFF_MAX)
 
 
 @dataclass(frozen=True)

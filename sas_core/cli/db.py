@@ -7,7 +7,8 @@ from alembic.util.exc import CommandError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from sas_core.settings import PlatformSettings, load_settings
+from sas_core.cli.context import platform_settings
+from sas_core.settings import PlatformSettings
 from sas_core.storage.engine import create_engine_for
 from sas_core.storage.schema import current_revision, head_revision, upgrade
 
@@ -15,7 +16,7 @@ _URL_HELP = "Database to use (default: $SAS_DATABASE_URL, else the SQLite file i
 
 
 def _settings(database_url: str | None) -> PlatformSettings:
-    settings = load_settings(database_url=database_url)
+    settings = platform_settings(database_url=database_url)
     if settings.uses_embedded_database:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     return settings

@@ -9,6 +9,7 @@ from typing import NoReturn
 
 import click
 
+from sas_core.cli.context import platform_settings, plugin_host
 from sas_core.cli.main import EXIT_FAILED, EXIT_USAGE
 from sas_core.cli.output import stderr
 from sas_core.geography.gazetteer import GazetteerMissing
@@ -16,8 +17,6 @@ from sas_core.geography.models import GeocodeError, SearchArea
 from sas_core.geography.radius import RadiusTableError, load_radius_table
 from sas_core.geography.search_area import geocode as geocode_place
 from sas_core.geography.search_area import search_area
-from sas_core.plugins.host import PluginHost
-from sas_core.settings import load_settings
 
 
 @click.command("geocode")
@@ -38,12 +37,12 @@ def geocode(query: tuple[str, ...], fmt: str, radius_table: Path | None) -> None
     """
     text = " ".join(query)
     try:
-        table_path = radius_table or load_settings().radius_table
+        table_path = radius_table or platform_settings().radius_table
         table = load_radius_table(table_path)
     except RadiusTableError as exc:
         _fail(fmt, str(exc), EXIT_USAGE if radius_table else EXIT_FAILED)
     try:
-        place = geocode_place(text, PluginHost.discover().hooks)
+        place = geocode_place(text, plugin_host().hooks)
         area = search_area(place, table)
     except GeocodeError as exc:
         _fail(fmt, str(exc), EXIT_USAGE, exc)

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import importlib
 import logging
-import os
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 
 import click
+
+from sas_core.cli.context import CliContext
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -120,18 +121,17 @@ class LazyGroup(click.Group):
 @click.option(
     "--plugins",
     metavar="NAME[,NAME…]",
-    help="Load only these plugins (sets SAS_PLUGINS; the built-in defaults always load).",
+    help="Load only these plugins (instead of $SAS_PLUGINS; the built-in defaults always load).",
 )
 @click.option("-v", "--verbose", count=True, help="Log more (-v info, -vv debug).")
 @click.option("--trace-hooks", is_flag=True, help="Log every plugin hook call and its result.")
-def cli(data_dir: Path | None, plugins: str | None, verbose: int, trace_hooks: bool) -> None:
+@click.pass_context
+def cli(
+    ctx: click.Context, data_dir: Path | None, plugins: str | None, verbose: int, trace_hooks: bool
+) -> None:
     """SAS Connect: aggregate vendors' slots for the SAS platform."""
-    if data_dir is not None:
-        os.environ["SAS_DATA_DIR"] = str(data_dir)
-    if plugins is not None:
-        os.environ["SAS_PLUGINS"] = plugins
-    if trace_hooks:
-        os.environ["SAS_TRACE_HOOKS"] = "1"
+    # The commands read the options from here (`sas_core.cli.context`), not from os.environ.
+    ctx.obj = CliContext(data_dir=data_dir, plugins=plugins, trace_hooks=trace_hooks)
     level = logging.WARNING
     if verbose == 1 or trace_hooks:
         level = logging.INFO

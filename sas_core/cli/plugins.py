@@ -6,8 +6,8 @@ import json
 
 import click
 
+from sas_core.cli.context import plugin_host
 from sas_core.cli.output import echo_table
-from sas_core.plugins.host import PluginHost
 
 
 @click.group("plugins")
@@ -22,10 +22,10 @@ def plugins_group() -> None:
 def list_plugins(fmt: str) -> None:
     """List every plugin found in the `sas_connect.plugins` entry-point group.
 
-    A plugin that failed to load is listed with its error; set SAS_PLUGINS=a,b to load only
-    some.
+    A plugin that failed to load is listed with its error; `sas --plugins a,b` (or
+    SAS_PLUGINS=a,b) loads only some.
     """
-    host = PluginHost.discover()
+    host = plugin_host()
     infos = sorted(host.plugins.values(), key=lambda p: p.name)
     if fmt == "json":
         click.echo(json.dumps([p.as_dict() for p in infos], indent=2))

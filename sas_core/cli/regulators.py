@@ -36,6 +36,7 @@ from sas_core.accounts.sync import (
     retry_due,
     update_regulator,
 )
+from sas_core.cli.context import platform_settings, plugin_host
 from sas_core.cli.main import EXIT_FAILED, EXIT_USAGE
 from sas_core.cli.output import echo_table, stderr
 from sas_core.plugins.host import PluginHost
@@ -44,7 +45,6 @@ from sas_core.registry.adapters_file import (
     FileAdapterDirectory,
     load_adapters_file,
 )
-from sas_core.settings import load_settings
 from sas_core.storage import SchemaNotCurrentError, open_database
 
 #: Outcomes of a call that reached a verdict; the others failed or sent nothing.
@@ -64,7 +64,7 @@ def _fail(message: str, code: int = EXIT_FAILED) -> NoReturn:
 
 def _engine() -> Engine:
     try:
-        return open_database(load_settings())
+        return open_database(platform_settings())
     except (SQLAlchemyError, SchemaNotCurrentError) as exc:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         _fail(f"cannot use the database: {reason}")
@@ -94,8 +94,8 @@ def _with_vendors(
     work: Callable[[PluginHost, FileAdapterDirectory], Awaitable[list[SyncReport]]],
 ) -> list[SyncReport]:
     """Load the plugins and the adapters file, run `work`, then close every adapter."""
-    host = PluginHost.discover()
-    path = load_settings().effective_adapters_file
+    host = plugin_host()
+    path = platform_settings().effective_adapters_file
     try:
         directory = load_adapters_file(path, host)
     except AdaptersFileError as exc:

@@ -9,19 +9,17 @@ import sys
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, NoReturn
-from zoneinfo import ZoneInfo
 
 import click
 from pydantic import ValidationError
 
+from sas_core.cli.context import platform_settings, plugin_host
 from sas_core.cli.output import echo_table, stderr
+from sas_core.clock import PARIS
 from sas_core.fhir.instants import parse_instant
 from sas_core.identifiers import IdentifierError, parse_rpps, parse_siret
-from sas_core.plugins.host import PluginHost
 from sas_core.slots.fanout import AdapterRequest, AggregatedSlots, collect_slots
 from sas_core.slots.models import MAX_WINDOW, SearchWindow
-
-PARIS = ZoneInfo("Europe/Paris")
 
 
 @click.group("slots")
@@ -211,7 +209,7 @@ def fetch(
             AdapterRequest(r.plugin, r.settings, name=r.name, timeout_s=timeout) for r in requests
         ]
 
-    host = PluginHost.discover()
+    host = plugin_host()
     result = asyncio.run(
         collect_slots(host, requests, window, practitioners=practitioners, structures=structures)
     )
@@ -229,7 +227,7 @@ def _store(result: AggregatedSlots) -> None:
     from sas_core.storage import open_database
 
     try:
-        engine = open_database()
+        engine = open_database(platform_settings())
         result.record(engine, "cli")
         engine.dispose()
     except Exception as exc:

@@ -11,6 +11,7 @@ Vendor plugins search through :class:`FhirExchange` (pool, mTLS, deadline, body 
 messages) with their own :class:`FhirEndpointSettings` schema, rather than writing their own HTTP.
 """
 
+from sas_core.clock import PARIS
 from sas_core.fhir.accounts import (
     PROFILE_PRACTITIONER_REGUL,
     account_identifier,
@@ -20,7 +21,7 @@ from sas_core.fhir.accounts import (
 from sas_core.fhir.bundles import BundleError, dropped_slot_count, parse_slot_bundle
 from sas_core.fhir.clients import ClientPool, TransportFactory
 from sas_core.fhir.cpts import CPTS_INCLUDES, CPTS_READER, cpts_service_references
-from sas_core.fhir.endpoint import DEFAULT_MAX_BODY_BYTES, FhirEndpointSettings, user_agent_of
+from sas_core.fhir.endpoint import VENDOR_ANSWER_MAX_BYTES, FhirEndpointSettings, user_agent_of
 from sas_core.fhir.exchange import BundleParser, FhirExchange, WriteResult
 from sas_core.fhir.failures import (
     DIAGNOSTICS_MAX_CHARS,
@@ -30,7 +31,7 @@ from sas_core.fhir.failures import (
     operation_outcome_diagnostics,
     retry_after_seconds,
 )
-from sas_core.fhir.instants import PARIS, format_instant, parse_instant, parse_search_date
+from sas_core.fhir.instants import format_instant, parse_instant, parse_search_date
 from sas_core.fhir.references import ResourceIndex
 from sas_core.fhir.resources import (
     RoleDetails,
@@ -61,13 +62,13 @@ from sas_core.fhir.tls import TlsConfigError, build_ssl_context, describe_tls_er
 __all__ = [
     "CPTS_INCLUDES",
     "CPTS_READER",
-    "DEFAULT_MAX_BODY_BYTES",
     "DIAGNOSTICS_MAX_CHARS",
     "PARIS",
     "PROFILE_PRACTITIONER_REGUL",
     "PS_INCLUDES",
     "SOS_INCLUDES",
     "SOS_READER",
+    "VENDOR_ANSWER_MAX_BYTES",
     "BundleError",
     "BundleParser",
     "BundleStructures",

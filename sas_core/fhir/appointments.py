@@ -14,10 +14,10 @@ Rules are those of digest §15.4 with the 1.2.0/`main` profiles, tolerating 1.1.
   from PS senders, whose `needs-action` participants mean the same thing).
 - Instants may carry any offset within FHIR's ±14:00 (the 1.1.0 examples write `+01:00` for
   September, §16.12); one without an offset is Europe/Paris time, as everywhere in the platform.
-- Free text the platform keys or links on (the identifier, the operator's value) must fit its
-  column: longer is a 422 (`too-long`) naming the element and the limit, not a database error. An
-  SOS actor too long to be an IDNST is not recognised, like any other SOS actor the platform
-  cannot link.
+- Free text the platform keys or links on (the identifier, the operator's value) must fit the
+  domain's limits (`sas_core.appointments.models`, which storage sizes its columns from): longer
+  is a 422 (`too-long`) naming the element and the limit, not a database error. An SOS actor too
+  long to be an IDNST is not recognised, like any other SOS actor the platform cannot link.
 - FHIR R4 Appointment's own invariants: app-1 (a participant has a type or an actor), app-2
   (start and end both or neither), app-3 (only proposed, cancelled and waitlist appointments may
   lack them — the SAS profiles require them anyway), app-4 (a cancelationReason only when
@@ -45,7 +45,12 @@ from typing import Any, Final, Literal
 
 import orjson
 
-from sas_core.appointments.models import AppointmentStatus
+from sas_core.appointments.models import (
+    IDENTIFIER_MAX_LENGTH,
+    OPERATOR_VALUE_MAX_LENGTH,
+    PARTY_ID_MAX_LENGTH,
+    AppointmentStatus,
+)
 from sas_core.fhir.codes import FR_V2_0203, TRE_R38_SPECIALITE_ORDINALE
 from sas_core.fhir.instants import parse_instant
 from sas_core.fhir.json_shape import check_appointment, duplicated_key
@@ -57,11 +62,6 @@ from sas_core.identifiers import (
     IdentifierError,
     parse_idnps,
     parse_idnst,
-)
-from sas_core.storage.appointments import (
-    IDENTIFIER_LENGTH,
-    OPERATOR_VALUE_LENGTH,
-    PARTY_ID_LENGTH,
 )
 
 PROFILE_APPOINTMENT: Final = "http://sas.fr/fhir/StructureDefinition/FrAppointmentSAS"
@@ -359,7 +359,7 @@ class _Reader:
         if not isinstance(value, str):
             self.fail(f"{path}.value", "identifier.value is required (1..1)", "required")
         else:
-            self.fits(f"{path}.value", value, OPERATOR_VALUE_LENGTH)
+            self.fits(f"{path}.value", value, OPERATOR_VALUE_MAX_LENGTH)
         if len(self.issues) > before or code is None:
             return None
         assert isinstance(system, str) and isinstance(value, str)
@@ -426,7 +426,7 @@ class _Reader:
             return None
         assert isinstance(system, str) and isinstance(value, str)
         fit = [
-            self.fits(f"Appointment.identifier[0].{element}", text, IDENTIFIER_LENGTH)
+            self.fits(f"Appointment.identifier[0].{element}", text, IDENTIFIER_MAX_LENGTH)
             for element, text in (("system", system), ("value", value))
         ]
         return (system, value) if all(fit) else None
@@ -543,7 +543,7 @@ class _Reader:
                 except IdentifierError:
                     return None
                 # An ADELI-rang has no length in the parser; one too long to store is no IDNST.
-                return ("structure", structure) if len(structure) <= PARTY_ID_LENGTH else None
+                return ("structure", structure) if len(structure) <= PARTY_ID_MAX_LENGTH else None
             return None
         before = len(self.issues)
         self._single_coding(identifier.get("type"), f"{path}.type", FR_V2_0203, ("IDNPS",))

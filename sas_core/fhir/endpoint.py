@@ -19,7 +19,7 @@ from sas_core.fhir.tls import TlsConfigError, shared_ssl_context
 
 #: The documented cap on a vendor's answer: 20 MiB is ~40,000 slots, far above what 25
 #: practitioners over 72 h can have (digest §12), so a bigger body is a vendor bug or an attack.
-DEFAULT_MAX_BODY_BYTES = 20 * 1024 * 1024
+VENDOR_ANSWER_MAX_BYTES = 20 * 1024 * 1024
 
 
 def user_agent_of(distribution: str, product: str) -> str:
@@ -58,7 +58,7 @@ class FhirEndpointSettings(BaseModel):
         default=True, description="verify the vendor's server certificate (never off in prod)"
     )
     max_body_bytes: int = Field(
-        default=DEFAULT_MAX_BODY_BYTES,
+        default=VENDOR_ANSWER_MAX_BYTES,
         gt=0,
         description="answers bigger than this are refused without being read (default 20 MiB)",
     )

@@ -44,13 +44,12 @@ from sas_core.fhir.failures import (
     retry_after_seconds,
     truncate,
 )
+from sas_core.fhir.media_types import FHIR_JSON
 from sas_core.plugins.models import AdapterConfig
 from sas_core.slots.models import BundleIssue, Slot, SlotBatch, SourceOutcome
 
 log = logging.getLogger(__name__)
 
-#: Digest §2: the CapabilityStatements declare `application/fhir+json`.
-ACCEPT = "application/fhir+json"
 #: How much of an error answer is read to find an OperationOutcome in it.
 ERROR_BODY_MAX_BYTES = 64 * 1024
 #: 429 retries per lot, on top of the first request (each still bounded by the deadline).
@@ -182,7 +181,7 @@ class FhirExchange:
             f"{settings.base_url}/{resource_type}",
             params=list(params),
             content=json.dumps(body, ensure_ascii=False).encode("utf-8"),
-            headers={"Accept": ACCEPT, "Content-Type": ACCEPT},
+            headers={"Accept": FHIR_JSON, "Content-Type": FHIR_JSON},
             timeout=httpx.Timeout(adapter.timeout_s + 1),
         )
         progress = _Progress()
@@ -257,7 +256,7 @@ class FhirExchange:
             "GET",
             f"{settings.base_url}/{resource_type}",
             params=list(params),
-            headers={"Accept": ACCEPT},
+            headers={"Accept": FHIR_JSON},
             # httpx's own timeouts only back up the deadline below.
             timeout=httpx.Timeout(adapter.timeout_s + 1),
         )

@@ -17,9 +17,8 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
 
-PARIS = ZoneInfo("Europe/Paris")
+from sas_core.clock import PARIS
 
 # FHIR dateTime-with-time shape; seconds are required (FHIR `instant`), the offset is not (§4.2);
 # FHIR's offsets run from -14:00 to +14:00.

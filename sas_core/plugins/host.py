@@ -26,7 +26,7 @@ from sas_core.accounts.models import AccountSync, AccountSyncResult, Regulator
 from sas_core.appointments.models import AppointmentEvent
 from sas_core.geography.models import GeocodeResult
 from sas_core.plugins.models import DEFAULT_TIMEOUT_S, AdapterConfig, PluginMetadata, UseCase
-from sas_core.settings import load_settings
+from sas_core.settings import PlatformSettings, load_settings
 from sas_core.slots.models import Slot, SlotBatch, SlotQuery
 from sas_core.sso.models import SsoRedirect
 
@@ -162,12 +162,16 @@ class PluginHost:
 
     @classmethod
     def discover(
-        cls, allow: Collection[str] | None = None, *, trace: bool | None = None
+        cls,
+        allow: Collection[str] | None = None,
+        *,
+        trace: bool | None = None,
+        settings: PlatformSettings | None = None,
     ) -> PluginHost:
-        """Load the installed plugins, restricted to `allow` (default: the `plugins` setting,
-        i.e. `$SAS_PLUGINS`, or all)."""
+        """Load the installed plugins, restricted to `allow` (default: the `plugins` setting of
+        `settings`, else of the environment, i.e. `$SAS_PLUGINS`; unset: all)."""
         host = cls(trace=trace)
-        allowed = set(allow) if allow is not None else load_settings().plugins
+        allowed = set(allow) if allow is not None else (settings or load_settings()).plugins
         # stevedore memoises entry points per namespace for the life of the process; forget them
         # so a plugin installed since then is seen (its on-disk cache keeps this cheap).
         ExtensionManager.ENTRY_POINT_CACHE.pop(ENTRY_POINT_GROUP, None)

@@ -3,12 +3,19 @@ listeners about them (digest §9; ROADMAP: intake writes to an outbox in the sam
 
 The tables join `Base.metadata` from here rather than from `tables.py`; `sas_core.storage`
 imports this module, so whoever reads the metadata (Alembic, the schema test) sees them.
+
+The statements of appointment intake (`sas_core.appointments.intake`) are here too. A write is
+one transaction the service opens with `write_session` and hands to the functions taking a
+`session`: `lock_appointment` reads the current row, locked, then the service changes it or
+`add_appointment`s a new one, and `record_change` and `enqueue_event` add the history row and the
+outbox row beside it. Reads (`get_appointment`, `find_appointments`, `appointment_history`) take
+the engine and hold one connection each, for the length of one statement.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Final
+from typing import Any
 
 from sqlalchemy import (
     CheckConstraint,
@@ -18,20 +25,20 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    select,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from sas_core.appointments.models import (
+    IDENTIFIER_MAX_LENGTH,
+    OPERATOR_VALUE_MAX_LENGTH,
+    PARTY_ID_MAX_LENGTH,
+)
 from sas_core.storage.columns import JsonDocument
 from sas_core.storage.tables import Base, BigId
 
 _STATUSES = "'pending', 'booked', 'fulfilled', 'noshow', 'cancelled'"
-
-#: Widths of the columns holding free text a vendor sends. The FHIR reader checks them, so an
-#: over-long value is a 422 naming the element instead of a database error (PostgreSQL enforces
-#: them, SQLite does not).
-IDENTIFIER_LENGTH: Final = 500
-OPERATOR_VALUE_LENGTH: Final = 200
-PARTY_ID_LENGTH: Final = 20
 
 
 class StoredAppointment(Base):
@@ -41,7 +48,9 @@ class StoredAppointment(Base):
     The key includes `vendor` because vendors choose identifiers independently: a global key would
     let one vendor block another's appointment, and learn that it exists, by reporting its
     `system|value` first. `review_reasons` lists why a person should look at it (an unknown
-    regulator or practitioner), never a reason to refuse it.
+    regulator or practitioner), never a reason to refuse it. The widths of the columns holding a
+    vendor's free text are the domain's limits (`sas_core.appointments.models`), which the FHIR
+    reader enforces first.
     """
 
     __tablename__ = "appointments"
@@ -56,8 +65,8 @@ class StoredAppointment(Base):
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    identifier_system: Mapped[str] = mapped_column(String(IDENTIFIER_LENGTH))
-    identifier_value: Mapped[str] = mapped_column(String(IDENTIFIER_LENGTH))
+    identifier_system: Mapped[str] = mapped_column(String(IDENTIFIER_MAX_LENGTH))
+    identifier_value: Mapped[str] = mapped_column(String(IDENTIFIER_MAX_LENGTH))
     vendor: Mapped[str] = mapped_column(String(100))
     profile: Mapped[str] = mapped_column(String(3))
     status: Mapped[str] = mapped_column(String(16))
@@ -67,9 +76,9 @@ class StoredAppointment(Base):
     booked_at: Mapped[datetime | None]
     operator_type: Mapped[str] = mapped_column(String(8))
     operator_system: Mapped[str] = mapped_column(String(100))
-    operator_value: Mapped[str] = mapped_column(String(OPERATOR_VALUE_LENGTH))
-    practitioner_idnps: Mapped[str | None] = mapped_column(String(PARTY_ID_LENGTH))
-    structure_idnst: Mapped[str | None] = mapped_column(String(PARTY_ID_LENGTH))
+    operator_value: Mapped[str] = mapped_column(String(OPERATOR_VALUE_MAX_LENGTH))
+    practitioner_idnps: Mapped[str | None] = mapped_column(String(PARTY_ID_MAX_LENGTH))
+    structure_idnst: Mapped[str | None] = mapped_column(String(PARTY_ID_MAX_LENGTH))
     review_reasons: Mapped[list[str]] = mapped_column(JsonDocument)
     resource: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
     content_hash: Mapped[str] = mapped_column(String(64))
@@ -115,3 +124,102 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(Integer)
     last_error: Mapped[str | None] = mapped_column(Text)
     delivered_at: Mapped[datetime | None]
+
+
+# -- intake's statements ---------------------------------------------------------------------------
+
+
+def lock_appointment(
+    session: Session, vendor: str, identifier_system: str, identifier_value: str
+) -> StoredAppointment | None:
+    """`vendor`'s appointment under `system|value`, locked until `session`'s transaction ends
+    (`FOR UPDATE` on PostgreSQL; on SQLite the writer already holds the file), or None."""
+    return session.scalars(
+        select(StoredAppointment)
+        .where(
+            StoredAppointment.vendor == vendor,
+            StoredAppointment.identifier_system == identifier_system,
+            StoredAppointment.identifier_value == identifier_value,
+        )
+        .with_for_update()
+    ).one_or_none()
+
+
+def add_appointment(session: Session, row: StoredAppointment) -> None:
+    """Insert a new appointment when `session`'s transaction is flushed."""
+    session.add(row)
+
+
+def record_change(
+    session: Session,
+    row: StoredAppointment,
+    *,
+    previous_status: str | None,
+    vendor: str,
+    changed_at: datetime,
+    resource: dict[str, Any],
+) -> None:
+    """Add the history row of `row`'s current version; `row` is written first (its history row
+    refers to it)."""
+    session.flush()
+    session.add(
+        AppointmentChange(
+            appointment_id=row.id,
+            version=row.version,
+            status=row.status,
+            previous_status=previous_status,
+            vendor=vendor,
+            changed_at=changed_at,
+            resource=resource,
+        )
+    )
+
+
+def enqueue_event(
+    session: Session, topic: str, payload: dict[str, Any], created_at: datetime
+) -> None:
+    """Add an outbox row, due at once, in `session`'s transaction: it exists if and only if the
+    change it reports does."""
+    session.add(
+        OutboxMessage(
+            topic=topic,
+            payload=payload,
+            created_at=created_at,
+            next_attempt_at=created_at,
+            attempts=0,
+            last_error=None,
+            delivered_at=None,
+        )
+    )
+
+
+def get_appointment(engine: Engine, appointment_id: str) -> StoredAppointment | None:
+    """The appointment with the platform's id `appointment_id`, or None."""
+    with Session(engine, expire_on_commit=False) as session:
+        return session.get(StoredAppointment, appointment_id)
+
+
+def find_appointments(
+    engine: Engine, identifier_system: str, identifier_value: str, vendor: str | None
+) -> list[StoredAppointment]:
+    """The appointments under `system|value`: `vendor`'s only, or (None) every vendor's."""
+    query = select(StoredAppointment).where(
+        StoredAppointment.identifier_system == identifier_system,
+        StoredAppointment.identifier_value == identifier_value,
+    )
+    if vendor is not None:
+        query = query.where(StoredAppointment.vendor == vendor)
+    with Session(engine, expire_on_commit=False) as session:
+        return list(session.scalars(query))
+
+
+def appointment_history(engine: Engine, appointment_id: str) -> list[AppointmentChange]:
+    """Every accepted version of an appointment, oldest first."""
+    with Session(engine, expire_on_commit=False) as session:
+        return list(
+            session.scalars(
+                select(AppointmentChange)
+                .where(AppointmentChange.appointment_id == appointment_id)
+                .order_by(AppointmentChange.version)
+            )
+        )

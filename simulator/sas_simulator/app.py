@@ -29,8 +29,9 @@ from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import Provide
 
+from sas_core.clock import PARIS
 from sas_simulator.booking import ReportSettings
-from sas_simulator.dataset import PARIS, Dataset
+from sas_simulator.dataset import Dataset
 from sas_simulator.faults import Faults, FaultState
 from sas_simulator.rest import EXCEPTION_HANDLERS
 from sas_simulator.routes import CONTROLLERS

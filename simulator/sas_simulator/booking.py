@@ -20,6 +20,7 @@ import httpx
 
 from sas_core.fhir.appointments import OPERATOR_EXTENSION, PROFILE_APPOINTMENT
 from sas_core.fhir.codes import FR_V2_0203, IDNPS_SYSTEM, SAS_TECHNICAL_SYSTEM
+from sas_core.fhir.media_types import FHIR_JSON
 from sas_simulator.bundles import fhir_instant
 from sas_simulator.dataset import SimPractitioner, SimSlot
 from sas_simulator.sso import VendorUser
@@ -117,10 +118,7 @@ async def report(settings: ReportSettings, resource: dict[str, Any]) -> tuple[in
             answer = await client.post(
                 url,
                 json=resource,
-                headers={
-                    "Content-Type": "application/fhir+json",
-                    "Accept": "application/fhir+json",
-                },
+                headers={"Content-Type": FHIR_JSON, "Accept": FHIR_JSON},
             )
     except httpx.HTTPError as exc:
         return 0, None, f"the platform could not be reached: {exc!r}"

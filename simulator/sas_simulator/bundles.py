@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from sas_core.clock import PARIS
 from sas_core.fhir.codes import (
     CPTS_CATEGORY_CODE,
     FR_CORE_CS_V2_0203,
@@ -52,7 +53,6 @@ from sas_core.fhir.codes import (
     V3_ACT_CODE,
 )
 from sas_simulator.dataset import (
-    PARIS,
     PLACE_ID_SYSTEM,
     Dataset,
     SimCpts,

@@ -27,12 +27,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from sas_core.clock import PARIS
 from sas_core.offer.models import StructureKind
 from sas_core.slots.models import AppointmentType, Modality, SlotType
 
-PARIS = ZoneInfo("Europe/Paris")
 #: How far ahead the generated slots go, from the anchor hour.
 HORIZON = timedelta(days=4)
 DAY_START = time(8, 0)

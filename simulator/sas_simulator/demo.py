@@ -11,8 +11,10 @@ from datetime import datetime
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+from sas_core.cli.context import platform_settings, plugin_host
 from sas_core.cli.output import echo_table, stderr
-from sas_core.cli.slots import PARIS, default_window
+from sas_core.cli.slots import default_window
+from sas_core.clock import PARIS
 from sas_core.plugins.host import PluginHost
 from sas_core.slots.fanout import AdapterRequest, AggregatedSlots, collect_slots
 from sas_core.slots.models import SearchWindow
@@ -54,10 +56,10 @@ def run_demo(faulty_vendor: bool, serve: bool) -> None:
     through the installed adapters, store them, print a summary; with `serve`, keep the vendors
     running until Ctrl-C."""
     vendors = (*VENDORS, FAULTY) if faulty_vendor else VENDORS
-    host = PluginHost.discover()
+    host = plugin_host()
     for vendor in vendors:
         host.get(vendor.plugin)
-    engine = open_database()
+    engine = open_database(platform_settings())
 
     with ExitStack() as stack:
         requests: list[AdapterRequest] = []

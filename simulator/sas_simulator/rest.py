@@ -10,9 +10,9 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException
 from litestar.types import ExceptionHandlersMap
 
+from sas_core.fhir.media_types import FHIR_JSON
 from sas_simulator.search import SearchError
 
-FHIR_JSON = "application/fhir+json"
 #: Digest §2: accept the legacy DSTU2 type the IG's tables still name, and plain JSON.
 ACCEPTED_TYPES = frozenset(
     {"application/fhir+json", "application/json+fhir", "application/json", "*/*", "application/*"}

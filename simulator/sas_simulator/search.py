@@ -16,10 +16,10 @@ from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Literal
 from urllib.parse import parse_qsl
 
+from sas_core.clock import PARIS
 from sas_core.fhir.codes import SLOT_STATUS_SYSTEM
 from sas_core.identifiers import IDNPS_SYSTEM, IDNST_SYSTEM
 from sas_core.slots.models import MAX_PRACTITIONERS_PER_QUERY
-from sas_simulator.dataset import PARIS
 
 IDENTIFIER_PARAM = "schedule.actor:Practitioner.identifier"
 #: Digest §5.1: the INT_R04 includes; either one switches the answer to the CPTS bundle.

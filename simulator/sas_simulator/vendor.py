@@ -11,11 +11,12 @@ import orjson
 from litestar import Request, Response
 from litestar.response import Stream
 
+from sas_core.fhir.media_types import FHIR_JSON
 from sas_simulator.accounts import AccountStore
 from sas_simulator.booking import Booking, ReportSettings
 from sas_simulator.dataset import Dataset
 from sas_simulator.faults import FaultState
-from sas_simulator.rest import FHIR_JSON, FhirError
+from sas_simulator.rest import FhirError
 from sas_simulator.sso import VendorSso
 
 TRICKLE_INTERVAL_S = 0.5

@@ -13,7 +13,7 @@ import trustme
 from cryptography.hazmat.primitives import serialization
 from pydantic import ValidationError
 
-from sas_core.fhir import DEFAULT_MAX_BODY_BYTES, FhirEndpointSettings, build_ssl_context
+from sas_core.fhir import VENDOR_ANSWER_MAX_BYTES, FhirEndpointSettings, build_ssl_context
 from sas_core.fhir.tls import shared_ssl_context
 
 
@@ -60,7 +60,7 @@ def test_defaults() -> None:
 
     assert settings.base_url == "https://vendor.example/fhir"
     assert settings.verify is True
-    assert settings.max_body_bytes == DEFAULT_MAX_BODY_BYTES == 20 * 1024 * 1024
+    assert settings.max_body_bytes == VENDOR_ANSWER_MAX_BYTES == 20 * 1024 * 1024
     assert settings.max_connections == 10
     assert settings.user_agent.startswith("sas-connect/")
     assert settings.client_cert is None and settings.client_key is None

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 
 from sas_core.serving.server import AsgiServer
 from sas_web import DevelopmentVendor, create_app
-from sas_web.app import DEFAULT_MAX_BODY_BYTES, FORM_MAX_BODY_BYTES
+from sas_web.app import APPOINTMENT_BODY_MAX_BYTES, FORM_MAX_BODY_BYTES
 from sas_web.oidc import OidcProvider
 from tests.web.conftest import appointment, serve
 from tests.web.test_oidc_provider import CLIENTS, dev_settings
@@ -52,7 +52,7 @@ def test_realm_forms_over_the_limit_are_refused(realm: AsgiServer, path: str) ->
 def test_fhir_keeps_its_own_larger_limit(engine: Engine) -> None:
     """An Appointment between the form limit and the FHIR limit is accepted; over it, 413."""
     fits = appointment("big-1", comment="x" * (FORM_MAX_BODY_BYTES * 2))
-    over = appointment("big-2", comment="x" * DEFAULT_MAX_BODY_BYTES)
+    over = appointment("big-2", comment="x" * APPOINTMENT_BODY_MAX_BYTES)
     with serve(engine) as server:
         url = f"{server.base_url}/Appointment"
         headers = {"Content-Type": "application/fhir+json"}

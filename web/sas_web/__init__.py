@@ -2,7 +2,7 @@
 `/fhir` (INT_R03 appointment reporting); the regulator and platform-team pages mount on the same
 app later (ROADMAP item 3). Business rules live in `sas_core`; this package only speaks HTTP."""
 
-from sas_web.app import DEFAULT_MAX_BODY_BYTES, create_app
+from sas_web.app import APPOINTMENT_BODY_MAX_BYTES, create_app
 from sas_web.vendors import (
     DEV_VENDOR,
     CertificateAllowList,
@@ -12,7 +12,7 @@ from sas_web.vendors import (
 )
 
 __all__ = [
-    "DEFAULT_MAX_BODY_BYTES",
+    "APPOINTMENT_BODY_MAX_BYTES",
     "DEV_VENDOR",
     "CertificateAllowList",
     "DevelopmentVendor",

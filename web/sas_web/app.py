@@ -40,6 +40,7 @@ from sas_core.appointments.intake import AppointmentIntake, IntakeResult
 from sas_core.appointments.outbox import run_dispatcher
 from sas_core.appointments.parties import KnownParties
 from sas_core.fhir.appointments import PROFILE_APPOINTMENT, PROFILE_SOS_APPOINTMENT
+from sas_core.fhir.media_types import FHIR_JSON
 from sas_core.fhir.outcomes import FhirRefusal, Issue, IssueCode, operation_outcome
 from sas_core.plugins.host import PluginHost
 from sas_core.registry.adapters_file import AdapterDirectory
@@ -55,14 +56,13 @@ from sas_web.vendors import VendorIdentity
 
 log = logging.getLogger(__name__)
 
-FHIR_JSON = "application/fhir+json"
 #: Digest §2: the FHIR type, the legacy DSTU2 type the IG's tables name, and plain JSON.
 ACCEPTED_CONTENT_TYPES = frozenset(
     {"application/fhir+json", "application/json+fhir", "application/json"}
 )
 #: The largest Appointment body accepted. An Appointment is a few KiB; 1 MiB leaves room for
 #: narrative and extensions while bounding what one request may make the server hold.
-DEFAULT_MAX_BODY_BYTES = 1 << 20
+APPOINTMENT_BODY_MAX_BYTES = 1 << 20
 #: The limit of every other body: the realm's forms (token request, login) are a few hundred bytes.
 FORM_MAX_BODY_BYTES = 64 << 10
 _CAPABILITIES = "https://interop.esante.gouv.fr/ig/fhir/sas/CapabilityStatement"
@@ -75,7 +75,7 @@ def create_app(
     engine: Engine | None = None,
     host: PluginHost | None = None,
     directory: KnownParties | None = None,
-    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    max_body_bytes: int = APPOINTMENT_BODY_MAX_BYTES,
     dispatch_interval_s: float | None = 5.0,
     adapters: AdapterDirectory | None = None,
     account_retry_interval_s: float = 30.0,

@@ -11,7 +11,7 @@ from pydantic import field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from sas_core.serving.server import DEFAULT_LIMIT_CONCURRENCY
-from sas_web.app import DEFAULT_MAX_BODY_BYTES
+from sas_web.app import APPOINTMENT_BODY_MAX_BYTES
 from sas_web.body_deadline import DEFAULT_BODY_TIMEOUT_S
 from sas_web.vendors import VendorRule
 
@@ -38,7 +38,7 @@ class ServeSettings(BaseSettings):
     client_ca: Path | None = None
     """The CA that issues vendors' client certificates (IGC-Santé), PEM; `--client-ca`
     overrides it."""
-    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    max_body_bytes: int = APPOINTMENT_BODY_MAX_BYTES
     """The largest Appointment body accepted under `/fhir` (1 MiB), checked on Content-Length
     and while the body streams in; `--max-body-bytes` overrides it."""
     body_timeout_s: float = DEFAULT_BODY_TIMEOUT_S

@@ -14,10 +14,10 @@ from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 
+from sas_core.clock import PARIS
 from sas_core.sso.relying_party import LoginFailed
 from sas_simulator import pages
 from sas_simulator.booking import Booking, appointment_resource, new_appointment_id, report
-from sas_simulator.dataset import PARIS
 from sas_simulator.rest import FhirError
 from sas_simulator.sso import CALLBACK_PATH, LOGIN_COOKIE, SESSION_COOKIE
 from sas_simulator.vendor import SimulatedVendor

@@ -10,8 +10,8 @@ from typing import Any
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
 
+from sas_core.clock import PARIS
 from sas_simulator.bundles import schedule_search_bundle, slot_search_bundle
-from sas_simulator.dataset import PARIS
 from sas_simulator.rest import fhir_response, negotiate
 from sas_simulator.search import parse_schedule_search, parse_slot_search
 from sas_simulator.vendor import SimulatedVendor

@@ -12,10 +12,13 @@ if TYPE_CHECKING:
 
 
 def _keys() -> SigningKeys:
+    from sas_core.cli.context import platform_settings
     from sas_core.storage import open_database
     from sas_web.oidc import OidcSettings, SigningKeys
 
-    return SigningKeys(open_database(), timedelta(seconds=OidcSettings().key_retention_s))
+    return SigningKeys(
+        open_database(platform_settings()), timedelta(seconds=OidcSettings().key_retention_s)
+    )
 
 
 @click.group(name="oidc")

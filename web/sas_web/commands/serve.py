@@ -98,9 +98,8 @@ def serve(
     sso_port: int | None,
 ) -> None:
     """Serve the platform: the vendor-facing FHIR endpoint at http(s)://HOST:PORT/fhir."""
-    from sas_core.plugins.host import PluginHost
+    from sas_core.cli.context import platform_settings, plugin_host
     from sas_core.registry.adapters_file import AdaptersFileError, load_adapters_file
-    from sas_core.settings import load_settings
     from sas_core.storage import open_database
     from sas_web import CertificateAllowList, DevelopmentVendor, VendorIdentity, create_app
     from sas_web.settings import ServeSettings
@@ -148,9 +147,9 @@ def serve(
         if not rules:
             raise click.UsageError("no vendor allowed: give --vendor NAME:CN[:OU] at least once")
         identity = CertificateAllowList(rules, proxies)
-    settings = load_settings()
+    settings = platform_settings()
     engine = open_database(settings)
-    plugins = PluginHost.discover()
+    plugins = plugin_host()
     try:
         adapters = load_adapters_file(settings.effective_adapters_file, plugins)
     except AdaptersFileError as exc:
