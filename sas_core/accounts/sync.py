@@ -149,7 +149,7 @@ def _validated(**fields: Any) -> Regulator:
         check_national_id(fields["national_id"])
     if fields.get("territory") is not None:
         try:
-            check_territory(fields["territory"])
+            fields["territory"] = check_territory(fields["territory"])
         except ValueError as exc:
             raise AccountError(str(exc)) from None
     for name in ("family", "given"):

@@ -7,7 +7,7 @@ protocol, so that swap touches no caller. Until then one TOML file (`SAS_ADAPTER
 
     [adapters.vendor-a]
     plugin = "sas-fhir"
-    territories = ["SAS-33", "SAS-2A"]
+    territories = ["SAS-33", "SAS-20A"]   # SAS-2A is read as SAS-20A
     timeout_s = 7                       # optional
     [adapters.vendor-a.settings]        # validated by the plugin's settings schema
     base_url = "https://vendor-a.example/fhir"
@@ -19,7 +19,6 @@ sync state — bound to one set of settings.
 
 from __future__ import annotations
 
-import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -28,18 +27,16 @@ from typing import Any, Protocol
 
 from sas_core.plugins.host import PluginError, PluginHost
 from sas_core.plugins.models import DEFAULT_TIMEOUT_S, AdapterConfig
+from sas_core.registry.territories import check_territory
 
-#: `SAS-<département>`: 01–95, 2A/2B (Corsica), 971–976 (overseas).
-TERRITORY_PATTERN = re.compile(r"^SAS-(0[1-9]|1[0-9]|2[1-9]|[3-8][0-9]|9[0-5]|2A|2B|97[1-6])$")
-
-
-def check_territory(code: str) -> str:
-    """`code` if it is a territory code, else ValueError naming the rule."""
-    if not TERRITORY_PATTERN.match(code):
-        raise ValueError(
-            f"invalid territory {code!r}: expected SAS-<département>, e.g. SAS-33, SAS-2A, SAS-974"
-        )
-    return code
+__all__ = [
+    "AdapterDirectory",
+    "AdaptersFileError",
+    "FileAdapterDirectory",
+    "check_territory",
+    "load_adapters_file",
+    "parse_adapters",
+]
 
 
 class AdapterDirectory(Protocol):

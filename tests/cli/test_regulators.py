@@ -176,7 +176,7 @@ def test_a_rejection_is_shown(adapters_file: Path, vendor: SimulatorServer) -> N
         (
             ["add", "--family", "A", "--given", "B", "--email", "a@b.fr", "--territory", "33"],
             2,
-            "invalid territory '33'",
+            "unknown territory '33'",
         ),
     ],
 )

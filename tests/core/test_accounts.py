@@ -497,6 +497,12 @@ def test_regulator_values_are_checked(engine: Engine) -> None:
         update_regulator(engine, uuid.uuid4(), {"family": "X"})
 
 
+def test_corsica_is_stored_under_its_official_code(engine: Engine) -> None:
+    rid = new_regulator(engine, territory="SAS-2A")
+    assert get_regulator(engine, rid).territory == "SAS-20A"
+    assert update_regulator(engine, rid, {"territory": "SAS-2B"}).territory == "SAS-20B"
+
+
 def test_backoff_doubles_up_to_an_hour_and_respects_retry_after() -> None:
     assert [backoff(n).total_seconds() for n in (1, 2, 3)] == [30, 60, 120]
     assert backoff(20) == timedelta(hours=1)
