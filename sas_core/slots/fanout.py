@@ -162,6 +162,17 @@ def lots_for(
     return f"plugin {adapter.plugin!r} does not search by {asked} (its use cases: {served})"
 
 
+def takes_part(host: PluginHost, plugin: str, *, practitioners: bool, structures: bool) -> bool:
+    """Whether `plugin`'s adapters have lots to receive in a search naming practitioners and/or
+    structures (the routing of `lots_for`), so a search by territory asks only those."""
+    use_cases = set(host.get(plugin).use_cases)
+    if not use_cases:
+        return True
+    return (practitioners and bool(use_cases & BY_PRACTITIONER)) or (
+        structures and bool(use_cases & BY_STRUCTURE)
+    )
+
+
 async def fetch_slots(
     host: PluginHost,
     adapters: Sequence[AdapterConfig],

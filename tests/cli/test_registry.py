@@ -4,16 +4,34 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
 
 from sas_core.cli.main import cli
+from tests.core.conftest import MakePlugin, make_plugin, site_dir  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("database")
 
 URL = "http://127.0.0.1:9/fhir"
+
+
+def subprocess_sas(*args: str) -> subprocess.CompletedProcess[str]:
+    """`sas ARGS…` in a real process, for what only a process shows (its logs)."""
+    run = subprocess.run(
+        [sys.executable, "-m", "sas_core.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=os.environ.copy(),
+    )
+    assert run.returncode == 0, run.stderr
+    return run
 
 
 def sas(*args: str) -> Result:
@@ -157,3 +175,79 @@ def test_moving_an_adapter_never_enabled_there_is_refused() -> None:
                  "--reason", "x")  # fmt: skip
     assert result.exit_code == 1
     assert "was never enabled in SAS-75" in result.stderr
+
+
+SECRET_PLUGIN = """
+    from pathlib import Path
+    from pydantic import BaseModel, ConfigDict, Field, SecretStr
+    from sas_core import PluginMetadata, SlotBatch, SourceOutcome, UseCase, hookimpl, Slot
+
+    class Settings(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        base_url: str
+        token: SecretStr
+        key_file: Path | None = Field(None, json_schema_extra={"secret": True}, repr=False)
+
+    @hookimpl
+    def sas_plugin_metadata():
+        return PluginMetadata(name="sastest-secret", use_cases=(UseCase.PS_INDIVIDUAL,),
+                              settings_schema=Settings)
+
+    @hookimpl
+    async def sas_fetch_slots(adapter, query):
+        assert adapter.settings.token.get_secret_value() == "s3cr3t-t0ken"
+        assert adapter.settings.key_file.read_text() == "KEY MATERIAL"
+        slots = [Slot(id=f"{p}-1", start=query.window.start, end=query.window.end,
+                      practitioner=p, adapter=adapter.name, fetched_at=query.window.start)
+                 for p in query.practitioners]
+        return SlotBatch(slots=slots, outcome=SourceOutcome(status="ok", slot_count=len(slots)))
+"""
+
+
+def test_secrets_are_kept_by_reference_and_never_printed(
+    make_plugin: MakePlugin,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    make_plugin("sastest-secret", "sastest_secret", SECRET_PLUGIN)
+    key = tmp_path / "vendor.key"
+    key.write_text("KEY MATERIAL", encoding="utf-8")
+    monkeypatch.setenv("VENDOR_TOKEN", "s3cr3t-t0ken")
+    in_clear = sas("enable", "--territory", "SAS-33", "--adapter", "sastest-secret",
+                   "--set", f"base_url={URL}", "--set", "token=s3cr3t-t0ken")  # fmt: skip
+    assert in_clear.exit_code == 2
+    assert "settings.token: holds a secret" in in_clear.stderr
+    assert "s3cr3t-t0ken" not in in_clear.output + in_clear.stderr
+
+    enabled = subprocess_sas(
+        "-vv", "registry", "enable", "--territory", "SAS-33", "--adapter", "sastest-secret",
+        "--set", f"base_url={URL}", "--set", "token=env:VENDOR_TOKEN",
+        "--set", f"key_file=file:{key}",
+    )  # fmt: skip
+    ok("state", "--territory", "SAS-33", "--adapter", "sastest-secret", "connected-test",
+       "--reason", "test")  # fmt: skip
+    assert as_json("show", "--adapter", "sastest-secret")["settings"] == {
+        "base_url": URL,
+        "token": "env:VENDOR_TOKEN",
+        "key_file": f"file:{key}",
+    }
+    fetched = subprocess_sas(
+        "-vv", "--trace-hooks", "slots", "fetch", "--territory", "SAS-33",
+        "--rpps", "81234567890", "--format", "json",
+    )  # fmt: skip
+    assert json.loads(fetched.stdout)["outcomes"][0]["status"] == "ok"
+    assert "sas_fetch_slots" in fetched.stderr  # the hook calls were traced
+    printed = [
+        (enabled.stdout, enabled.stderr),
+        (fetched.stdout, fetched.stderr),
+        *((r.stdout, r.stderr) for r in (
+            ok("list", "--format", "json"),
+            ok("show", "SAS-33"),
+            ok("show", "--adapter", "sastest-secret"),
+            ok("audit", "--format", "json"),
+            ok("audit"),
+        )),
+    ]  # fmt: skip
+    for stdout, stderr in printed:
+        assert "s3cr3t-t0ken" not in stdout + stderr
+        assert "KEY MATERIAL" not in stdout + stderr
