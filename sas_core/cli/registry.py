@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 import click
@@ -24,10 +25,17 @@ from sas_core.cli.output import echo_table
 from sas_core.plugins.host import PluginHost
 from sas_core.registry.changes import configure, default_actor, disable, enable, move
 from sas_core.registry.directory import declared_adapter, territory_view, territory_views
+from sas_core.registry.files import (
+    apply_files,
+    export_registry,
+    import_adapters_file,
+    write_files,
+)
 from sas_core.registry.models import (
     AdapterState,
     Change,
     RegistryError,
+    RegistryFileError,
     RegistryInputError,
     TerritoryView,
 )
@@ -84,6 +92,8 @@ def _run(call: Callable[[Engine], T]) -> T:
         return call(engine)
     except RegistryInputError as exc:
         _fail(str(exc), EXIT_USAGE)
+    except RegistryFileError as exc:
+        _fail("refused as a whole, nothing changed:\n" + "\n".join(exc.problems))
     except RegistryError as exc:
         _fail(str(exc))
     except SQLAlchemyError as exc:
@@ -376,6 +386,96 @@ def _flat(document: Any) -> dict[str, Any]:
         **{k: v for k, v in document.items() if k != "settings"},
         **{f"settings.{k}": v for k, v in (document.get("settings") or {}).items()},
     }
+
+
+@registry_group.command("export")
+@click.option(
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write the files into this folder (default: print them).",
+)
+def export(output: Path | None) -> None:
+    """Write the registry as files: adapters.toml and one SAS-<département>.toml per territory
+    with adapters (`sas registry apply` reads them back)."""
+    files = _run(export_registry)
+    if output is None:
+        for name, text in files.items():
+            click.echo(f"# ==> {name} <==\n{text}")
+        return
+    try:
+        removed = write_files(files, output)
+    except OSError as exc:
+        _fail(f"cannot write into {output}: {exc.strerror or exc}")
+    click.echo(f"wrote {len(files)} files into {output}")
+    for old in removed:
+        click.echo(f"removed {old}: no adapter in that territory any more")
+
+
+@registry_group.command("apply")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Show the changes without making them.")
+@_ACTOR
+@_REASON
+def apply(path: Path, dry_run: bool, actor: str, reason: str | None) -> None:
+    """Make the registry say what the folder (or file) PATH says, showing the changes first.
+
+    A territory file describes its territory wholly (adapters it leaves out are disabled), a
+    folder every territory. An invalid input is refused as a whole, naming each entry, field
+    and reason: nothing changes. Applying twice changes nothing the second time.
+    """
+    host = PluginHost.discover()
+    changes = _run(
+        lambda engine: apply_files(
+            engine,
+            host,
+            path,
+            actor=actor,
+            reason=reason or f"sas registry apply {path}",
+            dry_run=dry_run,
+        )
+    )
+    _report(changes, f"the registry already says what {path} says")
+    if dry_run and changes:
+        click.echo("dry run: nothing changed")
+
+
+@registry_group.command("import-file")
+@click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--state",
+    type=click.Choice([s.value for s in AdapterState]),
+    default=AdapterState.PRODUCTION.value,
+    show_default=True,
+    help="The state of an adapter newly enabled in a territory (the file was the live "
+    "configuration).",
+)
+@click.option("--dry-run", is_flag=True, help="Show the changes without making them.")
+@_ACTOR
+@_REASON
+def import_file(
+    path: Path | None, state: str, dry_run: bool, actor: str, reason: str | None
+) -> None:
+    """Import the interim adapters file (default: $SAS_ADAPTERS_FILE, else adapters.toml in
+    the data dir) once: its adapters declared, enabled in their territories.
+
+    A private key's path given in clear becomes its file: reference.
+    """
+    source = path or load_settings().effective_adapters_file
+    host = PluginHost.discover()
+    changes = _run(
+        lambda engine: import_adapters_file(
+            engine,
+            host,
+            source,
+            initial=AdapterState(state),
+            actor=actor,
+            reason=reason or f"imported from {source}",
+            dry_run=dry_run,
+        )
+    )
+    _report(changes, f"the registry already has what {source} says")
+    if dry_run and changes:
+        click.echo("dry run: nothing changed")
 
 
 # `sas registry health` (each adapter's health and circuit state) belongs to the adapter-health

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 import pytest
+from sqlalchemy import create_engine, text
 
 from sas_core.storage import upgrade
 
@@ -17,3 +21,24 @@ def database(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) ->
     upgrade(url)
     monkeypatch.setenv("SAS_DATABASE_URL", url)
     return url
+
+
+@pytest.fixture
+def fresh_database(
+    database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Callable[[], None]:
+    """Start the test's database over, empty and migrated: another data dir on SQLite, the
+    same PostgreSQL database emptied."""
+
+    def fresh() -> None:
+        if database == "sqlite":
+            monkeypatch.setenv("SAS_DATA_DIR", str(tmp_path / "fresh-data"))
+            return
+        engine = create_engine(database)
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+        upgrade(database)
+
+    return fresh
