@@ -20,6 +20,7 @@ install: $(UV)
 	@echo "installed: $(VENV)/bin/sas"
 
 run: install
+	$(VENV)/bin/sas registry apply registry/
 	$(VENV)/bin/sas demo
 
 test: install
