@@ -1,9 +1,10 @@
-"""Which adapters are enabled in which SAS territory — an interim, file-backed answer.
+"""The `AdapterDirectory` protocol, and the interim adapters file the territory registry replaced.
 
-The territory registry (ROADMAP item 1: states, health, secrets by reference, files under
-`registry/`) will replace `FileAdapterDirectory`; the services only know the `AdapterDirectory`
-protocol, so that swap touches no caller. Until then one TOML file (`SAS_ADAPTERS_FILE`, default
-`$SAS_DATA_DIR/adapters.toml`) declares each adapter once, with the territories it serves::
+The services only know the `AdapterDirectory` protocol; the platform's implementation is
+`sas_core.registry.directory.RegistryDirectory`, backed by the registry's tables. Before the
+registry, one TOML file (`SAS_ADAPTERS_FILE`, default `$SAS_DATA_DIR/adapters.toml`) declared
+each adapter once, with the territories it serves; `sas registry import-file` brings it into the
+registry once, and tests use `FileAdapterDirectory` as a directory without a database::
 
     [adapters.vendor-a]
     plugin = "sas-fhir"

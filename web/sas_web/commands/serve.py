@@ -99,7 +99,7 @@ def serve(
 ) -> None:
     """Serve the platform: the vendor-facing FHIR endpoint at http(s)://HOST:PORT/fhir."""
     from sas_core.plugins.host import PluginHost
-    from sas_core.registry.adapters_file import AdaptersFileError, load_adapters_file
+    from sas_core.registry.directory import RegistryDirectory
     from sas_core.settings import load_settings
     from sas_core.storage import open_database
     from sas_web import CertificateAllowList, DevelopmentVendor, VendorIdentity, create_app
@@ -151,11 +151,7 @@ def serve(
     settings = load_settings()
     engine = open_database(settings)
     plugins = PluginHost.discover()
-    try:
-        adapters = load_adapters_file(settings.effective_adapters_file, plugins)
-    except AdaptersFileError as exc:
-        engine.dispose()
-        raise click.UsageError(str(exc)) from None
+    adapters = RegistryDirectory(engine, plugins)
     realm = None
     if sso_port is not None:
         if insecure_dev:
