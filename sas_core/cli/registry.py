@@ -434,7 +434,7 @@ def apply(path: Path, dry_run: bool, actor: str, reason: str | None) -> None:
             dry_run=dry_run,
         )
     )
-    _report(changes, f"the registry already says what {path} says")
+    _report(changes, f"the registry already matches {path}")
     if dry_run and changes:
         click.echo("dry run: nothing changed")
 
