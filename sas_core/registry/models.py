@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 
 class AdapterState(StrEnum):
@@ -306,3 +306,85 @@ class TerritoryView:
 
 def _shown(value: Any) -> str:
     return value if isinstance(value, str) else repr(value)
+
+
+# The circuit breaker of each (territory, adapter): its records. The rules that move them are
+# `sas_core.registry.circuit`'s; the database keeps them (`sas_core.storage.health`).
+
+CircuitState = Literal["closed", "open", "half-open"]
+CIRCUIT_STATES: tuple[CircuitState, ...] = ("closed", "open", "half-open")
+
+#: The issue's ceiling: a circuit opens after at most 5 consecutive failures.
+MAX_FAILURE_THRESHOLD = 5
+
+
+@dataclass(frozen=True)
+class BreakerPolicy:
+    """When circuits open and when they are tried again.
+
+    `cooldown` (60 s by default): a vendor that is down is asked at most once a minute per
+    territory, and one that came back is searched again within a minute of the next search or
+    health probe. `trial_lease` outlasts any adapter's deadline (at most 60 s).
+    """
+
+    failure_threshold: int = MAX_FAILURE_THRESHOLD
+    cooldown: timedelta = timedelta(seconds=60)
+    trial_lease: timedelta = timedelta(minutes=2)
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.failure_threshold <= MAX_FAILURE_THRESHOLD:
+            raise ValueError(f"failure_threshold must be in 1..{MAX_FAILURE_THRESHOLD}")
+        if self.cooldown <= timedelta(0) or self.trial_lease <= timedelta(0):
+            raise ValueError("cooldown and trial_lease must be positive")
+
+
+@dataclass(frozen=True)
+class Circuit:
+    """The state of one (territory, adapter)'s circuit, as stored.
+
+    `recent` holds the last searches (`circuit.RECENT_SPAN`), oldest first: `1` succeeded, `0`
+    failed.
+    """
+
+    state: CircuitState = "closed"
+    consecutive_failures: int = 0
+    opened_at: datetime | None = None
+    trial_started_at: datetime | None = None
+    recent: str = ""
+    last_error: str | None = None
+    last_error_at: datetime | None = None
+    last_call_at: datetime | None = None
+
+    def next_trial_at(self, policy: BreakerPolicy) -> datetime | None:
+        """When an open circuit may be tried (None when it is not open)."""
+        if self.state != "open" or self.opened_at is None:
+            return None
+        return self.opened_at + policy.cooldown
+
+    @property
+    def success_ratio(self) -> float | None:
+        """Share of the last searches (up to 20) that succeeded; None before the first."""
+        if not self.recent:
+            return None
+        return self.recent.count("1") / len(self.recent)
+
+
+@dataclass(frozen=True)
+class Admission:
+    """Whether a search may call an adapter; `trial` when this call is the half-open trial."""
+
+    adapter: str
+    allowed: bool
+    trial: bool = False
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class CallSample:
+    """How one search went at one adapter: what the fan-out reports to the breaker."""
+
+    adapter: str
+    ok: bool
+    duration_ms: float
+    error: str | None = None
+    trial: bool = False

@@ -15,7 +15,7 @@ from sqlalchemy import Table, func, insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, selectinload
 
-from sas_core.slots.models import AdapterOutcome, BundleIssue, SearchWindow, Slot
+from sas_core.slots.models import AdapterOutcome, AdapterStatus, BundleIssue, SearchWindow, Slot
 from sas_core.storage.tables import Base, FetchedSlot, FetchOutcome, FetchRun
 
 
@@ -221,7 +221,7 @@ def _summary_of(run: FetchRun) -> FetchRunSummary:
         outcomes=tuple(
             AdapterOutcome(
                 adapter=o.adapter,
-                status="ok" if o.status == "ok" else "error",
+                status=cast(AdapterStatus, o.status),  # held to these by a CHECK constraint
                 error=o.error,
                 duration_ms=o.duration_ms,
                 requests=o.requests,

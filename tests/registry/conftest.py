@@ -1,4 +1,5 @@
-"""Fixtures of the registry's service tests: a migrated database of each kind, the plugins."""
+"""Fixtures of the registry's service tests: a migrated database of each kind (SQLite and, when
+reachable, the machine's PostgreSQL), an engine on it, the plugins."""
 
 from __future__ import annotations
 
@@ -13,14 +14,20 @@ from sas_core.storage import create_engine_for, upgrade
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """An engine on an empty database at the head revision, SQLite or PostgreSQL."""
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database of each kind, migrated to the head revision."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'registry.sqlite3'}"
     else:
         url = request.getfixturevalue("postgres_url")
-    engine = create_engine_for(url)
-    upgrade(engine)
+    upgrade(url)
+    return url
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """An engine on `database_url`."""
+    engine = create_engine_for(database_url)
     yield engine
     engine.dispose()
 
