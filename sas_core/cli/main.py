@@ -32,7 +32,7 @@ COMMANDS_GROUP = "sas_connect.commands"
 COMMANDS: dict[str, tuple[str, str]] = {
     "db": ("sas_core.cli.db:db_group", "Manage the database schema."),
     "plugins": ("sas_core.cli.plugins:plugins_group", "Inspect the installed plugins."),
-    "registry": ("sas_core.cli.registry:registry_group", "Territories and their adapters."),
+    "registry": ("sas_core.cli.registry:registry_group", "Territories, their adapters and health."),
     "regulators": ("sas_core.cli.regulators:regulators_group", "Regulators and vendor accounts."),
     "slots": ("sas_core.cli.slots:slots_group", "Fetch free slots from vendors."),
 }

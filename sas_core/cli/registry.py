@@ -1,4 +1,5 @@
-"""`sas registry`: the territories and the adapters enabled in each, their state, their audit.
+"""`sas registry`: the territories and the adapters enabled in each, their state, their audit,
+and (`sas registry health`, in `sas_core.cli.registry_health`) their health.
 
 The commands parse, call `sas_core.registry`, and print; secrets appear only as their references
 (`env:NAME`, `file:PATH`) because the registry holds nothing else.
@@ -22,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from sas_core.cli.main import EXIT_FAILED, EXIT_USAGE
 from sas_core.cli.output import echo_table
+from sas_core.cli.registry_health import health
 from sas_core.plugins.host import PluginHost
 from sas_core.registry.changes import configure, default_actor, disable, enable, move
 from sas_core.registry.directory import declared_adapter, territory_view, territory_views
@@ -69,7 +71,8 @@ _TIMEOUT = click.option(
 
 @click.group("registry")
 def registry_group() -> None:
-    """Territories and the adapters enabled in each: settings, lifecycle state, audit trail."""
+    """Territories and the adapters enabled in each: settings, lifecycle state, audit trail,
+    health."""
 
 
 def _fail(message: str, code: int = EXIT_FAILED) -> NoReturn:
@@ -478,5 +481,5 @@ def import_file(
         click.echo("dry run: nothing changed")
 
 
-# `sas registry health` (each adapter's health and circuit state) belongs to the adapter-health
-# work; it is added to `registry_group` beside the commands above.
+# Each adapter's health and circuit state, kept in its own module (`registry_health`).
+registry_group.add_command(health)
