@@ -20,6 +20,7 @@ from sas_core.fhir.instants import parse_instant
 from sas_core.identifiers import IdentifierError, parse_rpps, parse_siret
 from sas_core.plugins.host import PluginHost
 from sas_core.registry.directory import RegistryDirectory
+from sas_core.registry.health import DatabaseHealth, HealthSettings
 from sas_core.registry.territories import check_territory
 from sas_core.slots.fanout import AdapterRequest, AggregatedSlots, collect_slots
 from sas_core.slots.models import MAX_WINDOW, SearchWindow
@@ -158,7 +159,7 @@ class JsonDocumentCommand(click.Command):
 @click.option(
     "--territory",
     help="Ask every adapter the registry calls in this territory (e.g. SAS-33), instead of "
-    "--adapter.",
+    "--adapter, through their circuit breakers.",
 )
 @click.option("--base-url", "base_urls", multiple=True, help="Vendor FHIR base URL (repeatable).")
 @click.option("--rpps", "rpps", multiple=True, help="RPPS, 11 digits or 8 + 11 (repeatable).")
@@ -275,7 +276,8 @@ def _fetch_territory(
     timeout: float | None,
     fmt: str,
 ) -> AggregatedSlots:
-    """Ask every adapter the registry calls in `territory`; none at all exits 1."""
+    """Ask every adapter the registry calls in `territory`, through its circuit there (an open
+    one is skipped without a request, every call is counted); none at all exits 1."""
     try:
         engine = open_database()
     except (SQLAlchemyError, SchemaNotCurrentError) as exc:
@@ -290,6 +292,7 @@ def _fetch_territory(
                 practitioners=practitioners,
                 structures=structures,
                 timeout_s=timeout,
+                breaker=DatabaseHealth(engine, HealthSettings().policy()),
             )
         )
     except NoAdapterError as exc:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sas_core.plugins.host import PluginError, PluginHost
+from sas_core.registry.circuit import CircuitBreaker
 from sas_core.registry.directory import LiveAdapter, RegistryDirectory
 from sas_core.slots.fanout import (
     AdapterRequest,
@@ -36,8 +37,11 @@ async def collect_territory_slots(
     structures: Sequence[str] = (),
     timeout_s: float | None = None,
     on_progress: ProgressCallback | None = None,
+    breaker: CircuitBreaker | None = None,
 ) -> AggregatedSlots:
-    """Fan the search out to `territory`'s live adapters (`timeout_s` overrides their own)."""
+    """Fan the search out to `territory`'s live adapters (`timeout_s` overrides their own),
+    through `breaker`'s circuits of the territory when one is given (see `fanout.fetch_slots`:
+    an open circuit is skipped without a request, its outcome `skipped`)."""
     live = directory.live(territory)
     asked = [a for a in live if _asked(host, a, bool(practitioners), bool(structures))]
     if not asked:
@@ -59,6 +63,8 @@ async def collect_territory_slots(
         practitioners=practitioners,
         structures=structures,
         on_progress=on_progress,
+        territory=territory,
+        breaker=breaker,
     )
     for adapter in asked:
         if adapter.error is not None:

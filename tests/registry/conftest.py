@@ -1,16 +1,32 @@
 """Fixtures of the registry's service tests: a migrated database of each kind (SQLite and, when
-reachable, the machine's PostgreSQL), an engine on it, the plugins."""
+reachable, the machine's PostgreSQL), an engine on it, the plugins, and simulated vendors that
+count what they receive."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
 
 from sas_core.plugins.host import PluginHost
 from sas_core.storage import create_engine_for, upgrade
+
+
+class CountingSearches:
+    """A simulated vendor's app wrapped to count the Slot searches that reach it: what the
+    breaker spares a vendor is counted where the vendor sees it, server side."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.searches = 0
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"] == "/fhir/Slot":
+            self.searches += 1
+        await self.app(scope, receive, send)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
