@@ -35,6 +35,7 @@ from sas_core.accounts.sync import (
     regulator_logged_in,
     retry_due,
     update_regulator,
+    withdraw_outside_territory,
 )
 from sas_core.cli.main import EXIT_FAILED, EXIT_USAGE
 from sas_core.cli.output import echo_table, stderr
@@ -174,7 +175,8 @@ def update(regulator_id: str, **changes: str | None) -> None:
     """Change a regulator; vendors are told at the next login or `sas regulators sync`.
 
     Setting the national id makes the next sync a re-keying PUT on the old identifier
-    (digest §7.3).
+    (digest §7.3). A new territory withdraws the accounts at the vendors not enabled in it
+    at once (`active=false`, §7.4); the new territory's are created at the next login.
     """
     wanted = {k: v for k, v in changes.items() if v is not None}
     if not wanted:
@@ -183,9 +185,15 @@ def update(regulator_id: str, **changes: str | None) -> None:
     engine = _engine()
     try:
         regulator: Regulator = _services(lambda: update_regulator(engine, key, wanted))
+        click.echo(f"{regulator.id} updated; vendors are told at the next login or sync")
+        if "territory" in wanted:
+            _report(
+                _with_vendors(
+                    engine, lambda host, d: withdraw_outside_territory(engine, host, d, key)
+                )
+            )
     finally:
         engine.dispose()
-    click.echo(f"{regulator.id} updated; vendors are told at the next login or sync")
 
 
 @regulators_group.command("deactivate")

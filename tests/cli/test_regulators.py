@@ -101,6 +101,23 @@ def test_add_sync_update_deactivate_and_show(vendor: SimulatorServer) -> None:
 
 
 @pytest.mark.usefixtures("registered_vendor")
+def test_a_move_to_another_territory_withdraws_the_account_at_once(vendor: SimulatorServer) -> None:
+    rid = add()
+    assert sas("sync", rid, "--login").returncode == 0
+
+    moved = sas("update", rid, "--territory", "SAS-75")
+
+    assert moved.returncode == 0, moved.stderr
+    assert "vendor-a: deactivate updated HTTP 200" in moved.stderr
+    vendor_side = httpx.get(f"{vendor.root_url}/_sim/accounts").json()
+    assert [w["method"] for w in vendor_side["writes"]] == ["POST", "PUT"]
+    assert vendor_side["accounts"][0]["active"] is False
+    [shown] = show(rid)
+    assert shown["territory"] == "SAS-75" and shown["active"] is True
+    assert "vendor-a: unchanged" in sas("sync", rid).stderr
+
+
+@pytest.mark.usefixtures("registered_vendor")
 def test_a_failing_vendor_shows_retrying_and_every_call_failed_exits_1(
     vendor: SimulatorServer,
 ) -> None:

@@ -27,6 +27,7 @@ from sas_core.accounts.sync import (
     retry_due,
     run_account_retries,
     update_regulator,
+    withdraw_outside_territory,
 )
 from sas_core.plugins.host import PluginHost
 from sas_core.plugins.models import AdapterConfig
@@ -507,3 +508,124 @@ def test_backoff_doubles_up_to_an_hour_and_respects_retry_after() -> None:
     assert [backoff(n).total_seconds() for n in (1, 2, 3)] == [30, 60, 120]
     assert backoff(20) == timedelta(hours=1)
     assert backoff(1, retry_after_s=300) == timedelta(seconds=300)
+
+
+# -------------------------------------------------------------------------------------------------
+# Accounts follow the registry: a move withdraws the accounts of the territory left
+# -------------------------------------------------------------------------------------------------
+
+
+async def test_a_move_withdraws_the_old_territory_at_once_and_creates_the_new_at_login(
+    engine: Engine,
+    host: PluginHost,
+    directory: FileAdapterDirectory,
+    vendors: dict[str, SimulatorServer],
+) -> None:
+    rid = new_regulator(engine)
+    await regulator_logged_in(engine, host, directory, rid)
+
+    update_regulator(engine, rid, {"territory": "SAS-75"})
+    withdrawn = await withdraw_outside_territory(engine, host, directory, rid)
+
+    assert sorted((r.adapter, r.action, r.outcome) for r in withdrawn) == [
+        ("vendor-a", "deactivate", "updated"),
+        ("vendor-b", "deactivate", "updated"),
+    ]
+    for name in ("a", "b"):
+        assert writes(vendors[name])[-1] == {
+            "method": "PUT",
+            "identifier": f"{SAS}|{rid}",
+            "status": 200,
+        }
+        [account] = vendor_accounts(vendors[name])
+        assert account["active"] is False
+    assert writes(vendors["c"]) == []
+
+    at_login = await regulator_logged_in(engine, host, directory, rid)
+
+    assert sorted((r.adapter, r.outcome) for r in at_login) == [
+        ("vendor-a", "unchanged"),
+        ("vendor-b", "unchanged"),
+        ("vendor-c", "created"),
+    ]
+    [account] = vendor_accounts(vendors["c"])
+    assert account["active"] is True
+    assert get_regulator(engine, rid).active is True
+    assert states(engine, rid) == {"vendor-a": "synced", "vendor-b": "synced", "vendor-c": "synced"}
+
+
+async def test_a_vendor_both_territories_enable_keeps_the_account(
+    engine: Engine,
+    host: PluginHost,
+    directory: FileAdapterDirectory,
+    vendors: dict[str, SimulatorServer],
+) -> None:
+    rid = new_regulator(engine)
+    await regulator_logged_in(engine, host, directory, rid)
+
+    update_regulator(engine, rid, {"territory": "SAS-2A"})
+    withdrawn = await withdraw_outside_territory(engine, host, directory, rid)
+    at_login = await regulator_logged_in(engine, host, directory, rid)
+
+    assert [(r.adapter, r.action) for r in withdrawn] == [("vendor-a", "deactivate")]
+    assert [(r.adapter, r.outcome) for r in at_login] == [
+        ("vendor-b", "unchanged"),
+        ("vendor-a", "unchanged"),
+    ]
+    [account] = vendor_accounts(vendors["b"])
+    assert account["active"] is True and len(writes(vendors["b"])) == 1
+
+
+async def test_a_login_withdraws_what_the_registry_no_longer_enables(
+    engine: Engine,
+    host: PluginHost,
+    directory: FileAdapterDirectory,
+    vendors: dict[str, SimulatorServer],
+) -> None:
+    rid = new_regulator(engine)
+    await regulator_logged_in(engine, host, directory, rid)
+    # vendor-b stops serving SAS-33; no one ran anything since.
+    narrower = FileAdapterDirectory(
+        directory.adapters, {**directory.territories, "vendor-b": ("SAS-2A",)}
+    )
+
+    reports = await regulator_logged_in(engine, host, narrower, rid)
+
+    assert sorted((r.adapter, r.action, r.outcome) for r in reports) == [
+        ("vendor-a", None, "unchanged"),
+        ("vendor-b", "deactivate", "updated"),
+    ]
+    [account] = vendor_accounts(vendors["b"])
+    assert account["active"] is False
+
+
+async def test_a_withdrawal_that_failed_is_retried_as_a_withdrawal_and_a_return_reactivates(
+    engine: Engine,
+    host: PluginHost,
+    directory: FileAdapterDirectory,
+    vendors: dict[str, SimulatorServer],
+) -> None:
+    rid = new_regulator(engine)
+    await regulator_logged_in(engine, host, directory, rid)
+    vendors["a"].set_faults(Faults(mode="http-500"))
+    update_regulator(engine, rid, {"territory": "SAS-2A"})
+    [failed] = await withdraw_outside_territory(engine, host, directory, rid)
+    assert (failed.adapter, failed.action, failed.outcome) == ("vendor-a", "deactivate", "retry")
+
+    vendors["a"].set_faults(Faults())
+    later = datetime.now(UTC) + timedelta(hours=2)
+    [retried] = await retry_due(engine, host, directory, clock=lambda: later)
+
+    assert (retried.action, retried.outcome) == ("deactivate", "updated")
+    [account] = vendor_accounts(vendors["a"])
+    assert account["active"] is False
+
+    update_regulator(engine, rid, {"territory": "SAS-33"})
+    back = await regulator_logged_in(engine, host, directory, rid)
+
+    assert sorted((r.adapter, r.action, r.outcome) for r in back) == [
+        ("vendor-a", "update", "updated"),
+        ("vendor-b", None, "unchanged"),
+    ]
+    [account] = vendor_accounts(vendors["a"])
+    assert account["active"] is True
