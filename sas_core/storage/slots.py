@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
-from sqlalchemy import Table, func, insert, select
+from sqlalchemy import Table, delete, func, insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, selectinload
 
@@ -233,3 +233,19 @@ def _summary_of(run: FetchRun) -> FetchRunSummary:
         ),
         plugins={o.adapter: o.plugin for o in run.outcomes if o.plugin is not None},
     )
+
+
+def purge_fetches(
+    engine: Engine, *, slots_ended_before: datetime, runs_started_before: datetime
+) -> tuple[int, int]:
+    """Delete the slots that ended before `slots_ended_before` (no one can book them any more)
+    and the runs started before `runs_started_before`, with their outcomes and slots; how many
+    slots, then runs, went."""
+    with Session(engine) as session, session.begin():
+        slots = session.execute(delete(FetchedSlot).where(FetchedSlot.end_at < slots_ended_before))
+        runs = session.execute(delete(FetchRun).where(FetchRun.started_at < runs_started_before))
+        return _count(slots), _count(runs)
+
+
+def _count(result: object) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
