@@ -1,4 +1,4 @@
-"""The `AdapterDirectory` protocol, and the interim adapters file the territory registry replaced.
+"""The `AdapterDirectory` protocols, and the interim adapters file the territory registry replaced.
 
 The services only know the `AdapterDirectory` protocol; the platform's implementation is
 `sas_core.registry.directory.RegistryDirectory`, backed by the registry's tables. Before the
@@ -34,6 +34,7 @@ __all__ = [
     "AdapterDirectory",
     "AdaptersFileError",
     "FileAdapterDirectory",
+    "ServedDirectory",
     "check_territory",
     "load_adapters_file",
     "parse_adapters",
@@ -50,6 +51,15 @@ class AdapterDirectory(Protocol):
     def adapter_named(self, name: str) -> AdapterConfig | None:
         """The adapter called `name` wherever it is enabled (a withdrawal reaches every vendor
         that has the account, even one no longer enabled in the regulator's territory)."""
+        ...
+
+
+class ServedDirectory(AdapterDirectory, Protocol):
+    """An adapter directory that can also list the territories it enables adapters in (what
+    the health probe, `sas_core.slots.probe`, goes through)."""
+
+    def served_territories(self) -> list[str]:
+        """Every territory with at least one adapter enabled."""
         ...
 
 
@@ -70,6 +80,10 @@ class FileAdapterDirectory:
 
     def adapter_named(self, name: str) -> AdapterConfig | None:
         return self.adapters.get(name)
+
+    def served_territories(self) -> list[str]:
+        """Every territory some adapter is enabled in (what the health probe goes through)."""
+        return sorted({code for codes in self.territories.values() for code in codes})
 
 
 def load_adapters_file(path: Path, host: PluginHost) -> FileAdapterDirectory:

@@ -62,7 +62,8 @@ class LiveAdapter:
 
 
 class RegistryDirectory:
-    """The `AdapterDirectory` of the account services and the web app, backed by the registry.
+    """The `AdapterDirectory` of the account services and the web app, backed by the registry
+    (and the `ServedDirectory` of the health probe).
 
     Only adapters enabled and in `connected-test` or `production` are called in a territory.
     `built` keeps every adapter handed out, for the caller to close when done.
@@ -114,6 +115,12 @@ class RegistryDirectory:
         vendor that has the account."""
         declared = read_registry(self.engine).adapters.get(name)
         return None if declared is None else self._build(declared)
+
+    def served_territories(self) -> list[str]:
+        """Every territory where the platform calls at least one adapter (enabled, in
+        `connected-test` or `production`): what the health probe goes through."""
+        registry = read_registry(self.engine)
+        return sorted({a.territory for a in registry.assignments.values() if a.live})
 
     def _build(self, declared: DeclaredAdapter) -> AdapterConfig | None:
         try:

@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import Engine
 
+from sas_core.identifiers import parse_rpps, parse_siret
 from sas_core.registry.circuit import (
     MAX_FAILURE_THRESHOLD,
     Admission,
@@ -62,6 +63,22 @@ class HealthSettings(BaseSettings):
     window_s: float = Field(default=900.0, gt=0)
     """The sliding window, in seconds, of the `calls`, `errors` and latency percentiles that
     `sas registry health` shows (15 minutes)."""
+    probe_rpps: str = "810100050075"
+    """Whom the health probe searches for, by RPPS: the IG's example practitioner, whom a
+    vendor's test platform may well know (an unknown one is an empty, valid answer)."""
+    probe_siret: str = "334173748400020"
+    """Which SOS Médecins association the health probe searches for, by SIRET (the IG's
+    example), at the adapters that serve associations."""
+
+    @field_validator("probe_rpps")
+    @classmethod
+    def _rpps(cls, value: str) -> str:
+        return parse_rpps(value).value
+
+    @field_validator("probe_siret")
+    @classmethod
+    def _siret(cls, value: str) -> str:
+        return parse_siret(value).value
 
     def policy(self) -> BreakerPolicy:
         return BreakerPolicy(

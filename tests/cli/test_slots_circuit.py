@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from click.testing import CliRunner
 
@@ -19,7 +18,7 @@ from sas_core.cli.main import cli
 from sas_simulator.app import create_app
 from sas_simulator.dataset import build_dataset
 from sas_simulator.server import SimulatorServer
-from tests.registry.conftest import CountingSearches
+from tests.registry.conftest import CountingSearches, set_faults
 
 #: The cool-down is read by each process: 10 minutes while the test wants the circuit to stay
 #: open, whatever a process's start-up costs, and 0.1 s once the test wants it tried.
@@ -31,10 +30,6 @@ def vendor() -> Iterator[tuple[SimulatorServer, CountingSearches]]:
     counting = CountingSearches(create_app(build_dataset(practitioners=2)))
     with SimulatorServer(counting) as server:  # type: ignore[arg-type]
         yield server, counting
-
-
-def set_faults(server: SimulatorServer, **faults: Any) -> None:
-    httpx.put(f"{server.root_url}/_sim/faults", json=faults).raise_for_status()
 
 
 @pytest.fixture

@@ -8,11 +8,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy.engine import Engine
 
 from sas_core.plugins.host import PluginHost
 from sas_core.storage import create_engine_for, upgrade
+from sas_simulator.server import SimulatorServer
 
 
 class CountingSearches:
@@ -27,6 +29,11 @@ class CountingSearches:
         if scope["type"] == "http" and scope["path"] == "/fhir/Slot":
             self.searches += 1
         await self.app(scope, receive, send)
+
+
+def set_faults(server: SimulatorServer, **faults: Any) -> None:
+    """Replace a (wrapped) simulator's faults the way a tool does: `PUT /_sim/faults`."""
+    httpx.put(f"{server.root_url}/_sim/faults", json=faults).raise_for_status()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -6,9 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy.engine import Engine
 
@@ -22,7 +20,7 @@ from sas_core.storage import create_engine_for
 from sas_simulator.app import create_app
 from sas_simulator.dataset import Dataset, build_dataset
 from sas_simulator.server import SimulatorServer
-from tests.registry.conftest import CountingSearches
+from tests.registry.conftest import CountingSearches, set_faults
 
 pytestmark = pytest.mark.anyio
 
@@ -56,10 +54,6 @@ def vendors(dataset: Dataset) -> Iterator[dict[str, tuple[SimulatorServer, Count
 @pytest.fixture
 def host() -> PluginHost:
     return PluginHost.discover(allow=["sas-fhir"])
-
-
-def set_faults(server: SimulatorServer, **faults: Any) -> None:
-    httpx.put(f"{server.root_url}/_sim/faults", json=faults).raise_for_status()
 
 
 def adapters(

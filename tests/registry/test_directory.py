@@ -50,6 +50,18 @@ def test_only_enabled_adapters_in_test_or_production_are_called(
     assert set(directory.built) == {"a", "b", "d"}
 
 
+def test_served_territories_are_those_with_an_adapter_called(
+    engine: Engine, host: PluginHost
+) -> None:
+    """What the health probe goes through: territories where some adapter is live."""
+    place(engine, host, "SAS-33", "a", "connected-test")
+    place(engine, host, "SAS-2B", "a", "connected-test", "production")
+    place(engine, host, "SAS-75", "b")  # onboarding: not called
+    place(engine, host, "SAS-69", "c", "connected-test")
+    disable(engine, "SAS-69", "c", actor="test")
+    assert RegistryDirectory(engine, host).served_territories() == ["SAS-20B", "SAS-33"]
+
+
 def test_corsica_is_found_under_either_code(engine: Engine, host: PluginHost) -> None:
     place(engine, host, "SAS-2B", "a", "connected-test")
     directory = RegistryDirectory(engine, host)
