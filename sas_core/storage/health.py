@@ -33,7 +33,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from sas_core.registry.models import CIRCUIT_STATES, CallSample, Circuit, CircuitState
-from sas_core.storage.engine import SQLITE_BEGIN_OPTION
+from sas_core.storage.engine import write_session
 from sas_core.storage.tables import Base, BigId
 
 _STATES = ", ".join(f"'{s}'" for s in CIRCUIT_STATES)
@@ -139,10 +139,6 @@ def _locked(session: Session, territory: str, adapters: Sequence[str]) -> list[A
     return list(rows)
 
 
-def _writer(engine: Engine) -> Engine:
-    return engine.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
-
-
 def change_circuit(
     engine: Engine,
     territory: str,
@@ -151,7 +147,7 @@ def change_circuit(
 ) -> Circuit | None:
     """Apply `change` to the circuit under its lock; the circuit written, or None when
     `change` declined (returned None) and nothing was written."""
-    with Session(_writer(engine)) as session, session.begin():
+    with write_session(engine) as session:
         [row] = _locked(session, territory, [adapter])
         changed = change(_circuit_of(row))
         if changed is not None:
@@ -169,7 +165,7 @@ def record_calls(
     """Store one search's samples and move each circuit by `after`, in one transaction."""
     if not samples:
         return
-    with Session(_writer(engine)) as session, session.begin():
+    with write_session(engine) as session:
         rows = {
             row.adapter: row for row in _locked(session, territory, [s.adapter for s in samples])
         }
@@ -234,6 +230,6 @@ def health_windows(
 
 def purge_calls(engine: Engine, before: datetime) -> int:
     """Delete the samples older than `before` (past every window); how many went."""
-    with Session(engine) as session, session.begin():
+    with write_session(engine) as session:
         result = session.execute(delete(AdapterCallRow).where(AdapterCallRow.at < before))
         return int(getattr(result, "rowcount", 0) or 0)

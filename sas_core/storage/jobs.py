@@ -28,6 +28,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from sas_core.storage.engine import write_session
 from sas_core.storage.tables import Base, BigId
 
 RUN_STATUSES = ("running", "ok", "failed", "interrupted")
@@ -92,7 +93,7 @@ def start_run(
     marked `interrupted`.
     """
     try:
-        with Session(engine) as session, session.begin():
+        with write_session(engine) as session:
             session.execute(
                 update(JobRunRow)
                 .where(JobRunRow.job == job, JobRunRow.status == "running")
@@ -109,7 +110,7 @@ def start_run(
 
 
 def finish_run(engine: Engine, run_id: int, status: str, detail: str | None, now: datetime) -> None:
-    with Session(engine) as session, session.begin():
+    with write_session(engine) as session:
         session.execute(
             update(JobRunRow)
             .where(JobRunRow.id == run_id)
@@ -142,7 +143,7 @@ def job_runs(engine: Engine, job: str | None = None) -> list[JobRun]:
 
 def purge_job_runs(engine: Engine, before: datetime) -> int:
     """Delete the finished runs started before `before`; how many went."""
-    with Session(engine) as session, session.begin():
+    with write_session(engine) as session:
         result = session.execute(
             delete(JobRunRow).where(JobRunRow.started_at < before, JobRunRow.status != "running")
         )

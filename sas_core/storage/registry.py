@@ -39,7 +39,7 @@ from sas_core.registry.models import (
     Registry,
 )
 from sas_core.storage.columns import JsonDocument
-from sas_core.storage.engine import SQLITE_BEGIN_OPTION
+from sas_core.storage.engine import write_session
 from sas_core.storage.tables import Base, BigId
 
 #: Key of the PostgreSQL advisory lock that serialises registry edits ("SASREGIS" in ASCII).
@@ -173,8 +173,7 @@ class RegistryEditor:
 def editing_registry(engine: Engine) -> Iterator[RegistryEditor]:
     """A registry edit in one transaction, serialised with every other edit; an exception
     raised inside rolls everything back."""
-    writer = engine.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
-    with Session(writer) as session, session.begin():
+    with write_session(engine) as session:
         if engine.dialect.name == "postgresql":
             session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": EDIT_LOCK_KEY})
         yield RegistryEditor(session)

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, selectinload
 
 from sas_core.slots.models import AdapterOutcome, AdapterStatus, BundleIssue, SearchWindow, Slot
+from sas_core.storage.engine import write_session
 from sas_core.storage.tables import Base, FetchedSlot, FetchOutcome, FetchRun
 
 
@@ -241,7 +242,7 @@ def purge_fetches(
     """Delete the slots that ended before `slots_ended_before` (no one can book them any more)
     and the runs started before `runs_started_before`, with their outcomes and slots; how many
     slots, then runs, went."""
-    with Session(engine) as session, session.begin():
+    with write_session(engine) as session:
         slots = session.execute(delete(FetchedSlot).where(FetchedSlot.end_at < slots_ended_before))
         runs = session.execute(delete(FetchRun).where(FetchRun.started_at < runs_started_before))
         return _count(slots), _count(runs)
