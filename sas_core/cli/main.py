@@ -34,6 +34,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "plugins": ("sas_core.cli.plugins:plugins_group", "Inspect the installed plugins."),
     "registry": ("sas_core.cli.registry:registry_group", "Territories, their adapters and health."),
     "regulators": ("sas_core.cli.regulators:regulators_group", "Regulators and vendor accounts."),
+    "scheduler": ("sas_core.cli.scheduler:scheduler_group", "Run the background jobs."),
     "slots": ("sas_core.cli.slots:slots_group", "Fetch free slots from vendors."),
 }
 
