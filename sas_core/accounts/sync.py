@@ -18,8 +18,6 @@ Every call is written to the audit trail. Calls go through the plugin that owns 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import logging
 import re
 import time
 import uuid
@@ -62,8 +60,6 @@ PENDING_LEASE = timedelta(minutes=2)
 NATIONAL_ID_PATTERN = re.compile(r"^[038][0-9A-Za-z/]{4,63}$")
 
 Clock = Callable[[], datetime]
-
-log = logging.getLogger(__name__)
 
 
 def utcnow() -> datetime:
@@ -701,9 +697,9 @@ async def retry_due(
     regulator_ids: Sequence[uuid.UUID] | None = None,
     clock: Clock = utcnow,
 ) -> list[SyncReport]:
-    """Send again every queued account whose `next_attempt_at` has come (the job the scheduler
-    will run; `sas regulators sync` runs it too). The current regulator is sent, not the body
-    that failed: a change made meanwhile goes out in the same call."""
+    """Send again every queued account whose `next_attempt_at` has come (the scheduler's
+    `account-retries` job; `sas regulators sync` runs it too). The current regulator is sent,
+    not the body that failed: a change made meanwhile goes out in the same call."""
     now = clock()
     with Session(engine) as session:
         query = select(RegulatorAccountRow).where(
@@ -720,29 +716,3 @@ async def retry_due(
             for row in session.scalars(query.order_by(RegulatorAccountRow.next_attempt_at))
         ]
     return await _send_all(engine, host, directory, due, clock)
-
-
-async def run_account_retries(
-    engine: Engine,
-    host: PluginHost,
-    directory: AdapterDirectory,
-    *,
-    interval_s: float = 30.0,
-    stop: asyncio.Event,
-    clock: Clock = utcnow,
-) -> None:
-    """Send the queued accounts as they fall due, every `interval_s`, until `stop` is set.
-
-    The `sas serve` background task, so a withdrawal a vendor missed while down reaches it
-    without anyone running `sas regulators sync`. A plain asyncio loop until the registry
-    issue's APScheduler runs it once per cluster.
-    """
-    while not stop.is_set():
-        try:
-            sent = await retry_due(engine, host, directory, clock=clock)
-            if sent:
-                log.info("accounts: %d queued call(s) sent", len(sent))
-        except Exception:
-            log.exception("account retries failed; trying again in %.0f s", interval_s)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), interval_s)

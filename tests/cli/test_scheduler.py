@@ -7,12 +7,14 @@ import itertools
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from click.testing import CliRunner
 
@@ -216,3 +218,48 @@ def test_sqlite_single_instance_stops_gracefully_on_sigterm(_isolated_data_dir: 
     assert "scheduler stopped" in err
     assert {r.status for r in runs} == {"ok"}
     assert_once_per_tick_without_overlap(runs)
+
+
+@pytest.mark.slow
+def test_sas_serve_runs_the_jobs(_isolated_data_dir: Path) -> None:
+    """The platform delivers its outbox by the scheduler: an appointment reported over HTTP is
+    delivered by the `outbox` job of the serving process, which stops cleanly."""
+    port = free_port()
+    serving = subprocess.Popen(
+        [sys.executable, "-m", "sas_core.cli", "serve", "--port", str(port), "--insecure-dev"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **FAST},
+    )
+    base = f"http://127.0.0.1:{port}/fhir"
+    engine = open_database()
+    try:
+        wait_for(lambda: answers(f"{base}/metadata"), 60, "the platform")
+        created = httpx.post(
+            f"{base}/Appointment",
+            content=json.dumps(appointment()),
+            headers={"Content-Type": "application/fhir+json"},
+        )
+        assert created.status_code == 201
+        wait_for(lambda: pending_count(engine) == 0, 30, "the outbox job")
+    finally:
+        stop(serving)
+    runs = job_runs(engine)
+    engine.dispose()
+    assert {r.instance for r in runs} == {f"{r.instance.split(':')[0]}:{serving.pid}" for r in runs}
+    assert any(r.job == "outbox" and r.detail == "1 delivered" for r in runs)
+    assert {r.status for r in runs} == {"ok"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def answers(url: str) -> bool:
+    try:
+        return httpx.get(url).status_code == 200
+    except httpx.TransportError:
+        return False

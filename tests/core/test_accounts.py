@@ -25,13 +25,15 @@ from sas_core.accounts.sync import (
     get_regulator,
     regulator_logged_in,
     retry_due,
-    run_account_retries,
     update_regulator,
     withdraw_outside_territory,
 )
 from sas_core.plugins.host import PluginHost
 from sas_core.plugins.models import AdapterConfig
 from sas_core.registry.adapters_file import FileAdapterDirectory, parse_adapters
+from sas_core.registry.health import HealthSettings
+from sas_core.scheduling.jobs import PlatformJobs, SchedulerSettings
+from sas_core.scheduling.scheduler import JobScheduler
 from sas_core.storage import create_engine_for, upgrade
 from sas_simulator.app import create_app
 from sas_simulator.dataset import build_dataset
@@ -286,7 +288,7 @@ async def test_a_failing_vendor_is_retried_from_the_database_after_a_restart(
         restarted.dispose()
 
 
-async def test_the_background_loop_sends_queued_accounts_as_they_fall_due(
+async def test_the_account_retries_job_sends_queued_accounts_as_they_fall_due(
     engine: Engine,
     host: PluginHost,
     directory: FileAdapterDirectory,
@@ -297,22 +299,15 @@ async def test_the_background_loop_sends_queued_accounts_as_they_fall_due(
     await regulator_logged_in(engine, host, directory, rid)
     assert states(engine, rid)["vendor-a"] == "retrying"
     vendors["a"].set_faults(Faults())
-
     later = datetime.now(UTC) + timedelta(hours=2)
-    stop = asyncio.Event()
-    loop = asyncio.create_task(
-        run_account_retries(
-            engine, host, directory, interval_s=0.05, stop=stop, clock=lambda: later
-        )
+    jobs = PlatformJobs(
+        engine, host, directory, SchedulerSettings(), HealthSettings(), clock=lambda: later
     )
-    try:
-        for _ in range(100):
-            if states(engine, rid)["vendor-a"] == "synced":
-                break
-            await asyncio.sleep(0.05)
-    finally:
-        stop.set()
-        await loop
+    [retries] = [job for job in jobs.jobs() if job.name == "account-retries"]
+
+    outcome = await JobScheduler(engine, [retries], clock=lambda: later).run_job(retries)
+
+    assert (outcome.status, outcome.detail) == ("ok", "1 created")
     assert states(engine, rid) == {"vendor-a": "synced", "vendor-b": "synced"}
 
 

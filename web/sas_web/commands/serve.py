@@ -100,6 +100,7 @@ def serve(
     """Serve the platform: the vendor-facing FHIR endpoint at http(s)://HOST:PORT/fhir."""
     from sas_core.plugins.host import PluginHost
     from sas_core.registry.directory import RegistryDirectory
+    from sas_core.scheduling.jobs import background_jobs
     from sas_core.settings import load_settings
     from sas_core.storage import open_database
     from sas_web import CertificateAllowList, DevelopmentVendor, VendorIdentity, create_app
@@ -166,8 +167,6 @@ def serve(
         settings,
         identity=identity,
         engine=engine,
-        host=plugins,
-        adapters=adapters,
         max_body_bytes=max_body_bytes or env.max_body_bytes,
         oidc=realm,
         body_timeout_s=env.body_timeout_s,
@@ -201,12 +200,17 @@ def serve(
             browsers.start()
             click.echo(f"serving the SSO realm at {browsers.root_url}/realms/sas")
 
+    # The background jobs (outbox, account retries, adapter probe, purge), once per cluster:
+    # the same schedule as `sas scheduler run`, on a thread of its own.
+    jobs = background_jobs(engine, plugins, adapters)
+    jobs.start()
     try:
         serve_forever(server, ready=ready)
     except (OSError, RuntimeError) as exc:
         click.echo(f"error: {exc}", err=True)
         raise SystemExit(EXIT_USAGE) from None
     finally:
+        jobs.stop()
         if browsers is not None:
             browsers.stop()
         engine.dispose()
