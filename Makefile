@@ -36,6 +36,7 @@ $(GAZETTEER): sas_core/geography/gazetteer-sources.txt sas_core/geography/gazett
 	rm -rf $(GAZETTEER_SOURCE)
 
 run: install
+	$(VENV)/bin/sas registry apply registry/
 	$(VENV)/bin/sas demo
 
 test: install

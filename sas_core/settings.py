@@ -20,7 +20,7 @@ from sas_core.sso.models import DEFAULT_ORIGIN
 SQLITE_FILE_NAME = "sas.sqlite3"
 #: Where the data lives unless told otherwise: relative to the current directory.
 DEFAULT_DATA_DIR = Path(".sas-data")
-#: File name of the interim adapters file (which adapters serve which territory) in the data dir.
+#: File name of the interim adapters file (imported into the registry once) in the data dir.
 ADAPTERS_FILE_NAME = "adapters.toml"
 
 
@@ -44,9 +44,9 @@ class PlatformSettings(BaseSettings):
     """Comma-separated plugin names: only these load (the built-in defaults always do). Unset
     or empty: every installed plugin."""
     adapters_file: Path | None = None
-    """The TOML file saying which adapters are enabled in which territory (interim, until the
-    territory registry). Default: `adapters.toml` in the data directory; absent, nothing is
-    enabled."""
+    """The interim adapters file the territory registry replaced (which adapters were enabled in
+    which territory), read only by `sas registry import-file`. Default: `adapters.toml` in the
+    data directory."""
     origin: str = DEFAULT_ORIGIN
     """The `origin` parameter added to booking URLs (digest §8): `sas` in production,
     `sas-preprod` in pre-production. Exported but empty means the default."""

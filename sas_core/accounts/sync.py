@@ -18,12 +18,10 @@ Every call is written to the audit trail. Calls go through the plugin that owns 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import logging
 import re
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -63,8 +61,6 @@ PENDING_LEASE = timedelta(minutes=2)
 NATIONAL_ID_PATTERN = re.compile(r"^[038][0-9A-Za-z/]{4,63}$")
 
 Clock = Callable[[], datetime]
-
-log = logging.getLogger(__name__)
 
 
 def utcnow() -> datetime:
@@ -150,7 +146,7 @@ def _validated(**fields: Any) -> Regulator:
         check_national_id(fields["national_id"])
     if fields.get("territory") is not None:
         try:
-            check_territory(fields["territory"])
+            fields["territory"] = check_territory(fields["territory"])
         except ValueError as exc:
             raise AccountError(str(exc)) from None
     for name in ("family", "given"):
@@ -369,10 +365,35 @@ class _Claim:
     at: datetime
 
 
+#: The account as one vendor should hold it, given the regulator as stored.
+AccountView = Callable[[Regulator], Regulator]
+
+
+def account_at(directory: AdapterDirectory, adapter: str) -> AccountView:
+    """The regulator as `adapter`'s vendor should hold the account: withdrawn (`active=false`,
+    digest §7.4) unless the regulator is active in a territory where `adapter` is enabled.
+
+    So accounts follow the registry: a regulator who moved to another territory, or whose
+    territory no longer enables a vendor, has the account there withdrawn, by every path that
+    sends it (a login, a retry, `sas regulators update`); moving back sends it active again.
+    """
+
+    def account(regulator: Regulator) -> Regulator:
+        enabled = regulator.territory is not None and any(
+            a.name == adapter for a in directory.adapters_for(regulator.territory)
+        )
+        if regulator.active and enabled:
+            return regulator
+        return regulator.model_copy(update={"active": False})
+
+    return account
+
+
 def _claim(
     engine: Engine,
     regulator_id: uuid.UUID,
     adapter: str,
+    account: AccountView,
     known: _Known | None,
     force: bool,
     now: datetime,
@@ -380,12 +401,14 @@ def _claim(
     """Mark the row `pending` if it is still as `known` (compare-and-set on its version, never
     over a live lease); the claim, or the outcome for not calling (`unchanged`, `in-flight`).
 
-    The regulator is read again under its row lock, so what goes out is the regulator as it is
-    now: a deactivation committed since the caller read it is sent, not the active body.
+    The regulator is read again under its row lock, so what goes out is the account as it is
+    now: a deactivation or a move committed since the caller read it is sent, not the active
+    body.
     """
     try:
         with write_session(engine) as session:
-            regulator = regulator_of(load_regulator_row(session, regulator_id, for_update=True))
+            row = load_regulator_row(session, regulator_id, for_update=True)
+            regulator = account(regulator_of(row))
             body_fingerprint = fingerprint(practitioner_regul(regulator))
             skip = _skip(known, body_fingerprint, now, force)
             if skip is not None:
@@ -442,6 +465,7 @@ def _record(
     engine: Engine,
     regulator_id: uuid.UUID,
     adapter: str,
+    account: AccountView,
     claim: _Claim,
     result: AccountSyncResult,
     duration_ms: float,
@@ -454,7 +478,7 @@ def _record(
     stands. A deactivation that found our call in flight left it to us, hence the re-check.
     """
     with write_session(engine) as session:
-        current = regulator_of(load_regulator_row(session, regulator_id, for_update=True))
+        current = account(regulator_of(load_regulator_row(session, regulator_id, for_update=True)))
         session.add(
             RegulatorAccountCall(
                 at=claim.at,
@@ -496,6 +520,7 @@ def _record(
 async def _send(
     engine: Engine,
     host: PluginHost,
+    directory: AdapterDirectory,
     adapter: AdapterConfig,
     regulator_id: uuid.UUID,
     known: _Known | None,
@@ -508,14 +533,17 @@ async def _send(
     Sends again at once when the regulator changed during the call and the vendor did not ask
     to wait (`retry` goes through the queue), so an older body never stays last at the vendor.
     """
+    account = account_at(directory, adapter.name)
     while True:
-        claim = _claim(engine, regulator_id, adapter.name, known, force, clock())
+        claim = _claim(engine, regulator_id, adapter.name, account, known, force, clock())
         if isinstance(claim, str):
             return SyncReport(regulator_id, adapter.name, claim)
         started = time.perf_counter()
         result = await _call(host, adapter, claim.sync)
         duration_ms = round((time.perf_counter() - started) * 1000, 1)
-        known = _record(engine, regulator_id, adapter.name, claim, result, duration_ms, clock())
+        known = _record(
+            engine, regulator_id, adapter.name, account, claim, result, duration_ms, clock()
+        )
         if known is None or result.status == "retry":
             return SyncReport(
                 regulator_id,
@@ -555,7 +583,8 @@ async def regulator_logged_in(
 ) -> list[SyncReport]:
     """What a login does (digest §7.1): bring every adapter of the regulator's territory up to
     date, concurrently, sending only what changed since it was last told (`force`: send anyway,
-    e.g. after fixing an adapter's settings that made a vendor refuse)."""
+    e.g. after fixing an adapter's settings that made a vendor refuse); and withdraw the
+    accounts at vendors no longer enabled in it (see `account_at`)."""
     now = clock()
     with write_session(engine) as session:
         try:
@@ -570,14 +599,69 @@ async def regulator_logged_in(
     adapters = directory.adapters_for(regulator.territory) if regulator.territory else []
     with Session(engine) as session:
         known = {a.name: _known(session, regulator.id, a.name) for a in adapters}
-    return list(
-        await asyncio.gather(
-            *(
-                _send(engine, host, a, regulator.id, known[a.name], clock, force=force)
-                for a in adapters
-            )
+        left = _reached(session, regulator.id, besides=set(known))
+    updates = asyncio.gather(
+        *(
+            _send(engine, host, directory, a, regulator.id, known[a.name], clock, force=force)
+            for a in adapters
         )
     )
+    updated, withdrawn = await asyncio.gather(
+        updates, _send_all(engine, host, directory, left, clock)
+    )
+    return [*updated, *withdrawn]
+
+
+async def withdraw_outside_territory(
+    engine: Engine,
+    host: PluginHost,
+    directory: AdapterDirectory,
+    regulator_id: uuid.UUID,
+    *,
+    clock: Clock = utcnow,
+) -> list[SyncReport]:
+    """Withdraw at once (`active=false`, digest §7.4) the regulator's accounts at vendors not
+    enabled in their territory: those of the territory they left. The new territory's are
+    created at the next login (§7.1)."""
+    with Session(engine) as session:
+        try:
+            regulator = regulator_of(load_regulator_row(session, regulator_id))
+        except RegulatorNotFoundError as exc:
+            raise AccountStateError(str(exc)) from None
+        adapters = directory.adapters_for(regulator.territory) if regulator.territory else []
+        left = _reached(session, regulator_id, besides={a.name for a in adapters})
+    return await _send_all(engine, host, directory, left, clock)
+
+
+def _reached(
+    session: Session, regulator_id: uuid.UUID, *, besides: Collection[str] = ()
+) -> list[tuple[uuid.UUID, str, _Known]]:
+    """The accounts that a vendor has or may have (a call went out), but at `besides`."""
+    return [
+        (regulator_id, row.adapter, _Known.of(row))
+        for row in account_rows(session, regulator_id)
+        if (row.vendor_key is not None or row.attempts > 0) and row.adapter not in besides
+    ]
+
+
+async def _send_all(
+    engine: Engine,
+    host: PluginHost,
+    directory: AdapterDirectory,
+    accounts: Sequence[tuple[uuid.UUID, str, _Known | None]],
+    clock: Clock,
+) -> list[SyncReport]:
+    """`_send` each (regulator, adapter name, known row), concurrently; an adapter no longer
+    configured anywhere is reported `unknown-adapter`."""
+    calls = []
+    reports = []
+    for regulator_id, name, known in accounts:
+        adapter = directory.adapter_named(name)
+        if adapter is None:
+            reports.append(SyncReport(regulator_id, name, "unknown-adapter"))
+        else:
+            calls.append(_send(engine, host, directory, adapter, regulator_id, known, clock))
+    return reports + list(await asyncio.gather(*calls))
 
 
 async def deactivate_regulator(
@@ -598,20 +682,8 @@ async def deactivate_regulator(
             raise AccountStateError(str(exc)) from None
         row.active = False
         row.updated_at = now
-        reached = [
-            (a.adapter, _Known.of(a))
-            for a in account_rows(session, regulator_id)
-            if a.vendor_key is not None or a.attempts > 0
-        ]
-    calls = []
-    reports = []
-    for name, known in reached:
-        adapter = directory.adapter_named(name)
-        if adapter is None:
-            reports.append(SyncReport(regulator_id, name, "unknown-adapter"))
-        else:
-            calls.append(_send(engine, host, adapter, regulator_id, known, clock))
-    return reports + list(await asyncio.gather(*calls))
+        reached = _reached(session, regulator_id)
+    return await _send_all(engine, host, directory, reached, clock)
 
 
 async def retry_due(
@@ -622,15 +694,12 @@ async def retry_due(
     regulator_ids: Sequence[uuid.UUID] | None = None,
     clock: Clock = utcnow,
 ) -> list[SyncReport]:
-    """Send again every queued account whose `next_attempt_at` has come (the job the scheduler
-    will run; `sas regulators sync` runs it too). The current regulator is sent, not the body
-    that failed: a change made meanwhile goes out in the same call."""
+    """Send again every queued account whose `next_attempt_at` has come (the scheduler's
+    `account-retries` job; `sas regulators sync` runs it too). The current regulator is sent,
+    not the body that failed: a change made meanwhile goes out in the same call."""
     now = clock()
     with Session(engine) as session:
-        query = select(RegulatorAccountRow, RegulatorRow).join(
-            RegulatorRow, RegulatorRow.id == RegulatorAccountRow.regulator_id
-        )
-        query = query.where(
+        query = select(RegulatorAccountRow).where(
             RegulatorAccountRow.state.in_(("retrying", "pending")),
             or_(
                 RegulatorAccountRow.next_attempt_at.is_(None),
@@ -640,41 +709,7 @@ async def retry_due(
         if regulator_ids is not None:
             query = query.where(RegulatorAccountRow.regulator_id.in_(list(regulator_ids)))
         due = [
-            (regulator_of(reg), row.adapter, _Known.of(row))
-            for row, reg in session.execute(query.order_by(RegulatorAccountRow.next_attempt_at))
+            (row.regulator_id, row.adapter, _Known.of(row))
+            for row in session.scalars(query.order_by(RegulatorAccountRow.next_attempt_at))
         ]
-    calls = []
-    reports = []
-    for regulator, name, known in due:
-        adapter = directory.adapter_named(name)
-        if adapter is None:
-            reports.append(SyncReport(regulator.id, name, "unknown-adapter"))
-        else:
-            calls.append(_send(engine, host, adapter, regulator.id, known, clock))
-    return reports + list(await asyncio.gather(*calls))
-
-
-async def run_account_retries(
-    engine: Engine,
-    host: PluginHost,
-    directory: AdapterDirectory,
-    *,
-    interval_s: float = 30.0,
-    stop: asyncio.Event,
-    clock: Clock = utcnow,
-) -> None:
-    """Send the queued accounts as they fall due, every `interval_s`, until `stop` is set.
-
-    The `sas serve` background task, so a withdrawal a vendor missed while down reaches it
-    without anyone running `sas regulators sync`. A plain asyncio loop until the registry
-    issue's APScheduler runs it once per cluster.
-    """
-    while not stop.is_set():
-        try:
-            sent = await retry_due(engine, host, directory, clock=clock)
-            if sent:
-                log.info("accounts: %d queued call(s) sent", len(sent))
-        except Exception:
-            log.exception("account retries failed; trying again in %.0f s", interval_s)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), interval_s)
+    return await _send_all(engine, host, directory, due, clock)

@@ -271,22 +271,3 @@ def pending_count(engine: Engine) -> int:
 def _describe(exc: BaseException) -> str:
     text = " ".join(str(exc).split())
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
-async def run_dispatcher(
-    engine: Engine, host: PluginHost, *, interval_s: float = 5.0, stop: asyncio.Event
-) -> None:
-    """Dispatch every `interval_s` until `stop` is set (the `sas serve` background task).
-
-    A plain asyncio loop for now; the registry issue brings APScheduler, which will run this as a
-    job once per cluster.
-    """
-    while not stop.is_set():
-        try:
-            report = await dispatch_outbox(engine, host)
-            if report.delivered:
-                log.info("outbox: %d event(s) delivered", report.delivered)
-        except Exception:
-            log.exception("outbox dispatch failed; retrying in %.0f s", interval_s)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), interval_s)

@@ -34,7 +34,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "db": ("sas_core.cli.db:db_group", "Manage the database schema."),
     "geocode": ("sas_core.cli.geocode:geocode", "Locate a place: search centre and radius."),
     "plugins": ("sas_core.cli.plugins:plugins_group", "Inspect the installed plugins."),
+    "registry": ("sas_core.cli.registry:registry_group", "Territories, their adapters and health."),
     "regulators": ("sas_core.cli.regulators:regulators_group", "Regulators and vendor accounts."),
+    "scheduler": ("sas_core.cli.scheduler:scheduler_group", "Run the background jobs."),
     "slots": ("sas_core.cli.slots:slots_group", "Fetch free slots from vendors."),
 }
 

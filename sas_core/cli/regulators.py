@@ -1,12 +1,12 @@
 """`sas regulators`: the platform's regulators and their accounts at the vendors (INT_R02).
 
 The commands only parse, call the services of `sas_core.accounts.sync` and print; the web front will
-call the same services. Which vendors serve a territory comes from the interim adapters file
-(`SAS_ADAPTERS_FILE`, see `sas_core.registry.adapters_file`).
+call the same services. Which vendors serve a territory comes from the territory registry
+(`sas registry`): the adapters enabled there in connected-test or production.
 
 Exit codes as every command: 2 for a wrong command line or value (malformed id, e-mail,
-territory), 1 when the operation failed (unknown regulator, e-mail taken, unusable database or
-adapters file, or every vendor call made failed), else 0.
+territory), 1 when the operation failed (unknown regulator, e-mail taken, unusable database,
+or every vendor call made failed), else 0.
 """
 
 from __future__ import annotations
@@ -35,16 +35,14 @@ from sas_core.accounts.sync import (
     regulator_logged_in,
     retry_due,
     update_regulator,
+    withdraw_outside_territory,
 )
 from sas_core.cli.context import platform_settings, plugin_host
 from sas_core.cli.main import EXIT_FAILED, EXIT_USAGE
 from sas_core.cli.output import echo_table, stderr
 from sas_core.plugins.host import PluginHost
-from sas_core.registry.adapters_file import (
-    AdaptersFileError,
-    FileAdapterDirectory,
-    load_adapters_file,
-)
+from sas_core.registry.adapters_file import AdapterDirectory
+from sas_core.registry.directory import RegistryDirectory
 from sas_core.storage import SchemaNotCurrentError, open_database
 
 #: Outcomes of a call that reached a verdict; the others failed or sent nothing.
@@ -91,21 +89,18 @@ def _services(call: Callable[[], Any]) -> Any:
 
 
 def _with_vendors(
-    work: Callable[[PluginHost, FileAdapterDirectory], Awaitable[list[SyncReport]]],
+    engine: Engine,
+    work: Callable[[PluginHost, AdapterDirectory], Awaitable[list[SyncReport]]],
 ) -> list[SyncReport]:
-    """Load the plugins and the adapters file, run `work`, then close every adapter."""
+    """Load the plugins, run `work` on the registry's adapters, then close those it used."""
     host = plugin_host()
-    path = platform_settings().effective_adapters_file
-    try:
-        directory = load_adapters_file(path, host)
-    except AdaptersFileError as exc:
-        _fail(str(exc))
+    directory = RegistryDirectory(engine, host)
 
     async def run() -> list[SyncReport]:
         try:
             return await work(host, directory)
         finally:
-            for adapter in directory.adapters.values():
+            for adapter in directory.built.values():
                 await host.close_adapter(adapter)
 
     result: list[SyncReport] = _services(lambda: asyncio.run(run()))
@@ -120,7 +115,7 @@ def _report(reports: Sequence[SyncReport]) -> None:
         error = f": {r.error}" if r.error else ""
         stderr.print(f"{r.regulator_id} → {r.adapter}: {action}{r.outcome}{status}{error}")
     if not reports:
-        stderr.print("nothing to send: no adapter concerned (see the adapters file)")
+        stderr.print("nothing to send: no adapter concerned (see `sas registry show`)")
         return
     counts: dict[str, Counter[str]] = {}
     for r in reports:
@@ -180,7 +175,8 @@ def update(regulator_id: str, **changes: str | None) -> None:
     """Change a regulator; vendors are told at the next login or `sas regulators sync`.
 
     Setting the national id makes the next sync a re-keying PUT on the old identifier
-    (digest §7.3).
+    (digest §7.3). A new territory withdraws the accounts at the vendors not enabled in it
+    at once (`active=false`, §7.4); the new territory's are created at the next login.
     """
     wanted = {k: v for k, v in changes.items() if v is not None}
     if not wanted:
@@ -189,9 +185,15 @@ def update(regulator_id: str, **changes: str | None) -> None:
     engine = _engine()
     try:
         regulator: Regulator = _services(lambda: update_regulator(engine, key, wanted))
+        click.echo(f"{regulator.id} updated; vendors are told at the next login or sync")
+        if "territory" in wanted:
+            _report(
+                _with_vendors(
+                    engine, lambda host, d: withdraw_outside_territory(engine, host, d, key)
+                )
+            )
     finally:
         engine.dispose()
-    click.echo(f"{regulator.id} updated; vendors are told at the next login or sync")
 
 
 @regulators_group.command("deactivate")
@@ -202,7 +204,7 @@ def deactivate(regulator_id: str) -> None:
     key = _regulator_id(regulator_id)
     engine = _engine()
     try:
-        reports = _with_vendors(lambda host, d: deactivate_regulator(engine, host, d, key))
+        reports = _with_vendors(engine, lambda host, d: deactivate_regulator(engine, host, d, key))
     finally:
         engine.dispose()
     _report(reports)
@@ -226,7 +228,7 @@ def sync(regulator_id: str | None, login: bool, force: bool) -> None:
         else:
             targets = [_services(lambda: get_regulator(engine, key))]
 
-        async def work(host: PluginHost, directory: FileAdapterDirectory) -> list[SyncReport]:
+        async def work(host: PluginHost, directory: AdapterDirectory) -> list[SyncReport]:
             reports: list[SyncReport] = []
             for regulator in targets:
                 if regulator.active:
@@ -236,7 +238,7 @@ def sync(regulator_id: str | None, login: bool, force: bool) -> None:
             ids = None if key is None else [key]
             return reports + await retry_due(engine, host, directory, regulator_ids=ids)
 
-        reports = _with_vendors(work)
+        reports = _with_vendors(engine, work)
     finally:
         engine.dispose()
     _report(reports)

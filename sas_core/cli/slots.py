@@ -12,14 +12,21 @@ from typing import Any, NoReturn
 
 import click
 from pydantic import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
 
 from sas_core.cli.context import platform_settings, plugin_host
 from sas_core.cli.output import echo_table, stderr
 from sas_core.clock import PARIS
 from sas_core.fhir.instants import parse_instant
 from sas_core.identifiers import IdentifierError, parse_rpps, parse_siret
+from sas_core.plugins.host import PluginHost
+from sas_core.registry.directory import RegistryDirectory
+from sas_core.registry.health import DatabaseHealth, HealthSettings
+from sas_core.registry.territories import check_territory
 from sas_core.slots.fanout import AdapterRequest, AggregatedSlots, collect_slots
 from sas_core.slots.models import MAX_WINDOW, SearchWindow
+from sas_core.slots.territory import NoAdapterError, collect_territory_slots
+from sas_core.storage import SchemaNotCurrentError, open_database
 
 
 @click.group("slots")
@@ -86,10 +93,15 @@ def slot_dicts(result: AggregatedSlots) -> dict[str, Any]:
 
 def fail_usage(fmt: str, message: str) -> NoReturn:
     """Refuse the command line; in JSON mode stdout still carries the contract's document."""
+    fail(fmt, message, 2)
+
+
+def fail(fmt: str, message: str, code: int) -> NoReturn:
+    """Stop with `code`; in JSON mode stdout still carries the contract's document."""
     if fmt == "json":
         click.echo(json.dumps({"slots": [], "outcomes": [], "error": message}, indent=2))
     click.echo(f"Error: {message}", err=True)
-    sys.exit(2)
+    sys.exit(code)
 
 
 def pair_adapters(
@@ -142,8 +154,11 @@ class JsonDocumentCommand(click.Command):
 
 
 @slots_group.command("fetch", cls=JsonDocumentCommand)
+@click.option("--adapter", "adapters", multiple=True, help="Adapter plugin (repeatable).")
 @click.option(
-    "--adapter", "adapters", multiple=True, required=True, help="Adapter plugin (repeatable)."
+    "--territory",
+    help="Ask every adapter the registry calls in this territory (e.g. SAS-33), instead of "
+    "--adapter, through their circuit breakers.",
 )
 @click.option("--base-url", "base_urls", multiple=True, help="Vendor FHIR base URL (repeatable).")
 @click.option("--rpps", "rpps", multiple=True, help="RPPS, 11 digits or 8 + 11 (repeatable).")
@@ -166,6 +181,7 @@ class JsonDocumentCommand(click.Command):
 )
 def fetch(
     adapters: tuple[str, ...],
+    territory: str | None,
     base_urls: tuple[str, ...],
     rpps: tuple[str, ...],
     siret: tuple[str, ...],
@@ -181,13 +197,21 @@ def fetch(
 ) -> None:
     """Fetch the free slots of practitioners (--rpps) or SOS associations (--siret).
 
-    Identifiers are checked before any request. Exits 1 only when every adapter failed; the
-    JSON document is printed in every case.
+    Identifiers are checked before any request. With --territory, the adapters and their
+    settings come from the registry. Exits 1 only when every adapter failed (or none is called
+    in the territory); the JSON document is printed in every case.
     """
     now = datetime.now(PARIS)
     try:
         if not rpps and not siret:
             raise click.UsageError("name at least one --rpps or --siret")
+        if territory is not None:
+            named = (*adapters, *base_urls, *settings, client_cert, client_key, ca_bundle)
+            territory = _territory_search(territory, any(named))
+        elif not adapters:
+            raise click.UsageError(
+                "name the adapters: --adapter NAME (with --base-url) or --territory CODE"
+            )
         practitioners = [parse_rpps(r).value for r in rpps]
         structures = [parse_siret(s).value for s in siret]
         window = parse_window(start, end, now)
@@ -210,9 +234,14 @@ def fetch(
         ]
 
     host = plugin_host()
-    result = asyncio.run(
-        collect_slots(host, requests, window, practitioners=practitioners, structures=structures)
-    )
+    if territory is not None:
+        result = _fetch_territory(host, territory, window, practitioners, structures, timeout, fmt)
+    else:
+        result = asyncio.run(
+            collect_slots(
+                host, requests, window, practitioners=practitioners, structures=structures
+            )
+        )
     if store:
         _store(result)
 
@@ -223,9 +252,55 @@ def fetch(
     sys.exit(1 if result.all_failed else 0)
 
 
-def _store(result: AggregatedSlots) -> None:
-    from sas_core.storage import open_database
+def _territory_search(territory: str, names_adapters: bool) -> str:
+    """The official territory code; options naming adapters or their settings are refused."""
+    if names_adapters:
+        raise click.UsageError(
+            "--territory asks the adapters the registry enables there, with their registry "
+            "settings: it does not go with --adapter, --base-url, --setting, --client-cert, "
+            "--client-key or --ca-bundle"
+        )
+    try:
+        return check_territory(territory)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--territory") from None
 
+
+def _fetch_territory(
+    host: PluginHost,
+    territory: str,
+    window: SearchWindow,
+    practitioners: list[str],
+    structures: list[str],
+    timeout: float | None,
+    fmt: str,
+) -> AggregatedSlots:
+    """Ask every adapter the registry calls in `territory`, through its circuit there (an open
+    one is skipped without a request, every call is counted); none at all exits 1."""
+    try:
+        engine = open_database(platform_settings())
+    except (SQLAlchemyError, SchemaNotCurrentError) as exc:
+        fail(fmt, f"cannot use the database: {exc}", 1)
+    try:
+        return asyncio.run(
+            collect_territory_slots(
+                host,
+                RegistryDirectory(engine, host),
+                territory,
+                window,
+                practitioners=practitioners,
+                structures=structures,
+                timeout_s=timeout,
+                breaker=DatabaseHealth(engine, HealthSettings().policy()),
+            )
+        )
+    except NoAdapterError as exc:
+        fail(fmt, str(exc), 1)
+    finally:
+        engine.dispose()
+
+
+def _store(result: AggregatedSlots) -> None:
     try:
         engine = open_database(platform_settings())
         result.record(engine, "cli")

@@ -48,8 +48,12 @@ class FhirEndpointSettings(BaseModel):
     client_cert: Path | None = Field(
         default=None, description="PEM client certificate (chain) presented for mutual TLS"
     )
+    # A secret: the registry keeps it only as a reference (sas_core.registry.secrets).
     client_key: Path | None = Field(
-        default=None, description="PEM private key of client_cert (unencrypted)"
+        default=None,
+        description="PEM private key of client_cert (unencrypted)",
+        json_schema_extra={"secret": True},
+        repr=False,
     )
     ca_bundle: Path | None = Field(
         default=None, description="PEM CA bundle that signs the vendor's server certificate"

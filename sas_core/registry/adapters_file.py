@@ -1,13 +1,14 @@
-"""Which adapters are enabled in which SAS territory — an interim, file-backed answer.
+"""The `AdapterDirectory` protocols, and the interim adapters file the territory registry replaced.
 
-The territory registry (ROADMAP item 1: states, health, secrets by reference, files under
-`registry/`) will replace `FileAdapterDirectory`; the services only know the `AdapterDirectory`
-protocol, so that swap touches no caller. Until then one TOML file (`SAS_ADAPTERS_FILE`, default
-`$SAS_DATA_DIR/adapters.toml`) declares each adapter once, with the territories it serves::
+The services only know the `AdapterDirectory` protocol; the platform's implementation is
+`sas_core.registry.directory.RegistryDirectory`, backed by the registry's tables. Before the
+registry, one TOML file (`SAS_ADAPTERS_FILE`, default `$SAS_DATA_DIR/adapters.toml`) declared
+each adapter once, with the territories it serves; `sas registry import-file` brings it into the
+registry once, and tests use `FileAdapterDirectory` as a directory without a database::
 
     [adapters.vendor-a]
     plugin = "sas-fhir"
-    territories = ["SAS-33", "SAS-2A"]
+    territories = ["SAS-33", "SAS-20A"]   # SAS-2A is read as SAS-20A
     timeout_s = 7                       # optional
     [adapters.vendor-a.settings]        # validated by the plugin's settings schema
     base_url = "https://vendor-a.example/fhir"
@@ -19,7 +20,6 @@ sync state — bound to one set of settings.
 
 from __future__ import annotations
 
-import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -28,18 +28,17 @@ from typing import Any, Protocol
 
 from sas_core.plugins.host import PluginError, PluginHost
 from sas_core.plugins.models import DEFAULT_TIMEOUT_S, AdapterConfig
+from sas_core.registry.territories import check_territory
 
-#: `SAS-<département>`: 01–95, 2A/2B (Corsica), 971–976 (overseas).
-TERRITORY_PATTERN = re.compile(r"^SAS-(0[1-9]|1[0-9]|2[1-9]|[3-8][0-9]|9[0-5]|2A|2B|97[1-6])$")
-
-
-def check_territory(code: str) -> str:
-    """`code` if it is a territory code, else ValueError naming the rule."""
-    if not TERRITORY_PATTERN.match(code):
-        raise ValueError(
-            f"invalid territory {code!r}: expected SAS-<département>, e.g. SAS-33, SAS-2A, SAS-974"
-        )
-    return code
+__all__ = [
+    "AdapterDirectory",
+    "AdaptersFileError",
+    "FileAdapterDirectory",
+    "ServedDirectory",
+    "check_territory",
+    "load_adapters_file",
+    "parse_adapters",
+]
 
 
 class AdapterDirectory(Protocol):
@@ -52,6 +51,15 @@ class AdapterDirectory(Protocol):
     def adapter_named(self, name: str) -> AdapterConfig | None:
         """The adapter called `name` wherever it is enabled (a withdrawal reaches every vendor
         that has the account, even one no longer enabled in the regulator's territory)."""
+        ...
+
+
+class ServedDirectory(AdapterDirectory, Protocol):
+    """An adapter directory that can also list the territories it enables adapters in (what
+    the health probe, `sas_core.slots.probe`, goes through)."""
+
+    def served_territories(self) -> list[str]:
+        """Every territory with at least one adapter enabled."""
         ...
 
 
@@ -72,6 +80,10 @@ class FileAdapterDirectory:
 
     def adapter_named(self, name: str) -> AdapterConfig | None:
         return self.adapters.get(name)
+
+    def served_territories(self) -> list[str]:
+        """Every territory some adapter is enabled in (what the health probe goes through)."""
+        return sorted({code for codes in self.territories.values() for code in codes})
 
 
 def load_adapters_file(path: Path, host: PluginHost) -> FileAdapterDirectory:

@@ -7,18 +7,21 @@ The platform asks every interfaced vendor at once and waits for none longer than
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from sas_core.plugins.host import PluginError, PluginHost, resolve
 from sas_core.plugins.models import AdapterConfig, UseCase
+from sas_core.registry.circuit import Admission, CallSample, CircuitBreaker
 from sas_core.slots.models import (
     MAX_PRACTITIONERS_PER_QUERY,
     MAX_STRUCTURES_PER_QUERY,
     AdapterOutcome,
+    AdapterStatus,
     SearchWindow,
     Slot,
     SlotBatch,
@@ -29,6 +32,8 @@ from sas_core.storage import record_fetch
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
+
+log = logging.getLogger(__name__)
 
 #: Called as lots finish: (adapter name, lots done for it, lots in all for it).
 ProgressCallback = Callable[[str, int, int], None]
@@ -49,7 +54,8 @@ class AggregatedSlots:
 
     @property
     def all_failed(self) -> bool:
-        return bool(self.outcomes) and all(o.status == "error" for o in self.outcomes)
+        """No adapter answered: each failed or was skipped."""
+        return bool(self.outcomes) and all(o.status != "ok" for o in self.outcomes)
 
     def record(self, engine: Engine, kind: str) -> int:
         """Store this fan-out as one run (one transaction) and return the run's id."""
@@ -162,6 +168,17 @@ def lots_for(
     return f"plugin {adapter.plugin!r} does not search by {asked} (its use cases: {served})"
 
 
+def takes_part(host: PluginHost, plugin: str, *, practitioners: bool, structures: bool) -> bool:
+    """Whether `plugin`'s adapters have lots to receive in a search naming practitioners and/or
+    structures (the routing of `lots_for`), so a search by territory asks only those."""
+    use_cases = set(host.get(plugin).use_cases)
+    if not use_cases:
+        return True
+    return (practitioners and bool(use_cases & BY_PRACTITIONER)) or (
+        structures and bool(use_cases & BY_STRUCTURE)
+    )
+
+
 async def fetch_slots(
     host: PluginHost,
     adapters: Sequence[AdapterConfig],
@@ -170,27 +187,33 @@ async def fetch_slots(
     practitioners: Sequence[str] = (),
     structures: Sequence[str] = (),
     on_progress: ProgressCallback | None = None,
+    territory: str | None = None,
+    breaker: CircuitBreaker | None = None,
 ) -> AggregatedSlots:
     """Fetch slots of `practitioners`/`structures` from every adapter, all lots concurrently.
 
-    Each adapter gets only the lots its plugin's use cases call for (see `lots_for`).
+    Each adapter gets only the lots its plugin's use cases call for (see `lots_for`). With the
+    `territory` searched and a `breaker`, an adapter whose circuit is open there is not called
+    (outcome `skipped`, the `error` saying why) and every call counts towards its health. A
+    search naming no territory (adapters given on the command line) has no circuit to consult.
     """
     practitioner_lots = build_queries(window, practitioners=practitioners)
     structure_lots = build_queries(window, structures=structures)
+    planned = [lots_for(host, adapter, practitioner_lots, structure_lots) for adapter in adapters]
+    gate = _Gate(breaker, territory) if breaker is not None and territory is not None else None
+    to_call = [a.name for a, q in zip(adapters, planned, strict=True) if isinstance(q, list) and q]
+    admissions = await gate.admit(to_call) if gate is not None else {}
 
-    async def run_adapter(adapter: AdapterConfig) -> tuple[list[Slot], AdapterOutcome]:
+    async def run_adapter(
+        adapter: AdapterConfig, queries: list[SlotQuery] | str
+    ) -> tuple[list[Slot], AdapterOutcome]:
         started = time.perf_counter()
         done = 0
-        queries = lots_for(host, adapter, practitioner_lots, structure_lots)
+        admitted = admissions.get(adapter.name)
         if isinstance(queries, str):
-            return [], AdapterOutcome(
-                adapter=adapter.name,
-                status="error",
-                error=queries,
-                duration_ms=0.0,
-                requests=0,
-                slot_count=0,
-            )
+            return [], _not_called(adapter.name, "error", queries)
+        if admitted is not None and not admitted.allowed:
+            return [], _not_called(adapter.name, "skipped", admitted.reason)
 
         async def run_lot(query: SlotQuery) -> SlotBatch:
             nonlocal done
@@ -205,9 +228,56 @@ async def fetch_slots(
         outcome = AdapterOutcome.merge(adapter.name, [b.outcome for b in batches], wall_ms)
         return [s for b in batches for s in b.slots], outcome
 
-    results = await asyncio.gather(*(run_adapter(a) for a in adapters))
+    results = await asyncio.gather(
+        *(run_adapter(a, q) for a, q in zip(adapters, planned, strict=True))
+    )
+    outcomes = [r[1] for r in results]
+    if gate is not None:
+        await gate.record(
+            [
+                CallSample(
+                    adapter=o.adapter,
+                    ok=o.status == "ok",
+                    duration_ms=o.duration_ms,
+                    error=o.error,
+                    trial=admissions[o.adapter].trial,
+                )
+                for o in outcomes
+                if o.adapter in admissions and o.status != "skipped"
+            ]
+        )
     slots = sorted((s for r in results for s in r[0]), key=lambda s: (s.start, s.adapter, s.id))
-    return AggregatedSlots(slots=slots, outcomes=[r[1] for r in results])
+    return AggregatedSlots(slots=slots, outcomes=outcomes)
+
+
+def _not_called(adapter: str, status: AdapterStatus, error: str | None) -> AdapterOutcome:
+    return AdapterOutcome(
+        adapter=adapter, status=status, error=error, duration_ms=0.0, requests=0, slot_count=0
+    )
+
+
+@dataclass(frozen=True)
+class _Gate:
+    """The breaker of one territory's search. A breaker that fails (its database unreachable)
+    lets every adapter be called and loses the counts: health must never cost a search."""
+
+    breaker: CircuitBreaker
+    territory: str
+
+    async def admit(self, names: Sequence[str]) -> Mapping[str, Admission]:
+        try:
+            return await self.breaker.admit(self.territory, names)
+        except Exception:
+            log.exception(
+                "circuit breaker unavailable: calling every adapter of %s", self.territory
+            )
+            return {}
+
+    async def record(self, samples: Sequence[CallSample]) -> None:
+        try:
+            await self.breaker.record(self.territory, samples)
+        except Exception:
+            log.exception("circuit breaker unavailable: %d call(s) not counted", len(samples))
 
 
 @dataclass(frozen=True)
@@ -226,21 +296,28 @@ class AdapterRequest:
 
 async def collect_slots(
     host: PluginHost,
-    requests: Sequence[AdapterRequest],
+    requests: Sequence[AdapterRequest | AdapterConfig],
     window: SearchWindow,
     *,
     practitioners: Sequence[str] = (),
     structures: Sequence[str] = (),
     on_progress: ProgressCallback | None = None,
+    territory: str | None = None,
+    breaker: CircuitBreaker | None = None,
 ) -> AggregatedSlots:
     """Build each adapter, fan out, and release the adapters' resources afterwards.
 
     An adapter that cannot be built (unknown plugin, invalid settings) becomes an error outcome
-    of its own; the others still run.
+    of its own; the others still run. An `AdapterConfig` (a territory's adapter, its settings
+    validated when the directory was loaded) is used as it is. `territory` and `breaker`: see
+    `fetch_slots`.
     """
     adapters: list[AdapterConfig] = []
     refused: list[AdapterOutcome] = []
     for request in requests:
+        if isinstance(request, AdapterConfig):
+            adapters.append(request)
+            continue
         try:
             kwargs = {} if request.timeout_s is None else {"timeout_s": request.timeout_s}
             adapters.append(
@@ -266,16 +343,19 @@ async def collect_slots(
             practitioners=practitioners,
             structures=structures,
             on_progress=on_progress,
+            territory=territory,
+            breaker=breaker,
         )
     finally:
         for adapter in adapters:
             await host.close_adapter(adapter)
-    order = {r.label: i for i, r in enumerate(requests)}
+    labels = [r.name if isinstance(r, AdapterConfig) else r.label for r in requests]
+    order = {label: i for i, label in enumerate(labels)}
     result.outcomes = sorted(result.outcomes + refused, key=lambda o: order.get(o.adapter, 0))
     result.window = window
     result.practitioners = tuple(practitioners)
     result.structures = tuple(structures)
-    result.plugins = {r.label: r.plugin for r in requests}
+    result.plugins = {label: r.plugin for label, r in zip(labels, requests, strict=True)}
     result.started_at = started_at
     result.finished_at = datetime.now(UTC)
     return result

@@ -163,11 +163,16 @@ class SlotBatch(BaseModel):
     outcome: SourceOutcome
 
 
+#: `skipped`: the adapter was not called, its circuit being open (`error` says so); a source's
+#: own outcome is never skipped, as only a request has a `SourceOutcome`.
+AdapterStatus = Literal["ok", "error", "skipped"]
+
+
 class AdapterOutcome(BaseModel):
     """Summary of one adapter's part in a fan-out, as the CLI and the web report it."""
 
     adapter: str
-    status: Literal["ok", "error"]
+    status: AdapterStatus
     error: str | None = None
     duration_ms: float
     requests: int

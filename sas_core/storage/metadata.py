@@ -1,12 +1,22 @@
 """Every table of the platform in one `MetaData`, for schema checks, migrations and tests.
 
-Each flow's tables live in its own storage module (`slots`, `accounts`, `appointments`, `realm`);
-importing them here registers them on `Base.metadata`, whichever services a process imported.
+Each flow's tables live in its own storage module (`slots`, `accounts`, `appointments`, `realm`,
+`registry`, `health`, and `jobs` for the background jobs); importing them here registers them on
+`Base.metadata`, whichever services a process imported.
 """
 
-from sas_core.storage import accounts, appointments, realm, slots
+from sas_core.storage import accounts, appointments, health, jobs, realm, registry, slots
 from sas_core.storage.tables import Base
 
 METADATA = Base.metadata
 
-__all__ = ["METADATA", "accounts", "appointments", "realm", "slots"]
+__all__ = [
+    "METADATA",
+    "accounts",
+    "appointments",
+    "health",
+    "jobs",
+    "realm",
+    "registry",
+    "slots",
+]

@@ -11,11 +11,12 @@ from datetime import datetime
 from typing import Any, cast
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
-from sqlalchemy import Table, func, insert, select
+from sqlalchemy import Table, delete, func, insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, selectinload
 
-from sas_core.slots.models import AdapterOutcome, BundleIssue, SearchWindow, Slot
+from sas_core.slots.models import AdapterOutcome, AdapterStatus, BundleIssue, SearchWindow, Slot
+from sas_core.storage.engine import write_session
 from sas_core.storage.tables import Base, FetchedSlot, FetchOutcome, FetchRun
 
 
@@ -221,7 +222,7 @@ def _summary_of(run: FetchRun) -> FetchRunSummary:
         outcomes=tuple(
             AdapterOutcome(
                 adapter=o.adapter,
-                status="ok" if o.status == "ok" else "error",
+                status=cast(AdapterStatus, o.status),  # held to these by a CHECK constraint
                 error=o.error,
                 duration_ms=o.duration_ms,
                 requests=o.requests,
@@ -233,3 +234,19 @@ def _summary_of(run: FetchRun) -> FetchRunSummary:
         ),
         plugins={o.adapter: o.plugin for o in run.outcomes if o.plugin is not None},
     )
+
+
+def purge_fetches(
+    engine: Engine, *, slots_ended_before: datetime, runs_started_before: datetime
+) -> tuple[int, int]:
+    """Delete the slots that ended before `slots_ended_before` (no one can book them any more)
+    and the runs started before `runs_started_before`, with their outcomes and slots; how many
+    slots, then runs, went."""
+    with write_session(engine) as session:
+        slots = session.execute(delete(FetchedSlot).where(FetchedSlot.end_at < slots_ended_before))
+        runs = session.execute(delete(FetchRun).where(FetchRun.started_at < runs_started_before))
+        return _count(slots), _count(runs)
+
+
+def _count(result: object) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)

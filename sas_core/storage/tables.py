@@ -74,7 +74,7 @@ class FetchOutcome(Base):
     __tablename__ = "fetch_outcomes"
     __table_args__ = (
         UniqueConstraint("run_id", "adapter"),
-        CheckConstraint("status IN ('ok', 'error')", name="status"),
+        CheckConstraint("status IN ('ok', 'error', 'skipped')", name="status"),
         Index("ix_fetch_outcomes_adapter_run", "adapter", "run_id"),
     )
 
@@ -82,7 +82,7 @@ class FetchOutcome(Base):
     run_id: Mapped[int] = mapped_column(ForeignKey("fetch_runs.id", ondelete="CASCADE"))
     adapter: Mapped[str] = mapped_column(String(100))
     plugin: Mapped[str | None] = mapped_column(String(200))
-    status: Mapped[str] = mapped_column(String(5))
+    status: Mapped[str] = mapped_column(String(7))
     error: Mapped[str | None] = mapped_column(Text)
     duration_ms: Mapped[float] = mapped_column(Float)
     requests: Mapped[int] = mapped_column(Integer)

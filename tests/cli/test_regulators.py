@@ -1,5 +1,5 @@
-"""`sas regulators` as an operator runs it: a subprocess, a data dir, an adapters file, and a
-simulated vendor over a real socket. `show --format json` is a contract checked exactly."""
+"""`sas regulators` as an operator runs it: a subprocess, a data dir, the territory registry,
+and a simulated vendor over a real socket. `show --format json` is a contract checked exactly."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -39,22 +38,17 @@ def vendor() -> Iterator[SimulatorServer]:
 
 
 @pytest.fixture
-def adapters_file(_isolated_data_dir: Path, vendor: SimulatorServer) -> Path:
-    """The default adapters file in the data dir: vendor-a serves SAS-33."""
-    _isolated_data_dir.mkdir(parents=True, exist_ok=True)
-    path = _isolated_data_dir / "adapters.toml"
-    path.write_text(
-        f"""
-[adapters.vendor-a]
-plugin = "sas-fhir"
-territories = ["SAS-33"]
-timeout_s = 3
-[adapters.vendor-a.settings]
-base_url = "{vendor.base_url}"
-""",
-        encoding="utf-8",
-    )
-    return path
+def registered_vendor(vendor: SimulatorServer) -> SimulatorServer:
+    """vendor-a serves SAS-33, in the registry, in connected-test."""
+    for args in (
+        ["enable", "--territory", "SAS-33", "--adapter", "vendor-a", "--plugin", "sas-fhir",
+         "--set", f"base_url={vendor.base_url}", "--timeout", "3"],
+        ["state", "--territory", "SAS-33", "--adapter", "vendor-a", "connected-test",
+         "--reason", "test"],
+    ):  # fmt: skip
+        result = CliRunner().invoke(cli, ["registry", *args])
+        assert result.exit_code == 0, result.stderr
+    return vendor
 
 
 def add(*extra: str, email: str = "jules.marius@test.fr") -> str:
@@ -73,7 +67,8 @@ def show(*args: str) -> list[dict[str, Any]]:
     return data
 
 
-def test_add_sync_update_deactivate_and_show(adapters_file: Path, vendor: SimulatorServer) -> None:
+@pytest.mark.usefixtures("registered_vendor")
+def test_add_sync_update_deactivate_and_show(vendor: SimulatorServer) -> None:
     rid = add()
     [before] = show()
     assert before["id"] == rid and before["active"] is True and before["accounts"] == []
@@ -105,8 +100,26 @@ def test_add_sync_update_deactivate_and_show(adapters_file: Path, vendor: Simula
     assert "│ vendor-a │ synced" in table.stdout
 
 
+@pytest.mark.usefixtures("registered_vendor")
+def test_a_move_to_another_territory_withdraws_the_account_at_once(vendor: SimulatorServer) -> None:
+    rid = add()
+    assert sas("sync", rid, "--login").returncode == 0
+
+    moved = sas("update", rid, "--territory", "SAS-75")
+
+    assert moved.returncode == 0, moved.stderr
+    assert "vendor-a: deactivate updated HTTP 200" in moved.stderr
+    vendor_side = httpx.get(f"{vendor.root_url}/_sim/accounts").json()
+    assert [w["method"] for w in vendor_side["writes"]] == ["POST", "PUT"]
+    assert vendor_side["accounts"][0]["active"] is False
+    [shown] = show(rid)
+    assert shown["territory"] == "SAS-75" and shown["active"] is True
+    assert "vendor-a: unchanged" in sas("sync", rid).stderr
+
+
+@pytest.mark.usefixtures("registered_vendor")
 def test_a_failing_vendor_shows_retrying_and_every_call_failed_exits_1(
-    adapters_file: Path, vendor: SimulatorServer
+    vendor: SimulatorServer,
 ) -> None:
     rid = add()
     vendor.set_faults(Faults(mode="http-500"))
@@ -122,7 +135,8 @@ def test_a_failing_vendor_shows_retrying_and_every_call_failed_exits_1(
     assert "HTTP 500" in account["last_error"]
 
 
-def test_a_rejection_is_shown(adapters_file: Path, vendor: SimulatorServer) -> None:
+@pytest.mark.usefixtures("registered_vendor")
+def test_a_rejection_is_shown(vendor: SimulatorServer) -> None:
     first = add("--national-id", "810002673899")
     assert sas("sync", first).returncode == 0
     # The vendor already has an active account with this e-mail: the POST is refused (409).
@@ -176,7 +190,7 @@ def test_a_rejection_is_shown(adapters_file: Path, vendor: SimulatorServer) -> N
         (
             ["add", "--family", "A", "--given", "B", "--email", "a@b.fr", "--territory", "33"],
             2,
-            "invalid territory '33'",
+            "unknown territory '33'",
         ),
     ],
 )
@@ -186,23 +200,6 @@ def test_readable_errors_and_exit_codes(args: list[str], code: int, message: str
     assert result.exit_code == code, result.output
     assert message in result.stderr
     assert result.exception is None or isinstance(result.exception, SystemExit)
-
-
-def test_a_broken_adapters_file_is_refused_naming_the_entry(
-    _isolated_data_dir: Path, tmp_path: Path
-) -> None:
-    path = tmp_path / "adapters.toml"
-    path.write_text(
-        '[adapters.bad]\nplugin = "sas-fhir"\nterritories = ["SAS-33"]\n'
-        '[adapters.bad.settings]\nbase_url = "ftp://nowhere"\n',
-        encoding="utf-8",
-    )
-    rid = add()
-
-    run = sas("sync", rid, env={"SAS_ADAPTERS_FILE": str(path)})
-
-    assert run.returncode == 1
-    assert "adapters.bad: invalid settings for adapter 'sas-fhir': base_url" in run.stderr
 
 
 def test_show_json_is_an_empty_array_without_regulators() -> None:

@@ -25,12 +25,15 @@ from sas_core.accounts.sync import (
     get_regulator,
     regulator_logged_in,
     retry_due,
-    run_account_retries,
     update_regulator,
+    withdraw_outside_territory,
 )
 from sas_core.plugins.host import PluginHost
 from sas_core.plugins.models import AdapterConfig
 from sas_core.registry.adapters_file import FileAdapterDirectory, parse_adapters
+from sas_core.registry.health import HealthSettings
+from sas_core.scheduling.jobs import PlatformJobs, SchedulerSettings
+from sas_core.scheduling.scheduler import JobScheduler
 from sas_core.storage import create_engine_for, upgrade
 from sas_simulator.app import create_app
 from sas_simulator.dataset import build_dataset
@@ -285,7 +288,7 @@ async def test_a_failing_vendor_is_retried_from_the_database_after_a_restart(
         restarted.dispose()
 
 
-async def test_the_background_loop_sends_queued_accounts_as_they_fall_due(
+async def test_the_account_retries_job_sends_queued_accounts_as_they_fall_due(
     engine: Engine,
     host: PluginHost,
     directory: FileAdapterDirectory,
@@ -296,22 +299,15 @@ async def test_the_background_loop_sends_queued_accounts_as_they_fall_due(
     await regulator_logged_in(engine, host, directory, rid)
     assert states(engine, rid)["vendor-a"] == "retrying"
     vendors["a"].set_faults(Faults())
-
     later = datetime.now(UTC) + timedelta(hours=2)
-    stop = asyncio.Event()
-    loop = asyncio.create_task(
-        run_account_retries(
-            engine, host, directory, interval_s=0.05, stop=stop, clock=lambda: later
-        )
+    jobs = PlatformJobs(
+        engine, host, directory, SchedulerSettings(), HealthSettings(), clock=lambda: later
     )
-    try:
-        for _ in range(100):
-            if states(engine, rid)["vendor-a"] == "synced":
-                break
-            await asyncio.sleep(0.05)
-    finally:
-        stop.set()
-        await loop
+    [retries] = [job for job in jobs.jobs() if job.name == "account-retries"]
+
+    outcome = await JobScheduler(engine, [retries], clock=lambda: later).run_job(retries)
+
+    assert (outcome.status, outcome.detail) == ("ok", "1 created")
     assert states(engine, rid) == {"vendor-a": "synced", "vendor-b": "synced"}
 
 
@@ -497,7 +493,134 @@ def test_regulator_values_are_checked(engine: Engine) -> None:
         update_regulator(engine, uuid.uuid4(), {"family": "X"})
 
 
+def test_corsica_is_stored_under_its_official_code(engine: Engine) -> None:
+    rid = new_regulator(engine, territory="SAS-2A")
+    assert get_regulator(engine, rid).territory == "SAS-20A"
+    assert update_regulator(engine, rid, {"territory": "SAS-2B"}).territory == "SAS-20B"
+
+
 def test_backoff_doubles_up_to_an_hour_and_respects_retry_after() -> None:
     assert [backoff(n).total_seconds() for n in (1, 2, 3)] == [30, 60, 120]
     assert backoff(20) == timedelta(hours=1)
     assert backoff(1, retry_after_s=300) == timedelta(seconds=300)
+
+
+# -------------------------------------------------------------------------------------------------
+# Accounts follow the registry: a move withdraws the accounts of the territory left
+# -------------------------------------------------------------------------------------------------
+
+
+async def test_a_move_withdraws_the_old_territory_at_once_and_creates_the_new_at_login(
+    engine: Engine,
+    host: PluginHost,
+    directory: FileAdapterDirectory,
+    vendors: dict[str, SimulatorServer],
+) -> None:
+    rid = new_regulator(engine)
+    await regulator_logged_in(engine, host, directory, rid)
+
+    update_regulator(engine, rid, {"territory": "SAS-75"})
+    withdrawn = await withdraw_outside_territory(engine, host, directory, rid)
+
+    assert sorted((r.adapter, r.action, r.outcome) for r in withdrawn) == [
+        ("vendor-a", "deactivate", "updated"),
+        ("vendor-b", "deactivate", "updated"),
+    ]
+    for name in ("a", "b"):
+        assert writes(vendors[name])[-1] == {
+            "method": "PUT",
+            "identifier": f"{SAS}|{rid}",
+            "status": 200,
+        }
+        [account] = vendor_accounts(vendors[name])
+        assert account["active"] is False
+    assert writes(vendors["c"]) == []
+
+    at_login = await regulator_logged_in(engine, host, directory, rid)
+
+    assert sorted((r.adapter, r.outcome) for r in at_login) == [
+        ("vendor-a", "unchanged"),
+        ("vendor-b", "unchanged"),
+        ("vendor-c", "created"),
+    ]
+    [account] = vendor_accounts(vendors["c"])
+    assert account["active"] is True
+    assert get_regulator(engine, rid).active is True
+    assert states(engine, rid) == {"vendor-a": "synced", "vendor-b": "synced", "vendor-c": "synced"}
+
+
+async def test_a_vendor_both_territories_enable_keeps_the_account(
+    engine: Engine,
+    host: PluginHost,
+    directory: FileAdapterDirectory,
+    vendors: dict[str, SimulatorServer],
+) -> None:
+    rid = new_regulator(engine)
+    await regulator_logged_in(engine, host, directory, rid)
+
+    update_regulator(engine, rid, {"territory": "SAS-2A"})
+    withdrawn = await withdraw_outside_territory(engine, host, directory, rid)
+    at_login = await regulator_logged_in(engine, host, directory, rid)
+
+    assert [(r.adapter, r.action) for r in withdrawn] == [("vendor-a", "deactivate")]
+    assert [(r.adapter, r.outcome) for r in at_login] == [
+        ("vendor-b", "unchanged"),
+        ("vendor-a", "unchanged"),
+    ]
+    [account] = vendor_accounts(vendors["b"])
+    assert account["active"] is True and len(writes(vendors["b"])) == 1
+
+
+async def test_a_login_withdraws_what_the_registry_no_longer_enables(
+    engine: Engine,
+    host: PluginHost,
+    directory: FileAdapterDirectory,
+    vendors: dict[str, SimulatorServer],
+) -> None:
+    rid = new_regulator(engine)
+    await regulator_logged_in(engine, host, directory, rid)
+    # vendor-b stops serving SAS-33; no one ran anything since.
+    narrower = FileAdapterDirectory(
+        directory.adapters, {**directory.territories, "vendor-b": ("SAS-2A",)}
+    )
+
+    reports = await regulator_logged_in(engine, host, narrower, rid)
+
+    assert sorted((r.adapter, r.action, r.outcome) for r in reports) == [
+        ("vendor-a", None, "unchanged"),
+        ("vendor-b", "deactivate", "updated"),
+    ]
+    [account] = vendor_accounts(vendors["b"])
+    assert account["active"] is False
+
+
+async def test_a_withdrawal_that_failed_is_retried_as_a_withdrawal_and_a_return_reactivates(
+    engine: Engine,
+    host: PluginHost,
+    directory: FileAdapterDirectory,
+    vendors: dict[str, SimulatorServer],
+) -> None:
+    rid = new_regulator(engine)
+    await regulator_logged_in(engine, host, directory, rid)
+    vendors["a"].set_faults(Faults(mode="http-500"))
+    update_regulator(engine, rid, {"territory": "SAS-2A"})
+    [failed] = await withdraw_outside_territory(engine, host, directory, rid)
+    assert (failed.adapter, failed.action, failed.outcome) == ("vendor-a", "deactivate", "retry")
+
+    vendors["a"].set_faults(Faults())
+    later = datetime.now(UTC) + timedelta(hours=2)
+    [retried] = await retry_due(engine, host, directory, clock=lambda: later)
+
+    assert (retried.action, retried.outcome) == ("deactivate", "updated")
+    [account] = vendor_accounts(vendors["a"])
+    assert account["active"] is False
+
+    update_regulator(engine, rid, {"territory": "SAS-33"})
+    back = await regulator_logged_in(engine, host, directory, rid)
+
+    assert sorted((r.adapter, r.action, r.outcome) for r in back) == [
+        ("vendor-a", "update", "updated"),
+        ("vendor-b", None, "unchanged"),
+    ]
+    [account] = vendor_accounts(vendors["a"])
+    assert account["active"] is True

@@ -29,7 +29,7 @@ def test_adapters_are_listed_per_territory_with_validated_settings(
         """
 [adapters.vendor-a]
 plugin = "sas-fhir"
-territories = ["SAS-33", "SAS-2A"]
+territories = ["SAS-33", "SAS-20A"]
 timeout_s = 3
 [adapters.vendor-a.settings]
 base_url = "https://a.example/fhir"
@@ -85,7 +85,7 @@ territories = ["SAS-33"]
     for expected in (
         "unknown top-level key 'surprise'",
         "adapters.no-plugin: `plugin`",
-        "adapters.bad-territory: invalid territory 'Gironde'",
+        "adapters.bad-territory: unknown territory 'Gironde'",
         "adapters.bad-settings: invalid settings for adapter 'sas-fhir': base_url",
         "adapters.unknown-plugin: unknown adapter plugin 'nope'",
     ):
@@ -97,12 +97,22 @@ def test_unreadable_toml_is_refused(tmp_path: Path, host: PluginHost) -> None:
         load_adapters_file(write(tmp_path, "[adapters.x\n"), host)
 
 
-@pytest.mark.parametrize("code", ["SAS-01", "SAS-2A", "SAS-2B", "SAS-95", "SAS-971", "SAS-976"])
+@pytest.mark.parametrize("code", ["SAS-01", "SAS-20A", "SAS-20B", "SAS-95", "SAS-971", "SAS-976"])
 def test_territory_codes(code: str) -> None:
     assert check_territory(code) == code
 
 
-@pytest.mark.parametrize("code", ["SAS-00", "SAS-20", "SAS-96", "SAS-977", "33", "sas-33"])
+def test_the_file_stores_corsica_in_the_official_form(tmp_path: Path, host: PluginHost) -> None:
+    path = write(
+        tmp_path,
+        '[adapters.a]\nplugin = "sas-fhir"\nterritories = ["SAS-2A"]\n'
+        'settings = { base_url = "https://a.example/fhir" }\n',
+    )
+    directory = load_adapters_file(path, host)
+    assert [a.name for a in directory.adapters_for("SAS-20A")] == ["a"]
+
+
+@pytest.mark.parametrize("code", ["SAS-00", "SAS-20", "SAS-96", "SAS-975", "33", "sas-33"])
 def test_bad_territory_codes(code: str) -> None:
-    with pytest.raises(ValueError, match="invalid territory"):
+    with pytest.raises(ValueError, match="unknown territory"):
         check_territory(code)

@@ -118,7 +118,6 @@ def serve(
     app = create_app(
         identity=identity or DevelopmentVendor(),
         engine=engine,
-        dispatch_interval_s=None,
         **options,
     )
     return AsgiServer(app, tls=tls, http_protocol=ClientCertH11Protocol)

@@ -23,9 +23,7 @@ FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 def realm(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[AsgiServer]:
     monkeypatch.setenv("AUTHLIB_INSECURE_TRANSPORT", "1")
     provider = OidcProvider(engine, CLIENTS, dev_settings())
-    app = create_app(
-        identity=DevelopmentVendor(), engine=engine, dispatch_interval_s=None, oidc=provider
-    )
+    app = create_app(identity=DevelopmentVendor(), engine=engine, oidc=provider)
     with AsgiServer(app) as server:
         yield server
 

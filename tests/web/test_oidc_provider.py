@@ -52,9 +52,7 @@ CLIENTS = parse_clients(
 @pytest.fixture
 def realm(engine: Engine, pki: Pki) -> Iterator[tuple[AsgiServer, OidcProvider]]:
     provider = OidcProvider(engine, CLIENTS, dev_settings())
-    app = create_app(
-        identity=DevelopmentVendor(), engine=engine, dispatch_interval_s=None, oidc=provider
-    )
+    app = create_app(identity=DevelopmentVendor(), engine=engine, oidc=provider)
     with AsgiServer(app, tls=ServerTls(pki.server_chain, pki.server_chain)) as server:
         yield server, provider
 

@@ -48,9 +48,7 @@ def upstream(tmp_path: Path, pki: Pki) -> Iterator[tuple[AsgiServer, OidcProvide
         {},
         OidcSettings(login="local", development=True, dev_password=SecretStr(DEV_PASSWORD)),
     )
-    app = create_app(
-        identity=DevelopmentVendor(), engine=engine, dispatch_interval_s=None, oidc=provider
-    )
+    app = create_app(identity=DevelopmentVendor(), engine=engine, oidc=provider)
     server = AsgiServer(app, host="localhost", tls=ServerTls(pki.server_chain, pki.server_chain))
     with server:
         yield server, provider, engine
@@ -74,9 +72,7 @@ def platform(
     provider = OidcProvider(
         engine, parse_clients({"acme": {"redirect_uris": [CALLBACK]}}), settings
     )
-    app = create_app(
-        identity=DevelopmentVendor(), engine=engine, dispatch_interval_s=None, oidc=provider
-    )
+    app = create_app(identity=DevelopmentVendor(), engine=engine, oidc=provider)
     with AsgiServer(app, tls=ServerTls(pki.server_chain, pki.server_chain)) as server:
         up_provider.clients["sas-platform"] = OidcClient(
             "sas-platform",

@@ -60,9 +60,7 @@ def realm(engine: Engine, pki: Pki, clock: Clock) -> Iterator[Realm]:
 
     def start(**settings: Any) -> AsgiServer:
         provider = OidcProvider(engine, CLIENTS, dev_settings(**settings), clock=clock)
-        app = create_app(
-            identity=DevelopmentVendor(), engine=engine, dispatch_interval_s=None, oidc=provider
-        )
+        app = create_app(identity=DevelopmentVendor(), engine=engine, oidc=provider)
         server = AsgiServer(app, tls=ServerTls(pki.server_chain, pki.server_chain))
         server.start()
         servers.append(server)

@@ -29,7 +29,6 @@ def server(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[AsgiServ
     app = create_app(
         identity=DevelopmentVendor(),
         engine=engine,
-        dispatch_interval_s=None,
         oidc=OidcProvider(engine, CLIENTS, dev_settings()),
         body_timeout_s=DEADLINE_S,
     )
@@ -154,7 +153,7 @@ def test_past_the_concurrency_limit_the_server_answers_503(engine: Engine) -> No
     with serve(engine) as unlimited:
         assert unlimited.limit_concurrency == 200
     with AsgiServer(
-        create_app(identity=DevelopmentVendor(), engine=engine, dispatch_interval_s=None),
+        create_app(identity=DevelopmentVendor(), engine=engine),
         limit_concurrency=2,
     ) as server:
         url = f"{server.base_url}/metadata"

@@ -75,9 +75,7 @@ def test_the_realm_behind_a_tls_terminating_proxy(
     email = "claire.martin@sas.example"
     add_regulator(engine, family="Martin", given="Claire", email=email, territory="SAS-33")
     provider = OidcProvider(engine, CLIENTS, dev_settings(issuer=f"https://{SSO_HOST}/realms/sas"))
-    app = create_app(
-        identity=DevelopmentVendor(), engine=engine, dispatch_interval_s=None, oidc=provider
-    )
+    app = create_app(identity=DevelopmentVendor(), engine=engine, oidc=provider)
     _, challenge = pkce()
     with AsgiServer(app) as server, httpx.Client(headers={"Host": SSO_HOST}) as browser:
         realm = f"{server.root_url}/realms/sas"

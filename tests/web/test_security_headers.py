@@ -88,7 +88,6 @@ def realm(engine: Engine, pki: Pki) -> Iterator[AsgiServer]:
     app = create_app(
         identity=DevelopmentVendor(),
         engine=engine,
-        dispatch_interval_s=None,
         oidc=OidcProvider(engine, CLIENTS, dev_settings()),
     )
     with AsgiServer(app, tls=ServerTls(pki.server_chain, pki.server_chain)) as server:

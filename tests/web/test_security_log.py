@@ -124,7 +124,6 @@ def realm(engine: Engine, pki: Pki) -> Iterator[AsgiServer]:
     app = create_app(
         identity=pki.allow_list(),
         engine=engine,
-        dispatch_interval_s=None,
         oidc=OidcProvider(engine, CLIENTS, dev_settings()),
         body_timeout_s=0.5,
     )

@@ -109,8 +109,6 @@ def world(engine: Engine, pki: Pki) -> Iterator[World]:
     app = create_app(
         identity=pki.allow_list(),
         engine=engine,
-        host=host,
-        dispatch_interval_s=None,
         oidc=provider,
     )
     vendor_cert = str(pki.client("acme", "acme-lga", "ACME"))

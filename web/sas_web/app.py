@@ -20,7 +20,6 @@ the security headers (`sas_web.access_log`, `sas_web.security_headers`).
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -35,15 +34,11 @@ from litestar.exceptions import HTTPException
 from litestar.params import FromPath
 from sqlalchemy.engine import Engine
 
-from sas_core.accounts.sync import run_account_retries
 from sas_core.appointments.intake import AppointmentIntake, IntakeResult
-from sas_core.appointments.outbox import run_dispatcher
 from sas_core.appointments.parties import KnownParties
 from sas_core.fhir.appointments import PROFILE_APPOINTMENT, PROFILE_SOS_APPOINTMENT
 from sas_core.fhir.media_types import FHIR_JSON
 from sas_core.fhir.outcomes import FhirRefusal, Issue, IssueCode, operation_outcome
-from sas_core.plugins.host import PluginHost
-from sas_core.registry.adapters_file import AdapterDirectory
 from sas_core.settings import PlatformSettings
 from sas_core.storage import open_database
 from sas_core.storage.engine import REQUEST_THREADS
@@ -73,22 +68,17 @@ def create_app(
     *,
     identity: VendorIdentity,
     engine: Engine | None = None,
-    host: PluginHost | None = None,
     directory: KnownParties | None = None,
     max_body_bytes: int = APPOINTMENT_BODY_MAX_BYTES,
-    dispatch_interval_s: float | None = 5.0,
-    adapters: AdapterDirectory | None = None,
-    account_retry_interval_s: float = 30.0,
     oidc: OidcProvider | None = None,
     body_timeout_s: float = DEFAULT_BODY_TIMEOUT_S,
 ) -> Litestar:
     """The platform app on `engine` (default: the configured database, opened here and disposed
-    at shutdown); with `dispatch_interval_s`, the outbox is delivered to `host`'s listeners in
-    the background (default host: the installed plugins), and, given the enabled `adapters`,
-    queued regulator accounts are sent as they fall due (INT_R02); with `oidc`, the realm `sas` is
-    mounted under `/realms/sas` (see `sas_web.oidc`). Who is "known" at intake defaults to the
-    platform's own tables (`StoredParties`). A request body must arrive within `body_timeout_s`
-    of its headers (408)."""
+    at shutdown); with `oidc`, the realm `sas` is mounted under `/realms/sas` (see
+    `sas_web.oidc`). Who is "known" at intake defaults to the platform's own tables
+    (`StoredParties`). A request body must arrive within `body_timeout_s` of its headers (408).
+    The outbox and the account queue are the background jobs' work (`sas_core.scheduling`,
+    run by `sas serve` and `sas scheduler run`), not the app's."""
     owns_engine = engine is None
     db = engine if engine is not None else open_database(settings)
     intake = AppointmentIntake(db, directory or StoredParties(db))
@@ -98,29 +88,9 @@ def create_app(
         # Handlers' database work runs on at most this many threads, for which the pool is sized
         # (`sas_core.storage.engine`); anyio's default of 40 would outnumber the connections.
         anyio.to_thread.current_default_thread_limiter().total_tokens = REQUEST_THREADS
-        tasks: list[asyncio.Task[None]] = []
-        stop = asyncio.Event()
-        if dispatch_interval_s is not None:
-            plugins = host if host is not None else PluginHost.discover()
-            tasks.append(
-                asyncio.create_task(
-                    run_dispatcher(db, plugins, interval_s=dispatch_interval_s, stop=stop)
-                )
-            )
-            if adapters is not None:
-                tasks.append(
-                    asyncio.create_task(
-                        run_account_retries(
-                            db, plugins, adapters, interval_s=account_retry_interval_s, stop=stop
-                        )
-                    )
-                )
         try:
             yield
         finally:
-            stop.set()
-            for task in tasks:
-                await task
             if owns_engine:
                 db.dispose()
 

@@ -99,7 +99,8 @@ def serve(
 ) -> None:
     """Serve the platform: the vendor-facing FHIR endpoint at http(s)://HOST:PORT/fhir."""
     from sas_core.cli.context import platform_settings, plugin_host
-    from sas_core.registry.adapters_file import AdaptersFileError, load_adapters_file
+    from sas_core.registry.directory import RegistryDirectory
+    from sas_core.scheduling.jobs import background_jobs
     from sas_core.storage import open_database
     from sas_web import CertificateAllowList, DevelopmentVendor, VendorIdentity, create_app
     from sas_web.settings import ServeSettings
@@ -150,11 +151,7 @@ def serve(
     settings = platform_settings()
     engine = open_database(settings)
     plugins = plugin_host()
-    try:
-        adapters = load_adapters_file(settings.effective_adapters_file, plugins)
-    except AdaptersFileError as exc:
-        engine.dispose()
-        raise click.UsageError(str(exc)) from None
+    adapters = RegistryDirectory(engine, plugins)
     realm = None
     if sso_port is not None:
         if insecure_dev:
@@ -169,8 +166,6 @@ def serve(
         settings,
         identity=identity,
         engine=engine,
-        host=plugins,
-        adapters=adapters,
         max_body_bytes=max_body_bytes or env.max_body_bytes,
         oidc=realm,
         body_timeout_s=env.body_timeout_s,
@@ -204,12 +199,17 @@ def serve(
             browsers.start()
             click.echo(f"serving the SSO realm at {browsers.root_url}/realms/sas")
 
+    # The background jobs (outbox, account retries, adapter probe, purge), once per cluster:
+    # the same schedule as `sas scheduler run`, on a thread of its own.
+    jobs = background_jobs(engine, plugins, adapters)
+    jobs.start()
     try:
         serve_forever(server, ready=ready)
     except (OSError, RuntimeError) as exc:
         click.echo(f"error: {exc}", err=True)
         raise SystemExit(EXIT_USAGE) from None
     finally:
+        jobs.stop()
         if browsers is not None:
             browsers.stop()
         engine.dispose()

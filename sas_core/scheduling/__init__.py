@@ -1,0 +1,1 @@
+"""The platform's background jobs and the scheduler that runs each once per cluster."""
