@@ -32,15 +32,18 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pluggy import HookImpl
-from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
 
 from sas_core.appointments.intake import APPOINTMENT_TOPIC
 from sas_core.appointments.models import AppointmentEvent
 from sas_core.backoff import Backoff
 from sas_core.plugins.host import PluginHost, resolve
-from sas_core.storage.appointments import OutboxMessage
+from sas_core.storage.appointments import (
+    get_outbox_message,
+    lock_due_outbox,
+    pending_outbox_heads,
+    undelivered_count,
+)
 from sas_core.storage.engine import write_session
 
 log = logging.getLogger(__name__)
@@ -125,12 +128,7 @@ def _claim(engine: Engine, at: datetime, limit: int) -> list[_Claimed]:
     the later rows of its appointment too; the lock only keeps two claims from overlapping.
     """
     with write_session(engine) as session:
-        pending = session.execute(
-            select(OutboxMessage.id, OutboxMessage.payload, OutboxMessage.next_attempt_at)
-            .where(OutboxMessage.delivered_at.is_(None))
-            .order_by(OutboxMessage.id)
-            .limit(limit * SCAN_FACTOR)
-        ).all()
+        pending = pending_outbox_heads(session, limit * SCAN_FACTOR)
         held: set[str] = set()
         candidates: list[tuple[int, str]] = []
         for message_id, payload, next_attempt_at in pending:
@@ -141,18 +139,7 @@ def _claim(engine: Engine, at: datetime, limit: int) -> list[_Claimed]:
                 held.add(key)
             else:
                 candidates.append((message_id, key))
-        rows = {
-            row.id: row
-            for row in session.scalars(
-                select(OutboxMessage)
-                .where(
-                    OutboxMessage.id.in_([message_id for message_id, _ in candidates]),
-                    OutboxMessage.delivered_at.is_(None),
-                    OutboxMessage.next_attempt_at <= at,
-                )
-                .with_for_update(skip_locked=True)
-            )
-        }
+        rows = lock_due_outbox(session, [message_id for message_id, _ in candidates], at)
         claimed = []
         for message_id, key in candidates:
             row = rows.get(message_id)
@@ -169,7 +156,7 @@ def _claim(engine: Engine, at: datetime, limit: int) -> list[_Claimed]:
 def _release(engine: Engine, message_id: int, at: datetime) -> None:
     """Give back a claimed row not delivered in this pass, due again at once."""
     with write_session(engine) as session:
-        row = session.get(OutboxMessage, message_id)
+        row = get_outbox_message(session, message_id)
         if row is not None:
             row.next_attempt_at = at
 
@@ -245,7 +232,7 @@ async def _in_daemon_thread(call: Callable[[], Any]) -> Any:
 def _settle(engine: Engine, message_id: int, error: str | None, now: datetime | None) -> None:
     at = now or datetime.now(UTC)
     with write_session(engine) as session:
-        row = session.get(OutboxMessage, message_id)
+        row = get_outbox_message(session, message_id)
         if row is None:
             return
         if error is None:
@@ -259,13 +246,7 @@ def _settle(engine: Engine, message_id: int, error: str | None, now: datetime | 
 
 def pending_count(engine: Engine) -> int:
     """How many events are not delivered yet (for health checks and tests)."""
-    with Session(engine) as session:
-        count = session.scalar(
-            select(func.count())
-            .select_from(OutboxMessage)
-            .where(OutboxMessage.delivered_at.is_(None))
-        )
-        return count or 0
+    return undelivered_count(engine)
 
 
 def _describe(exc: BaseException) -> str:

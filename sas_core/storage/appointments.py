@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
     select,
 )
 from sqlalchemy.engine import Engine
@@ -223,3 +224,50 @@ def appointment_history(engine: Engine, appointment_id: str) -> list[Appointment
                 .order_by(AppointmentChange.version)
             )
         )
+
+
+# -- the outbox ---------------------------------------------------------------------------------
+
+
+def pending_outbox_heads(session: Session, limit: int) -> list[tuple[int, Any, datetime]]:
+    """The oldest undelivered events, in id order: (id, payload, next attempt)."""
+    rows = session.execute(
+        select(OutboxMessage.id, OutboxMessage.payload, OutboxMessage.next_attempt_at)
+        .where(OutboxMessage.delivered_at.is_(None))
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    ).all()
+    return [(row[0], row[1], row[2]) for row in rows]
+
+
+def lock_due_outbox(session: Session, ids: list[int], at: datetime) -> dict[int, OutboxMessage]:
+    """Those of `ids` still undelivered and due at `at`, locked for this transaction; a row
+    another dispatcher holds is skipped (PostgreSQL `SKIP LOCKED`), not waited for."""
+    return {
+        row.id: row
+        for row in session.scalars(
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.id.in_(ids),
+                OutboxMessage.delivered_at.is_(None),
+                OutboxMessage.next_attempt_at <= at,
+            )
+            .with_for_update(skip_locked=True)
+        )
+    }
+
+
+def get_outbox_message(session: Session, message_id: int) -> OutboxMessage | None:
+    """One outbox event, to settle or release it."""
+    return session.get(OutboxMessage, message_id)
+
+
+def undelivered_count(engine: Engine) -> int:
+    """How many outbox events are not delivered yet."""
+    with Session(engine) as session:
+        count = session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.delivered_at.is_(None))
+        )
+        return count or 0

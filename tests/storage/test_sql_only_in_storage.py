@@ -18,6 +18,7 @@ REPO = Path(__file__).resolve().parents[2]
 CLEAN = (
     "sas_core/appointments/intake.py",
     "sas_core/appointments/parties.py",
+    "sas_core/appointments/outbox.py",
 )
 #: What writes SQL or runs it: statement builders, raw text, sessions and their makers.
 SQL_NAMES = frozenset(
