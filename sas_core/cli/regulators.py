@@ -1,6 +1,6 @@
 """`sas regulators`: the platform's regulators and their accounts at the vendors (INT_R02).
 
-The commands only parse, call the services of `sas_core.accounts.sync` and print; the web front will
+The commands only parse, call the services of `sas_core.accounts` and print; the web front will
 call the same services. Which vendors serve a territory comes from the territory registry
 (`sas registry`): the adapters enabled there in connected-test or production.
 
@@ -23,18 +23,20 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from sas_core.accounts.models import Regulator
-from sas_core.accounts.sync import (
+from sas_core.accounts.regulators import (
     AccountError,
     AccountState,
     AccountStateError,
-    SyncReport,
     add_regulator,
-    deactivate_regulator,
     get_regulator,
     list_regulators,
-    regulator_logged_in,
-    retry_due,
     update_regulator,
+)
+from sas_core.accounts.retries import retry_due
+from sas_core.accounts.sync import (
+    SyncReport,
+    deactivate_regulator,
+    regulator_logged_in,
     withdraw_outside_territory,
 )
 from sas_core.cli.context import platform_settings, plugin_host

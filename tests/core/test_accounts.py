@@ -14,18 +14,20 @@ import httpx
 import pytest
 from sqlalchemy.engine import Engine
 
-from sas_core.accounts.sync import (
+from sas_core.accounts.regulators import (
     AccountError,
     AccountStateError,
     account_calls,
     account_states,
     add_regulator,
+    get_regulator,
+    update_regulator,
+)
+from sas_core.accounts.retries import retry_due
+from sas_core.accounts.sync import (
     backoff,
     deactivate_regulator,
-    get_regulator,
     regulator_logged_in,
-    retry_due,
-    update_regulator,
     withdraw_outside_territory,
 )
 from sas_core.plugins.host import PluginHost
