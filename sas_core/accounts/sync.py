@@ -38,19 +38,20 @@ from sas_core.plugins.host import PluginHost, resolve
 from sas_core.plugins.models import AdapterConfig
 from sas_core.registry.adapters_file import AdapterDirectory
 from sas_core.storage.accounts import (
+    CallResult,
     RegulatorAccountCall,
     RegulatorAccountRow,
     RegulatorNotFoundError,
-    account_row,
     account_rows,
     add_account_call,
     claim_account,
-    load_regulator_row,
     lock_regulator,
+    mark_inactive,
     open_account,
     read_account_rows,
     read_regulator,
-    regulator_of,
+    settle_account,
+    store_login,
 )
 from sas_core.storage.engine import write_session
 
@@ -270,28 +271,30 @@ def _record(
                 duration_ms=duration_ms,
             ),
         )
-        row = account_row(session, regulator_id, adapter)
-        if row is None or row.version != claim.version:
-            return None
-        row.version += 1
-        row.last_http_status = result.http_status
-        row.last_error = result.error
-        if result.status in ("created", "updated"):
-            row.state = "synced"
-            row.vendor_key = account_token(claim.sync.regulator)
-            row.vendor_location = result.vendor_location or row.vendor_location
-            row.attempts = 0
-            row.next_attempt_at = None
-            row.synced_at = done
-        elif result.status == "retry":
-            row.state = "retrying"
-            row.next_attempt_at = done + backoff(claim.attempts, result.retry_after_s)
-        else:
-            row.state = "rejected"
-            row.next_attempt_at = None
-        if fingerprint(practitioner_regul(current)) == claim.fingerprint:
+        row = settle_account(
+            session, regulator_id, adapter, claim.version, _outcome(claim, result, done)
+        )
+        if row is None or fingerprint(practitioner_regul(current)) == claim.fingerprint:
             return None
         return KnownAccount.of(row)
+
+
+def _outcome(claim: _Claim, result: AccountSyncResult, done: datetime) -> CallResult:
+    """What the vendor's answer makes of the account: held (`synced`, under the identifier
+    just sent), queued with backoff (`retrying`), or refused for good (`rejected`)."""
+    if result.status in ("created", "updated"):
+        return CallResult(
+            "synced",
+            result.http_status,
+            result.error,
+            vendor_key=account_token(claim.sync.regulator),
+            vendor_location=result.vendor_location,
+            synced_at=done,
+        )
+    if result.status == "retry":
+        wait = backoff(claim.attempts, result.retry_after_s)
+        return CallResult("retrying", result.http_status, result.error, done + wait)
+    return CallResult("rejected", result.http_status, result.error)
 
 
 async def _send(
@@ -364,17 +367,12 @@ async def regulator_logged_in(
     date, concurrently, sending only what changed since it was last told (`force`: send anyway,
     e.g. after fixing an adapter's settings that made a vendor refuse); and withdraw the
     accounts at vendors no longer enabled in it (see `account_at`)."""
-    now = clock()
-    with write_session(engine) as session:
-        try:
-            row = load_regulator_row(session, regulator_id)
-        except RegulatorNotFoundError as exc:
-            raise AccountStateError(str(exc)) from None
-        if not row.active:
-            raise AccountStateError(f"regulator {regulator_id} is deactivated and cannot log in")
-        if record_login:
-            row.last_login_at = now
-        regulator = regulator_of(row)
+    try:
+        regulator = store_login(engine, regulator_id, clock() if record_login else None)
+    except RegulatorNotFoundError as exc:
+        raise AccountStateError(str(exc)) from None
+    if not regulator.active:
+        raise AccountStateError(f"regulator {regulator_id} is deactivated and cannot log in")
     adapters = directory.adapters_for(regulator.territory) if regulator.territory else []
     rows = {row.adapter: KnownAccount.of(row) for row in read_account_rows(engine, regulator.id)}
     known = {a.name: rows.get(a.name) for a in adapters}
@@ -454,10 +452,8 @@ async def deactivate_regulator(
     now = clock()
     with write_session(engine) as session:
         try:
-            row = load_regulator_row(session, regulator_id)
+            mark_inactive(session, regulator_id, now)
         except RegulatorNotFoundError as exc:
             raise AccountStateError(str(exc)) from None
-        row.active = False
-        row.updated_at = now
         reached = _reached([KnownAccount.of(a) for a in account_rows(session, regulator_id)])
     return await resend(engine, host, directory, reached, clock)

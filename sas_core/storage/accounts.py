@@ -11,13 +11,14 @@ The statements of the account flow (`sas_core.accounts`) are all here. Reads tak
 return rows or regulators, whole. A decision and its write are one transaction the sync engine
 opens with `write_session` and hands to the functions taking a `session`: `lock_regulator` first
 (so the calls of one regulator decide and record one at a time), then `open_account` or
-`claim_account` before a call, `account_row` and `add_account_call` after it.
+`claim_account` before a call, `add_account_call` and `settle_account` after it.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
@@ -41,6 +42,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from sas_core.accounts.models import Regulator
+from sas_core.storage.engine import write_session
 from sas_core.storage.tables import Base, BigId
 
 #: pending: a call is (or was, before a crash) in flight; synced: the vendor has the account as
@@ -189,6 +191,23 @@ def save_regulator(engine: Engine, regulator: Regulator, now: datetime) -> Regul
     return regulator
 
 
+def store_login(engine: Engine, regulator_id: uuid.UUID, at: datetime | None) -> Regulator:
+    """The regulator, with `at` stored as their last login if they are active (a deactivated
+    regulator cannot log in: nothing is stored); None stores nothing."""
+    with write_session(engine) as session:
+        row = load_regulator_row(session, regulator_id)
+        if row.active and at is not None:
+            row.last_login_at = at
+        return regulator_of(row)
+
+
+def mark_inactive(session: Session, regulator_id: uuid.UUID, at: datetime) -> None:
+    """Store the regulator as deactivated (digest §7.4), in the caller's transaction."""
+    row = load_regulator_row(session, regulator_id)
+    row.active = False
+    row.updated_at = at
+
+
 def lock_regulator(session: Session, regulator_id: uuid.UUID) -> Regulator:
     """The regulator as stored now, their row locked until the transaction ends (PostgreSQL;
     SQLite's writers take turns anyway)."""
@@ -330,6 +349,47 @@ def claim_account(
         .execution_options(synchronize_session=False)
     ).scalar_one_or_none()
     return claimed is not None
+
+
+@dataclass(frozen=True)
+class CallResult:
+    """What one call to the vendor leaves in the account row (`settle_account`)."""
+
+    state: SyncState
+    http_status: int | None
+    error: str | None
+    next_attempt_at: datetime | None = None
+    #: Set when the vendor holds the account now (`synced`): under what key, where (kept as it
+    #: was when the vendor gave none) and since when.
+    vendor_key: str | None = None
+    vendor_location: str | None = None
+    synced_at: datetime | None = None
+
+
+def settle_account(
+    session: Session, regulator_id: uuid.UUID, adapter: str, version: int, result: CallResult
+) -> RegulatorAccountRow | None:
+    """Write a call's result to the account row if it is still at `version` (its claim's),
+    bumping the version; the row as written, or None when a later claim took the row over
+    after the lease ran out (that call's result stands).
+
+    The caller holds the regulator's lock (`lock_regulator`), which every claim and result write
+    of that regulator takes first: the version read here cannot move before the commit.
+    """
+    row = account_row(session, regulator_id, adapter)
+    if row is None or row.version != version:
+        return None
+    row.version += 1
+    row.state = result.state
+    row.last_http_status = result.http_status
+    row.last_error = result.error
+    row.next_attempt_at = result.next_attempt_at
+    if result.state == "synced":
+        row.vendor_key = result.vendor_key
+        row.vendor_location = result.vendor_location or row.vendor_location
+        row.attempts = 0
+        row.synced_at = result.synced_at
+    return row
 
 
 def add_account_call(session: Session, call: RegulatorAccountCall) -> None:
