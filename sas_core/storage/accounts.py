@@ -250,7 +250,7 @@ def read_account_rows(engine: Engine, regulator_id: uuid.UUID) -> list[Regulator
         return account_rows(session, regulator_id)
 
 
-def account_row(
+def _account_row(
     session: Session, regulator_id: uuid.UUID, adapter: str
 ) -> RegulatorAccountRow | None:
     """The regulator's account row at `adapter`, None before the account was first sent there."""
@@ -376,7 +376,7 @@ def settle_account(
     The caller holds the regulator's lock (`lock_regulator`), which every claim and result write
     of that regulator takes first: the version read here cannot move before the commit.
     """
-    row = account_row(session, regulator_id, adapter)
+    row = _account_row(session, regulator_id, adapter)
     if row is None or row.version != version:
         return None
     row.version += 1
