@@ -1,4 +1,4 @@
-"""Regulator accounts at the vendors (INT_R02, digest §7): what the platform does, and when.
+"""The sync engine: regulator accounts brought up to date at the vendors (INT_R02, digest §7).
 
 - At login (§7.1) each adapter enabled in the regulator's territory is sent the account only if
   it differs from what that vendor was last sent (the body's fingerprint): a POST the first
@@ -6,48 +6,52 @@
   re-keys the account when the national id has appeared since.
 - A withdrawal (`active=false` by PUT, §7.4) goes at once to every vendor that has, or may
   have, the account.
-- A transient failure (network, deadline, 5xx, 429) queues the account for `retry_due` with
-  exponential backoff; the queue is the `regulator_accounts` table, so it survives a restart.
-  A refusal (4xx) is final: `rejected`, with the vendor's diagnostics, for a person to look at.
+- A transient failure (network, deadline, 5xx, 429) queues the account for `retry_due`
+  (`sas_core.accounts.retries`) with exponential backoff; the queue is the `regulator_accounts`
+  table, so it survives a restart. A refusal (4xx) is final: `rejected`, with the vendor's
+  diagnostics, for a person to look at.
 
-Every call is written to the audit trail. Calls go through the plugin that owns the adapter
-(`sas_sync_regulator_account`), bounded by the adapter's deadline like slot fetches are
-(`aggregation.fetch_lot`); a plugin that raises becomes a `retry` outcome, never a crash.
+Each call claims the account's row first (a compare-and-set on its version, in
+`sas_core.storage.accounts`), so two overlapping triggers never both call the vendor. Every call
+is written to the audit trail. Calls go through the plugin that owns the adapter
+(`sas_sync_regulator_account`), bounded by the adapter's deadline like slot fetches are; a
+plugin that raises becomes a `retry` outcome, never a crash.
 """
 
 from __future__ import annotations
 
 import asyncio
-import re
 import time
 import uuid
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import datetime, timedelta
 
-from pydantic import ValidationError
-from sqlalchemy import or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from sas_core.accounts.models import AccountAction, AccountSync, AccountSyncResult, Regulator
+from sas_core.accounts.regulators import AccountStateError, Clock, utcnow
 from sas_core.backoff import Backoff
 from sas_core.fhir.accounts import account_token, fingerprint, practitioner_regul
 from sas_core.plugins.host import PluginHost, resolve
 from sas_core.plugins.models import AdapterConfig
-from sas_core.registry.adapters_file import AdapterDirectory, check_territory
+from sas_core.registry.adapters_file import AdapterDirectory
 from sas_core.storage.accounts import (
+    CallResult,
     RegulatorAccountCall,
     RegulatorAccountRow,
-    RegulatorConflictError,
     RegulatorNotFoundError,
-    RegulatorRow,
     account_rows,
-    load_regulator_row,
-    regulator_of,
-    save_regulator,
+    add_account_call,
+    claim_account,
+    lock_regulator,
+    mark_inactive,
+    open_account,
+    read_account_rows,
+    read_regulator,
+    settle_account,
+    store_login,
 )
 from sas_core.storage.engine import write_session
 
@@ -57,23 +61,9 @@ BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_CAP = timedelta(hours=1)
 #: A `pending` row whose process died mid-call is taken up again after this lease.
 PENDING_LEASE = timedelta(minutes=2)
-#: Digest §3: IDNPS prefix 8 (RPPS), 0 (ADELI) or 3 (staff of a structure: 3456780581/11242343).
-NATIONAL_ID_PATTERN = re.compile(r"^[038][0-9A-Za-z/]{4,63}$")
 
-Clock = Callable[[], datetime]
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-class AccountError(ValueError):
-    """A value the account services refuse (malformed e-mail, national id, territory…)."""
-
-
-class AccountStateError(AccountError):
-    """A request that cannot apply to the regulators as stored: unknown regulator, e-mail or
-    national id already taken, a login of a deactivated regulator."""
+#: Wait before attempt `attempts + 1`: 30 s doubling to 1 h, never less than Retry-After.
+backoff = Backoff(BACKOFF_BASE, BACKOFF_CAP)
 
 
 @dataclass(frozen=True)
@@ -95,189 +85,13 @@ class SyncReport:
 
 
 @dataclass(frozen=True)
-class AccountState:
-    """One vendor's view of a regulator's account, for display (`sas regulators show`)."""
-
-    adapter: str
-    state: str
-    vendor_key: str | None
-    vendor_location: str | None
-    attempts: int
-    next_attempt_at: datetime | None
-    last_http_status: int | None
-    last_error: str | None
-    synced_at: datetime | None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "adapter": self.adapter,
-            "state": self.state,
-            "vendor_key": self.vendor_key,
-            "vendor_location": self.vendor_location,
-            "attempts": self.attempts,
-            "next_attempt_at": _iso(self.next_attempt_at),
-            "last_http_status": self.last_http_status,
-            "last_error": self.last_error,
-            "synced_at": _iso(self.synced_at),
-        }
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-# -------------------------------------------------------------------------------------------------
-# The regulators themselves
-# -------------------------------------------------------------------------------------------------
-
-
-def check_national_id(value: str) -> str:
-    if not NATIONAL_ID_PATTERN.match(value):
-        raise AccountError(
-            f"invalid national id {value!r}: expected a prefixed IDNPS — 8 + RPPS, 0 + ADELI, "
-            "or 3 + structure/local id such as 3456780581/11242343 (digest §3)"
-        )
-    return value
-
-
-def _validated(**fields: Any) -> Regulator:
-    """A `Regulator` from `fields`, or AccountError naming the first broken rule."""
-    if fields.get("national_id") is not None:
-        check_national_id(fields["national_id"])
-    if fields.get("territory") is not None:
-        try:
-            fields["territory"] = check_territory(fields["territory"])
-        except ValueError as exc:
-            raise AccountError(str(exc)) from None
-    for name in ("family", "given"):
-        if not str(fields.get(name) or "").strip():
-            raise AccountError(f"{name} must not be empty (FrPractitionerRegul, digest §7.5)")
-    try:
-        return Regulator(**fields)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        raise AccountError(f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}") from None
-
-
-def add_regulator(
-    engine: Engine,
-    *,
-    family: str,
-    given: str,
-    email: str,
-    territory: str,
-    national_id: str | None = None,
-    clock: Clock = utcnow,
-) -> Regulator:
-    """Register a regulator; their technical id (a UUID, digest §3) is made here."""
-    regulator = _validated(
-        id=uuid.uuid4(),
-        family=family.strip(),
-        given=given.strip(),
-        email=email.strip(),
-        territory=territory.strip(),
-        national_id=national_id.strip() if national_id else None,
-    )
-    return _save(engine, regulator, clock())
-
-
-#: What `update_regulator` may change; `active` goes through `deactivate_regulator`.
-EDITABLE = frozenset({"family", "given", "email", "territory", "national_id"})
-
-
-def update_regulator(
-    engine: Engine,
-    regulator_id: uuid.UUID,
-    changes: Mapping[str, str],
-    *,
-    clock: Clock = utcnow,
-) -> Regulator:
-    """Change fields of a regulator; vendors hear of it at their next login (digest §7.1).
-
-    A new national id makes the next sync a re-keying PUT (digest §7.3). Deactivation goes
-    through `deactivate_regulator`, which tells the vendors at once.
-    """
-    unknown = sorted(set(changes) - EDITABLE)
-    if unknown:
-        raise AccountError(
-            f"cannot change {', '.join(unknown)} (only {', '.join(sorted(EDITABLE))})"
-        )
-    fields = get_regulator(engine, regulator_id).model_dump()
-    fields.update({k: v.strip() for k, v in changes.items()})
-    return _save(engine, _validated(**fields), clock())
-
-
-def _save(engine: Engine, regulator: Regulator, now: datetime) -> Regulator:
-    try:
-        return save_regulator(engine, regulator, now)
-    except RegulatorConflictError as exc:
-        raise AccountStateError(str(exc)) from None
-
-
-def get_regulator(engine: Engine, regulator_id: uuid.UUID) -> Regulator:
-    with Session(engine) as session:
-        try:
-            return regulator_of(load_regulator_row(session, regulator_id))
-        except RegulatorNotFoundError as exc:
-            raise AccountStateError(str(exc)) from None
-
-
-def list_regulators(
-    engine: Engine, *, active_only: bool = False
-) -> list[tuple[Regulator, list[AccountState]]]:
-    """Every regulator (by family name) with their account state at each adapter."""
-    with Session(engine) as session:
-        query = select(RegulatorRow).order_by(RegulatorRow.family, RegulatorRow.given)
-        if active_only:
-            query = query.where(RegulatorRow.active.is_(True))
-        return [
-            (regulator_of(row), [_state_of(a) for a in account_rows(session, row.id)])
-            for row in session.scalars(query)
-        ]
-
-
-def account_states(engine: Engine, regulator_id: uuid.UUID) -> list[AccountState]:
-    with Session(engine) as session:
-        return [_state_of(a) for a in account_rows(session, regulator_id)]
-
-
-def account_calls(engine: Engine, regulator_id: uuid.UUID) -> list[RegulatorAccountCall]:
-    """The audit trail of one regulator, oldest first."""
-    with Session(engine, expire_on_commit=False) as session:
-        return list(
-            session.scalars(
-                select(RegulatorAccountCall)
-                .where(RegulatorAccountCall.regulator_id == regulator_id)
-                .order_by(RegulatorAccountCall.id)
-            )
-        )
-
-
-def _state_of(row: RegulatorAccountRow) -> AccountState:
-    return AccountState(
-        adapter=row.adapter,
-        state=row.state,
-        vendor_key=row.vendor_key,
-        vendor_location=row.vendor_location,
-        attempts=row.attempts,
-        next_attempt_at=row.next_attempt_at,
-        last_http_status=row.last_http_status,
-        last_error=row.last_error,
-        synced_at=row.synced_at,
-    )
-
-
-# -------------------------------------------------------------------------------------------------
-# Talking to the vendors
-# -------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Known:
-    """A snapshot of a sync-state row, read before deciding what to send; `version` is what the
+class KnownAccount:
+    """A snapshot of an account row, read before deciding what to send; `version` is what the
     claim compares, so a decision made on a row someone changed since is not acted on."""
 
     id: int
+    regulator_id: uuid.UUID
+    adapter: str
     state: str
     fingerprint: str | None
     vendor_key: str | None
@@ -286,9 +100,11 @@ class _Known:
     version: int
 
     @classmethod
-    def of(cls, row: RegulatorAccountRow) -> _Known:
+    def of(cls, row: RegulatorAccountRow) -> KnownAccount:
         return cls(
             row.id,
+            row.regulator_id,
+            row.adapter,
             row.state,
             row.fingerprint,
             row.vendor_key,
@@ -298,21 +114,7 @@ class _Known:
         )
 
 
-def _known(session: Session, regulator_id: uuid.UUID, adapter: str) -> _Known | None:
-    row = _row(session, regulator_id, adapter)
-    return None if row is None else _Known.of(row)
-
-
-def _row(session: Session, regulator_id: uuid.UUID, adapter: str) -> RegulatorAccountRow | None:
-    return session.scalar(
-        select(RegulatorAccountRow).where(
-            RegulatorAccountRow.regulator_id == regulator_id,
-            RegulatorAccountRow.adapter == adapter,
-        )
-    )
-
-
-def _plan(regulator: Regulator, known: _Known | None) -> AccountSync:
+def _plan(regulator: Regulator, known: KnownAccount | None) -> AccountSync:
     """What to ask of the vendor, from what it is known to hold.
 
     Never attempted → POST (§7.2). Otherwise a conditional PUT on the identifier the vendor
@@ -326,10 +128,6 @@ def _plan(regulator: Regulator, known: _Known | None) -> AccountSync:
     if known is None or (known.vendor_key is None and known.attempts == 0):
         return AccountSync(action=AccountAction.CREATE, regulator=regulator)
     return AccountSync(action=AccountAction.UPDATE, regulator=regulator, match=match)
-
-
-#: Wait before attempt `attempts + 1`: 30 s doubling to 1 h, never less than Retry-After.
-backoff = Backoff(BACKOFF_BASE, BACKOFF_CAP)
 
 
 async def _call(host: PluginHost, adapter: AdapterConfig, sync: AccountSync) -> AccountSyncResult:
@@ -394,7 +192,7 @@ def _claim(
     regulator_id: uuid.UUID,
     adapter: str,
     account: AccountView,
-    known: _Known | None,
+    known: KnownAccount | None,
     force: bool,
     now: datetime,
 ) -> _Claim | str:
@@ -407,8 +205,7 @@ def _claim(
     """
     try:
         with write_session(engine) as session:
-            row = load_regulator_row(session, regulator_id, for_update=True)
-            regulator = account(regulator_of(row))
+            regulator = account(lock_regulator(session, regulator_id))
             body_fingerprint = fingerprint(practitioner_regul(regulator))
             skip = _skip(known, body_fingerprint, now, force)
             if skip is not None:
@@ -416,43 +213,23 @@ def _claim(
             sync = _plan(regulator, known)
             lease = now + PENDING_LEASE
             if known is None:
-                session.add(
-                    RegulatorAccountRow(
-                        regulator_id=regulator_id,
-                        adapter=adapter,
-                        state="pending",
-                        fingerprint=body_fingerprint,
-                        attempts=1,
-                        last_attempt_at=now,
-                        next_attempt_at=lease,
-                        version=1,
-                    )
-                )
-                session.flush()
-                return _Claim(sync, body_fingerprint, 1, 1, now)
-            claimed = session.execute(
-                update(RegulatorAccountRow)
-                .where(
-                    RegulatorAccountRow.id == known.id,
-                    RegulatorAccountRow.version == known.version,
-                    or_(
-                        RegulatorAccountRow.state != "pending",
-                        RegulatorAccountRow.next_attempt_at.is_(None),
-                        RegulatorAccountRow.next_attempt_at <= now,
-                    ),
-                )
-                .values(
-                    state="pending",
+                open_account(
+                    session,
+                    regulator_id,
+                    adapter,
                     fingerprint=body_fingerprint,
-                    attempts=RegulatorAccountRow.attempts + 1,
-                    last_attempt_at=now,
-                    next_attempt_at=lease,
-                    version=RegulatorAccountRow.version + 1,
+                    at=now,
+                    lease_until=lease,
                 )
-                .returning(RegulatorAccountRow.id)
-                .execution_options(synchronize_session=False)
-            ).scalar_one_or_none()
-            if claimed is None:
+                return _Claim(sync, body_fingerprint, 1, 1, now)
+            if not claim_account(
+                session,
+                known.id,
+                known.version,
+                fingerprint=body_fingerprint,
+                at=now,
+                lease_until=lease,
+            ):
                 return "in-flight"
             return _Claim(sync, body_fingerprint, known.version + 1, known.attempts + 1, now)
     except IntegrityError:
@@ -470,7 +247,7 @@ def _record(
     result: AccountSyncResult,
     duration_ms: float,
     done: datetime,
-) -> _Known | None:
+) -> KnownAccount | None:
     """Audit the call and, if the row is still ours, store its result; the row as written when
     the regulator changed during the call (the caller sends again), else None.
 
@@ -478,8 +255,9 @@ def _record(
     stands. A deactivation that found our call in flight left it to us, hence the re-check.
     """
     with write_session(engine) as session:
-        current = account(regulator_of(load_regulator_row(session, regulator_id, for_update=True)))
-        session.add(
+        current = account(lock_regulator(session, regulator_id))
+        add_account_call(
+            session,
             RegulatorAccountCall(
                 at=claim.at,
                 regulator_id=regulator_id,
@@ -491,30 +269,32 @@ def _record(
                 outcome=result.status,
                 error=result.error,
                 duration_ms=duration_ms,
-            )
+            ),
         )
-        row = _row(session, regulator_id, adapter)
-        if row is None or row.version != claim.version:
+        row = settle_account(
+            session, regulator_id, adapter, claim.version, _outcome(claim, result, done)
+        )
+        if row is None or fingerprint(practitioner_regul(current)) == claim.fingerprint:
             return None
-        row.version += 1
-        row.last_http_status = result.http_status
-        row.last_error = result.error
-        if result.status in ("created", "updated"):
-            row.state = "synced"
-            row.vendor_key = account_token(claim.sync.regulator)
-            row.vendor_location = result.vendor_location or row.vendor_location
-            row.attempts = 0
-            row.next_attempt_at = None
-            row.synced_at = done
-        elif result.status == "retry":
-            row.state = "retrying"
-            row.next_attempt_at = done + backoff(claim.attempts, result.retry_after_s)
-        else:
-            row.state = "rejected"
-            row.next_attempt_at = None
-        if fingerprint(practitioner_regul(current)) == claim.fingerprint:
-            return None
-        return _Known.of(row)
+        return KnownAccount.of(row)
+
+
+def _outcome(claim: _Claim, result: AccountSyncResult, done: datetime) -> CallResult:
+    """What the vendor's answer makes of the account: held (`synced`, under the identifier
+    just sent), queued with backoff (`retrying`), or refused for good (`rejected`)."""
+    if result.status in ("created", "updated"):
+        return CallResult(
+            "synced",
+            result.http_status,
+            result.error,
+            vendor_key=account_token(claim.sync.regulator),
+            vendor_location=result.vendor_location,
+            synced_at=done,
+        )
+    if result.status == "retry":
+        wait = backoff(claim.attempts, result.retry_after_s)
+        return CallResult("retrying", result.http_status, result.error, done + wait)
+    return CallResult("rejected", result.http_status, result.error)
 
 
 async def _send(
@@ -523,7 +303,7 @@ async def _send(
     directory: AdapterDirectory,
     adapter: AdapterConfig,
     regulator_id: uuid.UUID,
-    known: _Known | None,
+    known: KnownAccount | None,
     clock: Clock,
     *,
     force: bool = False,
@@ -556,7 +336,9 @@ async def _send(
         force = False
 
 
-def _skip(known: _Known | None, body_fingerprint: str, now: datetime, force: bool) -> str | None:
+def _skip(
+    known: KnownAccount | None, body_fingerprint: str, now: datetime, force: bool
+) -> str | None:
     """Why not to call (`in-flight`: another call holds the row; `unchanged`), or None."""
     if known is None:
         return None
@@ -585,30 +367,23 @@ async def regulator_logged_in(
     date, concurrently, sending only what changed since it was last told (`force`: send anyway,
     e.g. after fixing an adapter's settings that made a vendor refuse); and withdraw the
     accounts at vendors no longer enabled in it (see `account_at`)."""
-    now = clock()
-    with write_session(engine) as session:
-        try:
-            row = load_regulator_row(session, regulator_id)
-        except RegulatorNotFoundError as exc:
-            raise AccountStateError(str(exc)) from None
-        if not row.active:
-            raise AccountStateError(f"regulator {regulator_id} is deactivated and cannot log in")
-        if record_login:
-            row.last_login_at = now
-        regulator = regulator_of(row)
+    try:
+        regulator = store_login(engine, regulator_id, clock() if record_login else None)
+    except RegulatorNotFoundError as exc:
+        raise AccountStateError(str(exc)) from None
+    if not regulator.active:
+        raise AccountStateError(f"regulator {regulator_id} is deactivated and cannot log in")
     adapters = directory.adapters_for(regulator.territory) if regulator.territory else []
-    with Session(engine) as session:
-        known = {a.name: _known(session, regulator.id, a.name) for a in adapters}
-        left = _reached(session, regulator.id, besides=set(known))
+    rows = {row.adapter: KnownAccount.of(row) for row in read_account_rows(engine, regulator.id)}
+    known = {a.name: rows.get(a.name) for a in adapters}
+    left = _reached(rows.values(), besides=set(known))
     updates = asyncio.gather(
         *(
             _send(engine, host, directory, a, regulator.id, known[a.name], clock, force=force)
             for a in adapters
         )
     )
-    updated, withdrawn = await asyncio.gather(
-        updates, _send_all(engine, host, directory, left, clock)
-    )
+    updated, withdrawn = await asyncio.gather(updates, resend(engine, host, directory, left, clock))
     return [*updated, *withdrawn]
 
 
@@ -623,44 +398,44 @@ async def withdraw_outside_territory(
     """Withdraw at once (`active=false`, digest §7.4) the regulator's accounts at vendors not
     enabled in their territory: those of the territory they left. The new territory's are
     created at the next login (§7.1)."""
-    with Session(engine) as session:
-        try:
-            regulator = regulator_of(load_regulator_row(session, regulator_id))
-        except RegulatorNotFoundError as exc:
-            raise AccountStateError(str(exc)) from None
-        adapters = directory.adapters_for(regulator.territory) if regulator.territory else []
-        left = _reached(session, regulator_id, besides={a.name for a in adapters})
-    return await _send_all(engine, host, directory, left, clock)
+    try:
+        regulator = read_regulator(engine, regulator_id)
+    except RegulatorNotFoundError as exc:
+        raise AccountStateError(str(exc)) from None
+    adapters = directory.adapters_for(regulator.territory) if regulator.territory else []
+    accounts = [KnownAccount.of(row) for row in read_account_rows(engine, regulator_id)]
+    left = _reached(accounts, besides={a.name for a in adapters})
+    return await resend(engine, host, directory, left, clock)
 
 
 def _reached(
-    session: Session, regulator_id: uuid.UUID, *, besides: Collection[str] = ()
-) -> list[tuple[uuid.UUID, str, _Known]]:
+    accounts: Collection[KnownAccount], *, besides: Collection[str] = ()
+) -> list[KnownAccount]:
     """The accounts that a vendor has or may have (a call went out), but at `besides`."""
     return [
-        (regulator_id, row.adapter, _Known.of(row))
-        for row in account_rows(session, regulator_id)
-        if (row.vendor_key is not None or row.attempts > 0) and row.adapter not in besides
+        known
+        for known in accounts
+        if (known.vendor_key is not None or known.attempts > 0) and known.adapter not in besides
     ]
 
 
-async def _send_all(
+async def resend(
     engine: Engine,
     host: PluginHost,
     directory: AdapterDirectory,
-    accounts: Sequence[tuple[uuid.UUID, str, _Known | None]],
+    accounts: Sequence[KnownAccount],
     clock: Clock,
 ) -> list[SyncReport]:
-    """`_send` each (regulator, adapter name, known row), concurrently; an adapter no longer
+    """Bring each of `accounts` up to date at its vendor, concurrently; an adapter no longer
     configured anywhere is reported `unknown-adapter`."""
     calls = []
     reports = []
-    for regulator_id, name, known in accounts:
-        adapter = directory.adapter_named(name)
+    for known in accounts:
+        adapter = directory.adapter_named(known.adapter)
         if adapter is None:
-            reports.append(SyncReport(regulator_id, name, "unknown-adapter"))
+            reports.append(SyncReport(known.regulator_id, known.adapter, "unknown-adapter"))
         else:
-            calls.append(_send(engine, host, directory, adapter, regulator_id, known, clock))
+            calls.append(_send(engine, host, directory, adapter, known.regulator_id, known, clock))
     return reports + list(await asyncio.gather(*calls))
 
 
@@ -677,39 +452,8 @@ async def deactivate_regulator(
     now = clock()
     with write_session(engine) as session:
         try:
-            row = load_regulator_row(session, regulator_id)
+            mark_inactive(session, regulator_id, now)
         except RegulatorNotFoundError as exc:
             raise AccountStateError(str(exc)) from None
-        row.active = False
-        row.updated_at = now
-        reached = _reached(session, regulator_id)
-    return await _send_all(engine, host, directory, reached, clock)
-
-
-async def retry_due(
-    engine: Engine,
-    host: PluginHost,
-    directory: AdapterDirectory,
-    *,
-    regulator_ids: Sequence[uuid.UUID] | None = None,
-    clock: Clock = utcnow,
-) -> list[SyncReport]:
-    """Send again every queued account whose `next_attempt_at` has come (the scheduler's
-    `account-retries` job; `sas regulators sync` runs it too). The current regulator is sent,
-    not the body that failed: a change made meanwhile goes out in the same call."""
-    now = clock()
-    with Session(engine) as session:
-        query = select(RegulatorAccountRow).where(
-            RegulatorAccountRow.state.in_(("retrying", "pending")),
-            or_(
-                RegulatorAccountRow.next_attempt_at.is_(None),
-                RegulatorAccountRow.next_attempt_at <= now,
-            ),
-        )
-        if regulator_ids is not None:
-            query = query.where(RegulatorAccountRow.regulator_id.in_(list(regulator_ids)))
-        due = [
-            (row.regulator_id, row.adapter, _Known.of(row))
-            for row in session.scalars(query.order_by(RegulatorAccountRow.next_attempt_at))
-        ]
-    return await _send_all(engine, host, directory, due, clock)
+        reached = _reached([KnownAccount.of(a) for a in account_rows(session, regulator_id)])
+    return await resend(engine, host, directory, reached, clock)

@@ -4,14 +4,15 @@ environment.
 `sas --data-dir DIR --plugins A,B --trace-hooks COMMAND …` stores a :class:`CliContext` as
 click's context object; a command, the core's or one another distribution contributes, asks for
 what it needs with :func:`platform_settings` (the `SAS_*` settings with the options applied over
-them) and :func:`plugin_host` (the plugins those settings allow, hook tracing on with
-`--trace-hooks`), and hands them to the services. `os.environ` is left as the shell gave it, so
+them), :func:`plugin_host` (the plugins those settings allow, hook tracing on with
+`--trace-hooks`) and :func:`open_platform_database` (the database those settings name), and
+hands them to the services. `os.environ` is left as the shell gave it, so
 a command run in-process (a test's `CliRunner`, a notebook) changes nothing for what runs next.
 
 A command that starts another `sas` process must pass the options on the child's command line
 (:meth:`CliContext.arguments`): the child does not inherit them through the environment any more.
 
-Settings and plugins are imported on first use only, so that `sas --help` stays cheap.
+Settings, plugins and storage are imported on first use only, so that `sas --help` stays cheap.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
     from sas_core.plugins.host import PluginHost
     from sas_core.settings import PlatformSettings
 
@@ -80,3 +83,23 @@ def platform_settings(**overrides: Any) -> PlatformSettings:
 def plugin_host() -> PluginHost:
     """The running command's plugins (:meth:`CliContext.plugin_host`)."""
     return cli_context().plugin_host()
+
+
+def open_platform_database() -> Engine:
+    """The running command's database, its schema current; one that cannot be used ends the
+    command with exit code 1 and the reason in one line (:func:`database_failure`)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from sas_core.storage import SchemaNotCurrentError, open_database
+
+    try:
+        return open_database(platform_settings())
+    except (SQLAlchemyError, SchemaNotCurrentError) as exc:
+        raise database_failure(exc) from None
+
+
+def database_failure(exc: Exception) -> click.ClickException:
+    """`Error: cannot use the database: …` (exit code 1) with the first line of the driver's
+    reason: never a traceback, and no SQL or parameters (those follow the first line)."""
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    return click.ClickException(f"cannot use the database: {reason}")

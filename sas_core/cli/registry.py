@@ -21,7 +21,12 @@ import click
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from sas_core.cli.context import platform_settings, plugin_host
+from sas_core.cli.context import (
+    database_failure,
+    open_platform_database,
+    platform_settings,
+    plugin_host,
+)
 from sas_core.cli.main import EXIT_FAILED, EXIT_USAGE
 from sas_core.cli.output import echo_table
 from sas_core.cli.registry_health import health
@@ -42,7 +47,6 @@ from sas_core.registry.models import (
     TerritoryView,
 )
 from sas_core.registry.territories import check_territory
-from sas_core.storage import SchemaNotCurrentError, open_database
 from sas_core.storage.registry import audit_entries
 
 T = TypeVar("T")
@@ -79,17 +83,9 @@ def _fail(message: str, code: int = EXIT_FAILED) -> NoReturn:
     raise SystemExit(code)
 
 
-def _engine() -> Engine:
-    try:
-        return open_database(platform_settings())
-    except (SQLAlchemyError, SchemaNotCurrentError) as exc:
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        _fail(f"cannot use the database: {reason}")
-
-
 def _run(call: Callable[[Engine], T]) -> T:
     """Run a registry call on the database; its refusals become messages and exit codes."""
-    engine = _engine()
+    engine = open_platform_database()
     try:
         return call(engine)
     except RegistryInputError as exc:
@@ -99,8 +95,7 @@ def _run(call: Callable[[Engine], T]) -> T:
     except RegistryError as exc:
         _fail(str(exc))
     except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        _fail(f"cannot use the database: {reason}")
+        raise database_failure(exc) from None
     finally:
         engine.dispose()
 

@@ -1,6 +1,6 @@
 """`sas regulators`: the platform's regulators and their accounts at the vendors (INT_R02).
 
-The commands only parse, call the services of `sas_core.accounts.sync` and print; the web front will
+The commands only parse, call the services of `sas_core.accounts` and print; the web front will
 call the same services. Which vendors serve a territory comes from the territory registry
 (`sas registry`): the adapters enabled there in connected-test or production.
 
@@ -20,30 +20,30 @@ from typing import Any, NoReturn
 
 import click
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
 
 from sas_core.accounts.models import Regulator
-from sas_core.accounts.sync import (
+from sas_core.accounts.regulators import (
     AccountError,
     AccountState,
     AccountStateError,
-    SyncReport,
     add_regulator,
-    deactivate_regulator,
     get_regulator,
     list_regulators,
-    regulator_logged_in,
-    retry_due,
     update_regulator,
+)
+from sas_core.accounts.retries import retry_due
+from sas_core.accounts.sync import (
+    SyncReport,
+    deactivate_regulator,
+    regulator_logged_in,
     withdraw_outside_territory,
 )
-from sas_core.cli.context import platform_settings, plugin_host
+from sas_core.cli.context import open_platform_database, plugin_host
 from sas_core.cli.main import EXIT_FAILED, EXIT_USAGE
 from sas_core.cli.output import echo_table, stderr
 from sas_core.plugins.host import PluginHost
 from sas_core.registry.adapters_file import AdapterDirectory
 from sas_core.registry.directory import RegistryDirectory
-from sas_core.storage import SchemaNotCurrentError, open_database
 
 #: Outcomes of a call that reached a verdict; the others failed or sent nothing.
 SUCCEEDED = frozenset({"created", "updated"})
@@ -58,14 +58,6 @@ def regulators_group() -> None:
 def _fail(message: str, code: int = EXIT_FAILED) -> NoReturn:
     click.echo(f"Error: {message}", err=True)
     raise SystemExit(code)
-
-
-def _engine() -> Engine:
-    try:
-        return open_database(platform_settings())
-    except (SQLAlchemyError, SchemaNotCurrentError) as exc:
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        _fail(f"cannot use the database: {reason}")
 
 
 def _regulator_id(value: str) -> uuid.UUID:
@@ -147,7 +139,7 @@ def _report(reports: Sequence[SyncReport]) -> None:
 @click.option("--national-id", help="IDNPS when known, prefixed (e.g. 810002673899).")
 def add(family: str, given: str, email: str, territory: str, national_id: str | None) -> None:
     """Register a regulator and print their id (vendors are told at their first login)."""
-    engine = _engine()
+    engine = open_platform_database()
     try:
         regulator: Regulator = _services(
             lambda: add_regulator(
@@ -182,7 +174,7 @@ def update(regulator_id: str, **changes: str | None) -> None:
     if not wanted:
         raise click.UsageError("nothing to change: give at least one of the options")
     key = _regulator_id(regulator_id)
-    engine = _engine()
+    engine = open_platform_database()
     try:
         regulator: Regulator = _services(lambda: update_regulator(engine, key, wanted))
         click.echo(f"{regulator.id} updated; vendors are told at the next login or sync")
@@ -202,7 +194,7 @@ def deactivate(regulator_id: str) -> None:
     """Withdraw a regulator: stored, then `active=false` sent at once to every vendor that has
     the account (digest §7.4); a vendor that cannot be reached is retried later."""
     key = _regulator_id(regulator_id)
-    engine = _engine()
+    engine = open_platform_database()
     try:
         reports = _with_vendors(engine, lambda host, d: deactivate_regulator(engine, host, d, key))
     finally:
@@ -221,7 +213,7 @@ def sync(regulator_id: str | None, login: bool, force: bool) -> None:
     last told, unless --force (digest §7.1).
     """
     key = _regulator_id(regulator_id) if regulator_id else None
-    engine = _engine()
+    engine = open_platform_database()
     try:
         if key is None:
             targets = [r for r, _ in list_regulators(engine, active_only=True)]
@@ -263,7 +255,7 @@ def show(regulator_id: str | None, fmt: str) -> None:
     `--format json` always prints an array (one element with ID).
     """
     key = _regulator_id(regulator_id) if regulator_id else None
-    engine = _engine()
+    engine = open_platform_database()
     try:
         everyone = list_regulators(engine)
     finally:

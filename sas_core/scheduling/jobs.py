@@ -19,7 +19,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import Engine
 
-from sas_core.accounts.sync import retry_due
+from sas_core.accounts.retries import retry_due
 from sas_core.appointments.outbox import dispatch_outbox
 from sas_core.plugins.host import PluginHost
 from sas_core.registry.adapters_file import ServedDirectory

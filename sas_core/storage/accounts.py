@@ -6,11 +6,19 @@ is marked `pending` (with a short lease in `next_attempt_at`) before its call go
 process that dies mid-call leaves it to be picked up again rather than forgotten. Every claim and
 every result write bumps the row's `version` and is conditional on the version it read, so two
 overlapping triggers (two logins, a login and a deactivation) never both call the vendor.
+
+The statements of the account flow (`sas_core.accounts`) are all here. Reads take the engine and
+return rows or regulators, whole. A decision and its write are one transaction the sync engine
+opens with `write_session` and hands to the functions taking a `session`: `lock_regulator` first
+(so the calls of one regulator decide and record one at a time), then `open_account` or
+`claim_account` before a call, `add_account_call` and `settle_account` after it.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
@@ -25,13 +33,16 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    or_,
     select,
     text,
+    update,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from sas_core.accounts.models import Regulator
+from sas_core.storage.engine import write_session
 from sas_core.storage.tables import Base, BigId
 
 #: pending: a call is (or was, before a crash) in flight; synced: the vendor has the account as
@@ -180,7 +191,50 @@ def save_regulator(engine: Engine, regulator: Regulator, now: datetime) -> Regul
     return regulator
 
 
+def store_login(engine: Engine, regulator_id: uuid.UUID, at: datetime | None) -> Regulator:
+    """The regulator, with `at` stored as their last login if they are active (a deactivated
+    regulator cannot log in: nothing is stored); None stores nothing."""
+    with write_session(engine) as session:
+        row = load_regulator_row(session, regulator_id)
+        if row.active and at is not None:
+            row.last_login_at = at
+        return regulator_of(row)
+
+
+def mark_inactive(session: Session, regulator_id: uuid.UUID, at: datetime) -> None:
+    """Store the regulator as deactivated (digest §7.4), in the caller's transaction."""
+    row = load_regulator_row(session, regulator_id)
+    row.active = False
+    row.updated_at = at
+
+
+def lock_regulator(session: Session, regulator_id: uuid.UUID) -> Regulator:
+    """The regulator as stored now, their row locked until the transaction ends (PostgreSQL;
+    SQLite's writers take turns anyway)."""
+    return regulator_of(load_regulator_row(session, regulator_id, for_update=True))
+
+
+def read_regulator(engine: Engine, regulator_id: uuid.UUID) -> Regulator:
+    """The regulator; `RegulatorNotFoundError` when no regulator has that id."""
+    with Session(engine) as session:
+        return regulator_of(load_regulator_row(session, regulator_id))
+
+
+def regulators_with_accounts(
+    engine: Engine, *, active_only: bool = False
+) -> list[tuple[Regulator, list[RegulatorAccountRow]]]:
+    """Every regulator (by family then given name) with their account rows (by adapter)."""
+    with Session(engine) as session:
+        query = select(RegulatorRow).order_by(RegulatorRow.family, RegulatorRow.given)
+        if active_only:
+            query = query.where(RegulatorRow.active.is_(True))
+        return [
+            (regulator_of(row), account_rows(session, row.id)) for row in session.scalars(query)
+        ]
+
+
 def account_rows(session: Session, regulator_id: uuid.UUID) -> list[RegulatorAccountRow]:
+    """The regulator's account rows, one per adapter that was ever sent the account."""
     return list(
         session.scalars(
             select(RegulatorAccountRow)
@@ -188,3 +242,168 @@ def account_rows(session: Session, regulator_id: uuid.UUID) -> list[RegulatorAcc
             .order_by(RegulatorAccountRow.adapter)
         )
     )
+
+
+def read_account_rows(engine: Engine, regulator_id: uuid.UUID) -> list[RegulatorAccountRow]:
+    """`account_rows` in a transaction of its own, for a read that writes nothing after."""
+    with Session(engine) as session:
+        return account_rows(session, regulator_id)
+
+
+def _account_row(
+    session: Session, regulator_id: uuid.UUID, adapter: str
+) -> RegulatorAccountRow | None:
+    """The regulator's account row at `adapter`, None before the account was first sent there."""
+    return session.scalar(
+        select(RegulatorAccountRow).where(
+            RegulatorAccountRow.regulator_id == regulator_id,
+            RegulatorAccountRow.adapter == adapter,
+        )
+    )
+
+
+def due_account_rows(
+    engine: Engine, at: datetime, *, regulator_ids: Sequence[uuid.UUID] | None = None
+) -> list[RegulatorAccountRow]:
+    """The retry queue at `at`: `retrying` rows whose wait is over and `pending` ones whose lease
+    ran out (their process died mid-call), the longest due first; only `regulator_ids`' if given."""
+    with Session(engine) as session:
+        query = select(RegulatorAccountRow).where(
+            RegulatorAccountRow.state.in_(("retrying", "pending")),
+            or_(
+                RegulatorAccountRow.next_attempt_at.is_(None),
+                RegulatorAccountRow.next_attempt_at <= at,
+            ),
+        )
+        if regulator_ids is not None:
+            query = query.where(RegulatorAccountRow.regulator_id.in_(list(regulator_ids)))
+        return list(session.scalars(query.order_by(RegulatorAccountRow.next_attempt_at)))
+
+
+def open_account(
+    session: Session,
+    regulator_id: uuid.UUID,
+    adapter: str,
+    *,
+    fingerprint: str,
+    at: datetime,
+    lease_until: datetime,
+) -> None:
+    """Add the account's first row at `adapter`, already claimed (`pending`, version 1) for the
+    call about to send the body `fingerprint` hashes.
+
+    Flushed at once: when another call added the row first, the unique (regulator, adapter)
+    raises `IntegrityError` here, and that other call is the one sending.
+    """
+    session.add(
+        RegulatorAccountRow(
+            regulator_id=regulator_id,
+            adapter=adapter,
+            state="pending",
+            fingerprint=fingerprint,
+            attempts=1,
+            last_attempt_at=at,
+            next_attempt_at=lease_until,
+            version=1,
+        )
+    )
+    session.flush()
+
+
+def claim_account(
+    session: Session,
+    account_id: int,
+    version: int,
+    *,
+    fingerprint: str,
+    at: datetime,
+    lease_until: datetime,
+) -> bool:
+    """Mark the row `pending` until `lease_until` for a call that sends the body `fingerprint`
+    hashes, if it is still at `version` and no live lease holds it; whether it was claimed.
+
+    One `UPDATE … WHERE version = … RETURNING`, so the compare and the set are atomic on SQLite
+    and PostgreSQL alike: of two calls that read the same version, one claims, the other finds
+    nothing to update. The claim bumps the version, attempts count the call.
+    """
+    claimed = session.execute(
+        update(RegulatorAccountRow)
+        .where(
+            RegulatorAccountRow.id == account_id,
+            RegulatorAccountRow.version == version,
+            or_(
+                RegulatorAccountRow.state != "pending",
+                RegulatorAccountRow.next_attempt_at.is_(None),
+                RegulatorAccountRow.next_attempt_at <= at,
+            ),
+        )
+        .values(
+            state="pending",
+            fingerprint=fingerprint,
+            attempts=RegulatorAccountRow.attempts + 1,
+            last_attempt_at=at,
+            next_attempt_at=lease_until,
+            version=RegulatorAccountRow.version + 1,
+        )
+        .returning(RegulatorAccountRow.id)
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    return claimed is not None
+
+
+@dataclass(frozen=True)
+class CallResult:
+    """What one call to the vendor leaves in the account row (`settle_account`)."""
+
+    state: SyncState
+    http_status: int | None
+    error: str | None
+    next_attempt_at: datetime | None = None
+    #: Set when the vendor holds the account now (`synced`): under what key, where (kept as it
+    #: was when the vendor gave none) and since when.
+    vendor_key: str | None = None
+    vendor_location: str | None = None
+    synced_at: datetime | None = None
+
+
+def settle_account(
+    session: Session, regulator_id: uuid.UUID, adapter: str, version: int, result: CallResult
+) -> RegulatorAccountRow | None:
+    """Write a call's result to the account row if it is still at `version` (its claim's),
+    bumping the version; the row as written, or None when a later claim took the row over
+    after the lease ran out (that call's result stands).
+
+    The caller holds the regulator's lock (`lock_regulator`), which every claim and result write
+    of that regulator takes first: the version read here cannot move before the commit.
+    """
+    row = _account_row(session, regulator_id, adapter)
+    if row is None or row.version != version:
+        return None
+    row.version += 1
+    row.state = result.state
+    row.last_http_status = result.http_status
+    row.last_error = result.error
+    row.next_attempt_at = result.next_attempt_at
+    if result.state == "synced":
+        row.vendor_key = result.vendor_key
+        row.vendor_location = result.vendor_location or row.vendor_location
+        row.attempts = 0
+        row.synced_at = result.synced_at
+    return row
+
+
+def add_account_call(session: Session, call: RegulatorAccountCall) -> None:
+    """Add one call to the audit trail, in the transaction that records its result."""
+    session.add(call)
+
+
+def read_account_calls(engine: Engine, regulator_id: uuid.UUID) -> list[RegulatorAccountCall]:
+    """The audit trail of one regulator, oldest first."""
+    with Session(engine, expire_on_commit=False) as session:
+        return list(
+            session.scalars(
+                select(RegulatorAccountCall)
+                .where(RegulatorAccountCall.regulator_id == regulator_id)
+                .order_by(RegulatorAccountCall.id)
+            )
+        )

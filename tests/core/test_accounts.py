@@ -14,18 +14,21 @@ import httpx
 import pytest
 from sqlalchemy.engine import Engine
 
-from sas_core.accounts.sync import (
+from sas_core.accounts.regulators import (
     AccountError,
     AccountStateError,
     account_calls,
     account_states,
     add_regulator,
+    get_regulator,
+    update_regulator,
+)
+from sas_core.accounts.retries import retry_due
+from sas_core.accounts.sync import (
+    SyncReport,
     backoff,
     deactivate_regulator,
-    get_regulator,
     regulator_logged_in,
-    retry_due,
-    update_regulator,
     withdraw_outside_territory,
 )
 from sas_core.plugins.host import PluginHost
@@ -135,6 +138,32 @@ def new_regulator(engine: Engine, **changes: Any) -> uuid.UUID:
     return add_regulator(engine, **fields).id
 
 
+@pytest.fixture
+async def rid(engine: Engine, host: PluginHost, directory: FileAdapterDirectory) -> uuid.UUID:
+    """A regulator of SAS-33 whose first login created the account at vendor-a and vendor-b."""
+    regulator_id = new_regulator(engine)
+    await regulator_logged_in(engine, host, directory, regulator_id)
+    return regulator_id
+
+
+def assert_withdrawn(
+    reports: list[SyncReport], vendors: dict[str, SimulatorServer], identifier: str
+) -> None:
+    """vendor-a and vendor-b were sent `active=false` by PUT on `identifier`, and hold that."""
+    assert sorted((r.adapter, r.action, r.outcome) for r in reports) == [
+        ("vendor-a", "deactivate", "updated"),
+        ("vendor-b", "deactivate", "updated"),
+    ]
+    for name in ("a", "b"):
+        assert writes(vendors[name])[-1] == {
+            "method": "PUT",
+            "identifier": identifier,
+            "status": 200,
+        }
+        [account] = vendor_accounts(vendors[name])
+        assert account["active"] is False
+
+
 async def test_login_creates_at_every_adapter_of_the_territory_and_only_there(
     engine: Engine,
     host: PluginHost,
@@ -164,10 +193,8 @@ async def test_a_second_login_without_change_sends_nothing(
     host: PluginHost,
     directory: FileAdapterDirectory,
     vendors: dict[str, SimulatorServer],
+    rid: uuid.UUID,
 ) -> None:
-    rid = new_regulator(engine)
-    await regulator_logged_in(engine, host, directory, rid)
-
     again = await regulator_logged_in(engine, host, directory, rid)
 
     assert {r.outcome for r in again} == {"unchanged"}
@@ -179,10 +206,8 @@ async def test_an_update_is_a_put_and_a_national_id_rekeys_the_uuid(
     host: PluginHost,
     directory: FileAdapterDirectory,
     vendors: dict[str, SimulatorServer],
+    rid: uuid.UUID,
 ) -> None:
-    rid = new_regulator(engine)
-    await regulator_logged_in(engine, host, directory, rid)
-
     update_regulator(engine, rid, {"family": "Loridon"})
     renamed = await regulator_logged_in(engine, host, directory, rid)
     update_regulator(engine, rid, {"national_id": "810002673899"})
@@ -217,18 +242,7 @@ async def test_deactivation_is_sent_at_once_to_every_vendor_with_the_account(
 
     reports = await deactivate_regulator(engine, host, directory, rid)
 
-    assert sorted((r.adapter, r.action, r.outcome) for r in reports) == [
-        ("vendor-a", "deactivate", "updated"),
-        ("vendor-b", "deactivate", "updated"),
-    ]
-    for name in ("a", "b"):
-        assert writes(vendors[name])[-1] == {
-            "method": "PUT",
-            "identifier": f"{IDNPS}|810002673899",
-            "status": 200,
-        }
-        [account] = vendor_accounts(vendors[name])
-        assert account["active"] is False
+    assert_withdrawn(reports, vendors, f"{IDNPS}|810002673899")
     assert get_regulator(engine, rid).active is False
     with pytest.raises(AccountStateError, match="deactivated"):
         await regulator_logged_in(engine, host, directory, rid)
@@ -452,9 +466,8 @@ async def test_a_deactivation_is_never_overtaken_by_a_slower_login(
     host: PluginHost,
     directory: FileAdapterDirectory,
     vendors: dict[str, SimulatorServer],
+    rid: uuid.UUID,
 ) -> None:
-    rid = new_regulator(engine)
-    await regulator_logged_in(engine, host, directory, rid)
     update_regulator(engine, rid, {"family": "Loridon"})
     vendors["a"].set_faults(Faults(latency_ms=800))
     login = asyncio.create_task(regulator_logged_in(engine, host, directory, rid))
@@ -515,25 +528,12 @@ async def test_a_move_withdraws_the_old_territory_at_once_and_creates_the_new_at
     host: PluginHost,
     directory: FileAdapterDirectory,
     vendors: dict[str, SimulatorServer],
+    rid: uuid.UUID,
 ) -> None:
-    rid = new_regulator(engine)
-    await regulator_logged_in(engine, host, directory, rid)
-
     update_regulator(engine, rid, {"territory": "SAS-75"})
     withdrawn = await withdraw_outside_territory(engine, host, directory, rid)
 
-    assert sorted((r.adapter, r.action, r.outcome) for r in withdrawn) == [
-        ("vendor-a", "deactivate", "updated"),
-        ("vendor-b", "deactivate", "updated"),
-    ]
-    for name in ("a", "b"):
-        assert writes(vendors[name])[-1] == {
-            "method": "PUT",
-            "identifier": f"{SAS}|{rid}",
-            "status": 200,
-        }
-        [account] = vendor_accounts(vendors[name])
-        assert account["active"] is False
+    assert_withdrawn(withdrawn, vendors, f"{SAS}|{rid}")
     assert writes(vendors["c"]) == []
 
     at_login = await regulator_logged_in(engine, host, directory, rid)
@@ -554,10 +554,8 @@ async def test_a_vendor_both_territories_enable_keeps_the_account(
     host: PluginHost,
     directory: FileAdapterDirectory,
     vendors: dict[str, SimulatorServer],
+    rid: uuid.UUID,
 ) -> None:
-    rid = new_regulator(engine)
-    await regulator_logged_in(engine, host, directory, rid)
-
     update_regulator(engine, rid, {"territory": "SAS-2A"})
     withdrawn = await withdraw_outside_territory(engine, host, directory, rid)
     at_login = await regulator_logged_in(engine, host, directory, rid)
@@ -576,9 +574,8 @@ async def test_a_login_withdraws_what_the_registry_no_longer_enables(
     host: PluginHost,
     directory: FileAdapterDirectory,
     vendors: dict[str, SimulatorServer],
+    rid: uuid.UUID,
 ) -> None:
-    rid = new_regulator(engine)
-    await regulator_logged_in(engine, host, directory, rid)
     # vendor-b stops serving SAS-33; no one ran anything since.
     narrower = FileAdapterDirectory(
         directory.adapters, {**directory.territories, "vendor-b": ("SAS-2A",)}
@@ -599,9 +596,8 @@ async def test_a_withdrawal_that_failed_is_retried_as_a_withdrawal_and_a_return_
     host: PluginHost,
     directory: FileAdapterDirectory,
     vendors: dict[str, SimulatorServer],
+    rid: uuid.UUID,
 ) -> None:
-    rid = new_regulator(engine)
-    await regulator_logged_in(engine, host, directory, rid)
     vendors["a"].set_faults(Faults(mode="http-500"))
     update_regulator(engine, rid, {"territory": "SAS-2A"})
     [failed] = await withdraw_outside_territory(engine, host, directory, rid)

@@ -14,8 +14,10 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-#: Flow-service modules whose SQL lives in `sas_core/storage/`.
+#: Flow-service modules whose SQL lives in `sas_core/storage/`; a package named whole is clean
+#: whole, so a module added to it later is covered too.
 CLEAN = (
+    *sorted(p.relative_to(REPO).as_posix() for p in (REPO / "sas_core/accounts").glob("*.py")),
     "sas_core/appointments/intake.py",
     "sas_core/appointments/parties.py",
     "sas_core/appointments/outbox.py",

@@ -12,7 +12,7 @@ import trustme
 from sqlalchemy.engine import Engine
 
 from sas_core.accounts.models import Regulator
-from sas_core.accounts.sync import add_regulator
+from sas_core.accounts.regulators import add_regulator
 from sas_core.serving.server import AsgiServer, ServerTls
 from sas_core.storage import create_engine_for, upgrade
 from sas_web import CertificateAllowList, DevelopmentVendor, VendorIdentity, create_app

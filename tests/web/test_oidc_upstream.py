@@ -13,7 +13,7 @@ from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
 from sas_core.accounts.models import Regulator
-from sas_core.accounts.sync import add_regulator
+from sas_core.accounts.regulators import add_regulator
 from sas_core.serving.server import AsgiServer, ServerTls
 from sas_core.storage import create_engine_for, upgrade
 from sas_web import DevelopmentVendor, create_app

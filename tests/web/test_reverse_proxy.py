@@ -9,7 +9,7 @@ import httpx
 import pytest
 from sqlalchemy.engine import Engine
 
-from sas_core.accounts.sync import add_regulator
+from sas_core.accounts.regulators import add_regulator
 from sas_core.serving.server import AsgiServer
 from sas_web import CertificateAllowList, DevelopmentVendor, VendorRule, create_app
 from sas_web.oidc import OidcProvider

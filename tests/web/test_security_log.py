@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from sas_core.accounts.models import Regulator
-from sas_core.accounts.sync import add_regulator
+from sas_core.accounts.regulators import add_regulator
 from sas_core.serving.server import AsgiServer, ServerTls
 from sas_web import create_app
 from sas_web.oidc import OidcProvider

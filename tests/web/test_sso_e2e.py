@@ -25,7 +25,7 @@ from sqlalchemy.engine import Engine
 
 from sas_core import AppointmentEvent, hookimpl
 from sas_core.accounts.models import Regulator
-from sas_core.accounts.sync import add_regulator
+from sas_core.accounts.regulators import add_regulator
 from sas_core.appointments.outbox import dispatch_outbox
 from sas_core.plugins.host import PluginHost
 from sas_core.registry.adapters_file import FileAdapterDirectory, parse_adapters
