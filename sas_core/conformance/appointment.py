@@ -9,7 +9,6 @@ from typing import Any
 
 import orjson
 
-from sas_core.appointments.intake import validate_appointment
 from sas_core.conformance.catalogue import FAQ_APPOINTMENT
 from sas_core.conformance.models import CheckResult, FixHint, Report, Status
 from sas_core.fhir.outcomes import FhirRefusal, Issue
@@ -24,6 +23,10 @@ _STEP = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:\[([0-9]+)\])?")
 
 def check_appointment(body: bytes, source: str = "<appointment>") -> Report:
     """The two checks of an Appointment body; every issue of the intake becomes a fix hint."""
+    # Imported here: the intake brings SQLAlchemy and the storage layer, which the rest of the
+    # package (and the simulator, which reads the acceptance identifiers) has no use for.
+    from sas_core.appointments.intake import validate_appointment
+
     (shape_id, shape_title), (rules_id, rules_title) = APPOINTMENT_CHECKS
     try:
         document = orjson.loads(body)

@@ -150,10 +150,13 @@ class AgendaController(Controller):
         slot: FromQuery[str | None] = None,
         origin: FromQuery[str | None] = None,
     ) -> Response[str]:
-        """An SOS site's agenda page: the booking URL of its slots."""
+        """An SOS site's agenda page: the booking URL of its slots; refused without `origin`,
+        as a practitioner's agenda is (digest §8.2, test-kit scenario 1)."""
         found = [(a, s) for a in vendor.dataset.sos for s in a.sites if s.id == site_id]
         if not found:
             raise FhirError(404, "not-found", f"no SOS site {site_id!r}")
+        if not origin:
+            return pages.refused_without_origin()
         [(association, site)] = found
         title = html.escape(f"{association.name} — {site.name}")
         body = (
@@ -161,7 +164,7 @@ class AgendaController(Controller):
             f"<h1>Agenda : {title}</h1>"
             f"<p>Lieu : {html.escape(f'{site.line}, {site.postal_code} {site.city}')}</p>"
             f"<p>Créneau : {html.escape(slot or 'aucun')}</p>"
-            f"<p>Origine : {html.escape(origin or 'inconnue')}</p></html>"
+            f"<p>Origine : {html.escape(origin)}</p></html>"
         )
         return Response(body, media_type="text/html; charset=utf-8")
 
