@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 import ssl
+import warnings
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -148,8 +149,11 @@ def old_tls_refused(ctx: Context) -> str:
     _address(ctx)
     context = _context(ctx)
     try:
-        context.minimum_version = ssl.TLSVersion.TLSv1
-        context.maximum_version = ssl.TLSVersion.TLSv1_1
+        context.minimum_version = ssl.TLSVersion.MINIMUM_SUPPORTED
+        with warnings.catch_warnings():
+            # Deprecated for being insecure, which is the point: the vendor must refuse it.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            context.maximum_version = ssl.TLSVersion.TLSv1_1
         context.set_ciphers("DEFAULT:@SECLEVEL=0")
     except (ValueError, ssl.SSLError) as exc:
         raise Skip(f"this machine's OpenSSL cannot offer TLS 1.1 ({exc})") from None

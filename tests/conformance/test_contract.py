@@ -105,7 +105,7 @@ def test_an_unreachable_base_is_a_failed_check_with_its_cause(conformance: Confo
 
 
 class _Html(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+    def do_GET(self) -> None:
         body = b"<html><body>Bienvenue</body></html>"
         self.send_response(200)
         self.send_header("Content-Type", "text/html")
