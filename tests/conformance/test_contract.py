@@ -50,9 +50,10 @@ def test_the_simulator_passes_every_check_in_every_mode(
         (Faults(mode="http-429"), "SRCH-01", "HTTP 429"),
         (Faults(mode="hang"), "SRCH-01", "no answer within"),
         (Faults(mode="trickle"), "SRCH-01", "still arriving"),
+        (Faults(mode="oversized", oversized_mb=21), "SRCH-01", "over 20 MiB"),
         (Faults(latency_ms=1100), "PERF-01", "answered in"),
     ],
-    ids=["http-500", "malformed-json", "http-429", "hang", "trickle", "latency"],
+    ids=["http-500", "malformed-json", "http-429", "hang", "trickle", "oversized", "latency"],
 )
 def test_a_faulty_simulator_fails_the_check_expected(
     sas_vendor: SimulatorServer,
