@@ -247,11 +247,8 @@ def references(ctx: Context) -> str:
                     faq.FAQ_REFERENCES,
                 )
             )
-    if ctx.mode == "sos":
-        for slot in view.of("Slot"):
-            referenced.add(slot.key)
     fail_if("references do not resolve inside the Bundle", hints)
-    return f"{len(referenced)} references resolved"
+    return f"{len(referenced)} referenced resources resolved"
 
 
 def cardinalities(ctx: Context) -> str:
