@@ -143,7 +143,7 @@ def main() -> None:
     args = parser.parse_args()
 
     host = PluginHost.discover()
-    dataset = build_dataset(seed=42, practitioners=args.practitioners)
+    dataset = build_dataset(seed=42, practitioners=args.practitioners, acceptance=False)
     practitioners = [p["idnps"] for p in dataset.as_json()["practitioners"]]
     answering = latencies(args.vendors - 1)
     now = datetime.now(PARIS)

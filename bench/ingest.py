@@ -57,7 +57,7 @@ def build_answers(seed: int) -> dict[str, Answer]:
     """The simulator's answers over 72 hours: INT_R01 and INT_R04 (§5) for 25 practitioners, and
     the SOS Schedule search (§6) for 10 associations."""
     now = datetime(2025, 3, 10, 8, 0, tzinfo=PARIS)
-    dataset = build_dataset(seed, PRACTITIONERS, now=now, sos=ASSOCIATIONS)
+    dataset = build_dataset(seed, PRACTITIONERS, now=now, sos=ASSOCIATIONS, acceptance=False)
     idnps = [p.idnps for p in dataset.practitioners]
     idnst = [a.idnst for a in dataset.sos]
     end = now + WINDOW

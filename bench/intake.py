@@ -55,7 +55,7 @@ FHIR = {"Content-Type": FHIR_JSON}
 def appointment_bodies(count: int, run: str) -> list[bytes]:
     """`count` serialised appointments on the simulator's free slots, identifiers unique to
     `run`; the operator is a regulator the platform does not know (stored for review)."""
-    dataset = build_dataset(seed=42, practitioners=10)
+    dataset = build_dataset(seed=42, practitioners=10, acceptance=False)
     pairs = [
         (practitioner, slot)
         for practitioner in dataset.practitioners

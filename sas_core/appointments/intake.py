@@ -79,6 +79,16 @@ class IntakeResult:
         return 201 if self.outcome == "created" else 200
 
 
+def validate_appointment(body: bytes) -> ReportedAppointment:
+    """Every rule the intake applies to a body before it looks at the database (shape, profile,
+    FHIR's Appointment invariants); a FhirRefusal lists what breaks them.
+
+    `sas conformance appointment` runs this very function, so a vendor's pre-flight check and
+    the platform's answer can never disagree.
+    """
+    return read_appointment(decode_appointment(body))
+
+
 class AppointmentIntake:
     """The intake service on one database."""
 
@@ -97,13 +107,12 @@ class AppointmentIntake:
 
     def create(self, body: bytes, vendor: str) -> IntakeResult:
         """`POST [base]/Appointment` on behalf of `vendor`."""
-        reported = read_appointment(decode_appointment(body))
-        return self._write(reported, vendor, create_only=True)
+        return self._write(validate_appointment(body), vendor, create_only=True)
 
     def update(self, query_identifier: str | None, body: bytes, vendor: str) -> IntakeResult:
         """`PUT [base]/Appointment?identifier=system|value` on behalf of `vendor`."""
         system, value = parse_identifier_token(query_identifier)
-        reported = read_appointment(decode_appointment(body))
+        reported = validate_appointment(body)
         if (reported.identifier_system, reported.identifier_value) != (system, value):
             raise FhirRefusal(
                 422,

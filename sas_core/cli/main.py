@@ -31,6 +31,10 @@ COMMANDS_GROUP = "sas_connect.commands"
 #: The core's own commands: name → (module:attribute, one-line help). Commands are imported only
 #: when they run, so that `sas --help` does not pay for Alembic and Litestar.
 COMMANDS: dict[str, tuple[str, str]] = {
+    "conformance": (
+        "sas_core.cli.conformance:conformance",
+        "Check a vendor endpoint (or an Appointment) against the SAS IG.",
+    ),
     "db": ("sas_core.cli.db:db_group", "Manage the database schema."),
     "geocode": ("sas_core.cli.geocode:geocode", "Locate a place: search centre and radius."),
     "plugins": ("sas_core.cli.plugins:plugins_group", "Inspect the installed plugins."),

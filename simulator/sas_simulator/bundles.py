@@ -296,8 +296,8 @@ def _slot(
             {"coding": [{"system": TRE_R38_SPECIALITE_ORDINALE, "code": code}]}
             for code in practitioner.specialties
         ]
-    if slot.bookable_online:
-        resource["comment"] = booking
+    # Every slot, walk-ins included: the test kit requires a booking URL on each (§16.10).
+    resource["comment"] = booking
     return resource
 
 

@@ -79,6 +79,11 @@ def simulator() -> None:
     "--tls-client-ca", type=_FILE, help="CA bundle (PEM): require client certificates (mTLS)."
 )
 @click.option(
+    "--tls-crl", type=_FILE, help="CRL (PEM) of --tls-client-ca: revoked clients refused."
+)
+@click.option("--tls-client-cn", metavar="CN", help="Only client certificates with this CN.")
+@click.option("--tls-client-ou", metavar="OU", help="Only client certificates with this OU.")
+@click.option(
     "--platform-issuer",
     metavar="URL",
     help="The platform's SSO realm (…/realms/sas): agenda pages delegate the login to it.",
@@ -104,6 +109,9 @@ def serve(
     tls_cert: Path | None,
     tls_key: Path | None,
     tls_client_ca: Path | None,
+    tls_crl: Path | None,
+    tls_client_cn: str | None,
+    tls_client_ou: str | None,
     platform_issuer: str | None,
     client_id: str | None,
     client_secret: str | None,
@@ -116,15 +124,21 @@ def serve(
     """Serve the FHIR base at http(s)://HOST:PORT/fhir until interrupted."""
     from sas_simulator.app import create_app
     from sas_simulator.booking import ReportSettings
-    from sas_simulator.server import ServerTls, serve_forever
+    from sas_simulator.server import serve_forever
     from sas_simulator.sso import VendorSsoSettings
+    from sas_simulator.tls import SimulatorTls
 
     if (tls_cert is None) != (tls_key is None):
         raise click.UsageError("--tls-cert and --tls-key go together")
     if tls_client_ca is not None and tls_cert is None:
         raise click.UsageError("--tls-client-ca needs --tls-cert and --tls-key")
+    client_checks = (tls_crl, tls_client_cn, tls_client_ou)
+    if tls_client_ca is None and any(v is not None for v in client_checks):
+        raise click.UsageError(
+            "--tls-crl, --tls-client-cn and --tls-client-ou need --tls-client-ca"
+        )
     tls = (
-        ServerTls(tls_cert, tls_key, tls_client_ca)
+        SimulatorTls(tls_cert, tls_key, tls_client_ca, *client_checks)
         if tls_cert is not None and tls_key is not None
         else None
     )

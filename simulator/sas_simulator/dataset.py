@@ -29,6 +29,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sas_core.clock import PARIS
+from sas_core.conformance import scenarios
 from sas_core.offer.models import StructureKind
 from sas_core.slots.models import AppointmentType, Modality, SlotType
 
@@ -149,8 +150,6 @@ class SimSlot:
     modalities: tuple[Modality, ...]
     appointment_type: AppointmentType
     reasons: tuple[str, ...]
-    #: False for some walk-in slots: the IG's WALKIN example has no booking URL (digest §16.10).
-    bookable_online: bool
     #: IDNST of the CPTS this slot is visible to (digest §5.3: one serviceType entry each).
     cpts: tuple[str, ...] = ()
 
@@ -429,8 +428,9 @@ def build_dataset(
     now: datetime | None = None,
     cpts: int = 3,
     sos: int = 2,
+    acceptance: bool = True,
 ) -> Dataset:
-    """Draw a deterministic dataset.
+    """Draw a deterministic dataset, plus (with `acceptance`) the acceptance scenarios.
 
     The first practitioner always has exactly one place and the second exactly two, so demos and
     tests have both shapes of digest §4.3 (1 vs N PractitionerRoles/Schedules) to search for.
@@ -512,7 +512,7 @@ def build_dataset(
         for association in associations
         for site in association.sites
     )
-    return Dataset(
+    seeded = Dataset(
         seed=seed,
         anchor=anchor,
         practitioners=tuple(people),
@@ -521,6 +521,7 @@ def build_dataset(
         sos=associations,
         site_schedules=site_schedules,
     )
+    return with_acceptance_scenarios(seeded) if acceptance else seeded
 
 
 def _communities(seed: int, count: int) -> tuple[SimCpts, ...]:
@@ -752,8 +753,6 @@ def _site_slot(
         modalities=modalities,
         appointment_type=AppointmentType.WALKIN if walk_in else AppointmentType.ROUTINE,
         reasons=(),
-        # Digest §6.4/§16.10: the site's agenda URL goes on every SOS slot, walk-ins included.
-        bookable_online=True,
     )
 
 
@@ -770,6 +769,11 @@ def _slot(
     )[0]
     walk_in = rng.random() < 0.1
     reasons = (rng.choice(REASONS),) if rng.random() < 0.3 else ()
+    if walk_in:
+        # This draw once decided whether a walk-in slot had a booking URL; every slot has one now
+        # (the test kit requires it, digest §16.10), and the draw stays so that the slots drawn
+        # after it, which recorded cassettes hold, do not change.
+        rng.random()
     return SimSlot(
         id=f"{schedule_id}-{start:%Y%m%d%H%M}",
         start=start,
@@ -779,5 +783,121 @@ def _slot(
         modalities=modalities,
         appointment_type=AppointmentType.WALKIN if walk_in else AppointmentType.ROUTINE,
         reasons=reasons,
-        bookable_online=not walk_in or rng.random() < 0.5,
+    )
+
+
+def with_acceptance_scenarios(dataset: Dataset) -> Dataset:
+    """`dataset` plus the entities of ANS's acceptance scenarios, under the fixed identifiers
+    `sas conformance` searches by default (`sas_core.conformance.scenarios`).
+
+    Kept apart from the seeded generation (and after it): the seeded practitioners, structures
+    and slots stay exactly as they were. What it adds, digest §4.3, §5.2, §6.3:
+    - a practitioner consulting in two places (two roles, two schedules, one Practitioner);
+    - a second practitioner, so one search answers for two;
+    - a practitioner whose slots are all CPTS-only (meta.security CPTS alone), each visible to
+      the same two CPTS: one slot offered through two CPTS;
+    - an SOS Médecins association with two sites.
+    Slots come from the same generators as the seeded ones, so every session keeps a free slot.
+    """
+    seed, anchor = dataset.seed, dataset.anchor
+    communities = tuple(
+        SimCpts(
+            id=f"cpts-acc-{n}",
+            idnst=finess,
+            name=f"CPTS Recette {n}",
+            phone=f"+3314500000{n}",
+            service_id=f"hs-cpts-acc-{n}",
+        )
+        for n, finess in enumerate(scenarios.CPTS_FINESS, start=1)
+    )
+    paris = CITIES[0]
+
+    def place(n: int, structure: str) -> SimPlace:
+        return SimPlace(
+            id=f"pl-acc-{n}",
+            name=f"Cabinet de recette {n}",
+            line=f"{n} rue de la Recette",
+            city=paris.name,
+            postal_code=paris.postal_code,
+            latitude=round(paris.latitude + n / 1000, 5),
+            longitude=round(paris.longitude + n / 1000, 5),
+            structure=structure,
+            phone=f"+3314500001{n}",
+        )
+
+    both = tuple(c.idnst for c in communities)
+    people = (
+        SimPractitioner(
+            id="ps-acc-1",
+            idnps=scenarios.RPPS_TWO_PLACES,
+            family="RECETTE",
+            given="Camille",
+            specialties=("SM54",),
+            places=(place(1, "1999000011"), place(2, "399900000200010")),
+        ),
+        SimPractitioner(
+            id="ps-acc-2",
+            idnps=scenarios.RPPS_SECOND,
+            family="RECETTE",
+            given="Hugo",
+            specialties=("SM04", "SM54"),
+            places=(place(3, "499900000300010"),),
+        ),
+        SimPractitioner(
+            id="ps-acc-3",
+            idnps=scenarios.RPPS_TWO_CPTS,
+            family="RECETTE",
+            given="Inès",
+            specialties=("SM54",),
+            places=(place(4, "1999000044"),),
+            cpts=both,
+        ),
+    )
+
+    def agenda(person: SimPractitioner, where: SimPlace) -> SimSchedule:
+        schedule_id = f"{person.id}-{where.id}"
+        slots = tuple(_slots(seed, schedule_id, anchor))
+        if person.cpts:
+            # CPTS-only: no other type, visible to every CPTS of the practitioner.
+            slots = tuple(replace(s, slot_types=(), cpts=person.cpts) for s in slots)
+        return SimSchedule(id=schedule_id, place=where, practitioner_id=person.id, slots=slots)
+
+    schedules = tuple(agenda(p, where) for p in people for where in p.places)
+    sites = tuple(
+        SimSite(
+            id=f"pfg-acc-{n}",
+            name=f"Point fixe de garde Recette {n}",
+            line=f"{n} place de la Recette",
+            city=paris.name,
+            postal_code=paris.postal_code,
+            latitude=round(paris.latitude - n / 1000, 5),
+            longitude=round(paris.longitude - n / 1000, 5),
+            phone=f"+3314500002{n}",
+            hours=_SITE_HOURS[1],
+        )
+        for n in (1, 2)
+    )
+    association = SimSos(
+        id="sos-acc-1",
+        idnst=scenarios.SOS_SIRET,
+        name="SOS Médecins Recette",
+        phone="+33145000030",
+        sites=sites,
+    )
+    site_schedules = tuple(
+        SimSiteSchedule(
+            id=f"{association.id}-{site.id}",
+            site=site,
+            association_id=association.id,
+            slots=tuple(_site_slots(seed, f"{association.id}-{site.id}", anchor, site)),
+        )
+        for site in sites
+    )
+    return replace(
+        dataset,
+        practitioners=(*dataset.practitioners, *people),
+        schedules=(*dataset.schedules, *schedules),
+        cpts=(*dataset.cpts, *communities),
+        sos=(*dataset.sos, association),
+        site_schedules=(*dataset.site_schedules, *site_schedules),
     )

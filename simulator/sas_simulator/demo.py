@@ -66,7 +66,11 @@ def run_demo(faulty_vendor: bool, serve: bool) -> None:
         practitioners: list[str] = []
         structures: list[str] = []
         for vendor in vendors:
-            dataset = build_dataset(seed=vendor.seed, practitioners=vendor.practitioners)
+            # The demo's vendors are synthetic offices, not acceptance test environments: the
+            # acceptance scenarios (`sas conformance`'s test data) would only add noise here.
+            dataset = build_dataset(
+                seed=vendor.seed, practitioners=vendor.practitioners, acceptance=False
+            )
             faults = Faults.model_validate({"latency_ms": vendor.latency_ms, "mode": vendor.fault})
             server = stack.enter_context(SimulatorServer(create_app(dataset, faults)))
             stderr.print(f"simulated vendor [bold]{vendor.name}[/] at {server.base_url}")

@@ -5,6 +5,7 @@ fault controls. Tests, the demo and `sas simulator serve` all go through `Simula
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from litestar import Litestar
 
@@ -12,12 +13,20 @@ from sas_core.serving.server import GRACEFUL_SHUTDOWN_S, AsgiServer, ServerTls
 from sas_core.serving.server import serve_forever as _serve_forever
 from sas_simulator.app import fault_state
 from sas_simulator.faults import Faults
+from sas_simulator.tls import SimulatorTls
 
 __all__ = ["GRACEFUL_SHUTDOWN_S", "ServerTls", "SimulatorServer", "serve_forever"]
 
 
 class SimulatorServer(AsgiServer):
-    """A simulator app served by uvicorn on a background thread."""
+    """A simulator app served by uvicorn on a background thread; a `SimulatorTls` brings its
+    client-subject check as the HTTP protocol."""
+
+    def __init__(self, app: Litestar, **options: Any) -> None:
+        tls = options.get("tls")
+        if isinstance(tls, SimulatorTls) and options.get("http_protocol") is None:
+            options["http_protocol"] = tls.http_protocol()
+        super().__init__(app, **options)
 
     def set_faults(self, faults: Faults) -> None:
         """Replace the faults in-process (the same as `PUT /_sim/faults`)."""

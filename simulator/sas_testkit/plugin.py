@@ -18,7 +18,8 @@ if TYPE_CHECKING:
 @pytest.fixture(scope="session")
 def sas_dataset() -> Dataset:
     """The simulator's default dataset (seed 42, 10 practitioners): practitioners with one and
-    two places, three CPTS (one practitioner in two), two SOS Médecins associations."""
+    two places, three CPTS (one practitioner in two), two SOS Médecins associations; then the
+    acceptance scenarios `sas conformance` searches by default (`with_acceptance_scenarios`)."""
     from sas_simulator.dataset import build_dataset
 
     return build_dataset(seed=42, practitioners=10)

@@ -8,8 +8,9 @@ from contextlib import contextmanager
 
 from sas_simulator.app import create_app
 from sas_simulator.dataset import Dataset
-from sas_simulator.server import ServerTls, SimulatorServer
-from sas_testkit.pki import Pki
+from sas_simulator.server import SimulatorServer
+from sas_simulator.tls import SimulatorTls
+from sas_testkit.pki import PLATFORM_CN, PLATFORM_OU, Pki
 
 
 @contextmanager
@@ -20,14 +21,22 @@ def plain_vendor(dataset: Dataset) -> Iterator[SimulatorServer]:
 
 
 @contextmanager
-def mtls_vendor(pki: Pki, dataset: Dataset, *, rogue: bool = False) -> Iterator[SimulatorServer]:
+def mtls_vendor(
+    pki: Pki, dataset: Dataset, *, rogue: bool = False, strict: bool = False
+) -> Iterator[SimulatorServer]:
     """The simulator requiring a client certificate signed by the platform's CA; with `rogue`,
-    its own certificate comes from a CA the adapter does not trust."""
+    its own certificate comes from a CA the adapter does not trust; with `strict`, it also
+    refuses a revoked certificate and one whose CN or OU is not the platform's, as a vendor
+    must (`sas conformance` TLS-04 to TLS-06)."""
     cert, key = (
         (pki.rogue_server_cert, pki.rogue_server_key)
         if rogue
         else (pki.server_cert, pki.server_key)
     )
-    tls = ServerTls(cert, key, client_ca_file=pki.platform_ca)
+    tls = (
+        SimulatorTls(cert, key, pki.platform_ca, pki.platform_crl, PLATFORM_CN, PLATFORM_OU)
+        if strict
+        else SimulatorTls(cert, key, pki.platform_ca)
+    )
     with SimulatorServer(create_app(dataset), tls=tls) as server:
         yield server

@@ -103,6 +103,7 @@ def check_command_line(line: str) -> list[str]:
             arguments = [p for p in command.params if isinstance(p, click.Argument)]
         elif not arguments:
             problems.append(f"{' '.join(path)} takes no argument, got {token!r}")
-    if isinstance(command, click.Group) and not {"--help", "-h"} & set(tokens):
+    runs_alone = isinstance(command, click.Group) and command.invoke_without_command
+    if isinstance(command, click.Group) and not runs_alone and not {"--help", "-h"} & set(tokens):
         problems.append(f"{' '.join(path)} is a group: name one of its commands")
     return problems

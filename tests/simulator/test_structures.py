@@ -14,8 +14,8 @@ NOW = datetime(2025, 3, 10, 13, 37, tzinfo=PARIS)
 
 def test_structures_do_not_change_the_practitioners() -> None:
     """Cassettes and demos rely on the practitioners, places and slot draws of before."""
-    plain = build_dataset(now=NOW, cpts=0, sos=0)
-    full = build_dataset(now=NOW)
+    plain = build_dataset(now=NOW, cpts=0, sos=0, acceptance=False)
+    full = build_dataset(now=NOW, acceptance=False)
     assert [dataclasses.replace(p, cpts=()) for p in full.practitioners] == list(
         plain.practitioners
     )
@@ -101,6 +101,6 @@ def test_json_contract(dataset: Dataset) -> None:
 
 
 def test_no_structures_when_asked_for_none() -> None:
-    data = build_dataset(now=NOW, cpts=0, sos=0).as_json()
+    data = build_dataset(now=NOW, cpts=0, sos=0, acceptance=False).as_json()
     assert data["structures"] == []
     assert all(p["cpts"] == [] for p in data["practitioners"])

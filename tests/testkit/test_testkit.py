@@ -28,7 +28,8 @@ def test_the_vendor_fixture_serves_the_dataset(
 
     assert statement.status_code == 200
     assert statement.json()["resourceType"] == "CapabilityStatement"
-    assert len(sas_dataset.practitioners) == 10 and len(sas_dataset.sos) == 2
+    # Seeded, then the acceptance scenarios (3 practitioners, 1 association).
+    assert len(sas_dataset.practitioners) == 10 + 3 and len(sas_dataset.sos) == 2 + 1
 
 
 def test_the_mtls_vendor_requires_the_platforms_certificate(

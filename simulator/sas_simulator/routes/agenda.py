@@ -46,17 +46,7 @@ class AgendaController(Controller):
         if user is None:
             if sso is None:
                 return pages.sso_not_configured()
-            return_to = request.url.path + "?" + request.scope["query_string"].decode()
-            try:
-                url, state = await sso.begin(vendor.root_of(request), return_to)
-            except LoginFailed as exc:
-                return pages.login_failed(str(exc), 502)
-            return Response(
-                "",
-                status_code=302,
-                headers={"Location": url},
-                cookies=[_cookie(request, LOGIN_COOKIE, state)],
-            )
+            return await _to_the_realm(request, vendor)
         booked = vendor.booked_slots()
         free = [
             s
@@ -142,18 +132,26 @@ class AgendaController(Controller):
             for b in vendor.bookings.values()
         ]
 
-    @get("/site/{site_id:str}", sync_to_thread=False)
-    def site_agenda(
+    @get("/site/{site_id:str}")
+    async def site_agenda(
         self,
+        request: Request[Any, Any, Any],
         vendor: NamedDependency[SimulatedVendor],
         site_id: FromPath[str],
         slot: FromQuery[str | None] = None,
         origin: FromQuery[str | None] = None,
     ) -> Response[str]:
-        """An SOS site's agenda page: the booking URL of its slots."""
+        """An SOS site's agenda page: the booking URL of its slots; refused without `origin`,
+        and behind the platform's login when the simulator has one, as a practitioner's agenda
+        is (digest §8.2, test-kit scenarios 1 and 2)."""
         found = [(a, s) for a in vendor.dataset.sos for s in a.sites if s.id == site_id]
         if not found:
             raise FhirError(404, "not-found", f"no SOS site {site_id!r}")
+        if not origin:
+            return pages.refused_without_origin()
+        sso = vendor.sso
+        if sso is not None and sso.user(request.cookies.get(SESSION_COOKIE)) is None:
+            return await _to_the_realm(request, vendor)
         [(association, site)] = found
         title = html.escape(f"{association.name} — {site.name}")
         body = (
@@ -161,9 +159,25 @@ class AgendaController(Controller):
             f"<h1>Agenda : {title}</h1>"
             f"<p>Lieu : {html.escape(f'{site.line}, {site.postal_code} {site.city}')}</p>"
             f"<p>Créneau : {html.escape(slot or 'aucun')}</p>"
-            f"<p>Origine : {html.escape(origin or 'inconnue')}</p></html>"
+            f"<p>Origine : {html.escape(origin)}</p></html>"
         )
         return Response(body, media_type="text/html; charset=utf-8")
+
+
+async def _to_the_realm(request: Request[Any, Any, Any], vendor: SimulatedVendor) -> Response[str]:
+    """Send a visitor without a vendor session to the platform's realm, back here afterwards."""
+    assert vendor.sso is not None
+    return_to = request.url.path + "?" + request.scope["query_string"].decode()
+    try:
+        url, state = await vendor.sso.begin(vendor.root_of(request), return_to)
+    except LoginFailed as exc:
+        return pages.login_failed(str(exc), 502)
+    return Response(
+        "",
+        status_code=302,
+        headers={"Location": url},
+        cookies=[_cookie(request, LOGIN_COOKIE, state)],
+    )
 
 
 def _cookie(request: Request[Any, Any, Any], key: str, value: str) -> Cookie:
