@@ -21,9 +21,11 @@ import bisect
 import itertools
 import random
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
+
+from sqlalchemy.engine import Engine
 
 from sas_core.geography.distances import haversine_km
 from sas_core.geography.gazetteer import Gazetteer, Place
@@ -49,7 +51,10 @@ from sas_core.offer.models import (
     StructureKind,
 )
 from sas_core.offer.nomenclature import GENERAL_PRACTICE, MEDECIN
+from sas_core.storage.offer import write_directory
 
+#: Practitioners written per insert.
+WRITE_BATCH = 5_000
 #: System of the synthetic places' ids (`system|value`, as a vendor's Location identifier).
 SYNTHETIC_PLACE_SYSTEM = "urn:sas-connect:synthetic:lieu"
 
@@ -526,3 +531,22 @@ def _new_id(rng: random.Random, prefix: str, digits: int, taken: set[str]) -> st
 
 def _phone(rng: random.Random) -> str:
     return f"+33{rng.choice('12345')}{rng.randrange(10**8):08d}"
+
+
+def store_directory(
+    engine: Engine,
+    directory: SyntheticDirectory,
+    on_progress: Callable[[int], None] | None = None,
+) -> int:
+    """Replace the stored directory with `directory`, in one transaction; returns how many
+    practitioners were written (`on_progress` gets the running count)."""
+    written = 0
+    with write_directory(engine) as writer:
+        writer.clear()
+        writer.add_structures(directory.structures)
+        while batch := list(itertools.islice(directory.practitioners, WRITE_BATCH)):
+            writer.add_practitioners(batch)
+            written += len(batch)
+            if on_progress:
+                on_progress(written)
+    return written

@@ -31,6 +31,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    update,
 )
 from sqlalchemy.engine import Engine, Row
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -368,7 +369,8 @@ class DirectoryWriter:
             for p in batch
             for place in p.places
         ]
-        self._session.execute(insert(OfferPlaceRow), rows)
+        if rows:
+            self._session.execute(insert(OfferPlaceRow), rows)
 
     def add_structures(self, batch: Sequence[DirectoryStructure]) -> None:
         if not batch:
@@ -399,35 +401,51 @@ class DirectoryWriter:
         if zones:
             self._session.execute(insert(OfferCptsZoneRow), zones)
 
-    def add_practitioner_places(self, idnps: str, places: Sequence[OfferPlace]) -> None:
-        """More places of a practitioner already written (a file listing them apart)."""
+    def merge_practitioner(
+        self, idnps: str, specialties: Sequence[str], places: Sequence[OfferPlace]
+    ) -> int:
+        """Merge more of a written practitioner (a file listing them apart): specialties
+        joined, places not yet known added. Returns how many places were added."""
         row = self._session.get(OfferPractitionerRow, idnps)
         if row is None:
             raise KeyError(idnps)
+        merged = list(row.specialties.split())
+        merged += [code for code in specialties if code not in merged]
+        row.specialties = _joined(merged)
+        self._session.execute(
+            update(OfferPlaceRow)
+            .where(OfferPlaceRow.offer_id == idnps)
+            .values(specialties=_joined(merged))
+        )
+        known = set(
+            self._session.scalars(
+                select(OfferPlaceRow.place_id).where(OfferPlaceRow.offer_id == idnps)
+            )
+        )
         participation = SasParticipation(
             participates=row.participates,
             via=_VIAS[row.participation_via] if row.participation_via else None,
             surnumeraire=row.surnumeraire,
             cpts=row.cpts,
         )
-        specialties = tuple(row.specialties.split())
         name = f"{row.given} {row.family}".strip()
-        self._session.execute(
-            insert(OfferPlaceRow),
-            [
-                _place_row(
-                    OfferKind.PRACTITIONER,
-                    idnps,
-                    name,
-                    row.profession,
-                    specialties,
-                    None,
-                    place,
-                    participation,
-                )
-                for place in places
-            ],
-        )
+        rows = [
+            _place_row(
+                OfferKind.PRACTITIONER,
+                idnps,
+                name,
+                row.profession,
+                merged,
+                None,
+                place,
+                participation,
+            )
+            for place in places
+            if place.id not in known
+        ]
+        if rows:
+            self._session.execute(insert(OfferPlaceRow), rows)
+        return len(rows)
 
 
 @contextmanager
