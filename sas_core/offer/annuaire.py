@@ -145,6 +145,8 @@ class _Importer:
         line = 1
         try:
             for line, fields in enumerate(rows, start=2):
+                if not fields:
+                    continue  # a blank line (one at the end of the file, typically)
                 if len(fields) != len(header):
                     self._wrong_width(line, fields, header)
                 self.report.rows += 1
@@ -162,8 +164,6 @@ class _Importer:
             progress()
 
     def _wrong_width(self, line: int, fields: list[str], header: list[str]) -> None:
-        if len(fields) == 1 and not fields[0].strip():
-            raise DirectoryFileError(line, None, "empty line")
         first_off = min(len(fields), len(header))
         column = header[first_off] if first_off < len(header) else None
         raise DirectoryFileError(

@@ -20,12 +20,14 @@ from typing import Any
 
 from sqlalchemy import (
     Boolean,
+    ColumnElement,
     Float,
     ForeignKey,
     Index,
     String,
     Text,
     UniqueConstraint,
+    case,
     delete,
     distinct,
     func,
@@ -281,6 +283,11 @@ def directory_specialties(engine: Engine) -> set[str]:
         return {code for joined in rows for code in joined.split()}
 
 
+def _count_true(column: ColumnElement[bool]) -> ColumnElement[int]:
+    """How many rows have `column` true (a boolean sums on neither database as such)."""
+    return func.count(case((column, 1)))
+
+
 def directory_stats(engine: Engine) -> DirectoryStats:
     """Counts for `sas directory stats`: one pass per table, grouped in the database."""
     practitioners = OfferPractitionerRow.__table__
@@ -290,8 +297,8 @@ def directory_stats(engine: Engine) -> DirectoryStats:
         people, participating, surnumeraire = connection.execute(
             select(
                 func.count(),
-                func.coalesce(func.sum(func.cast(practitioners.c.participates, Float)), 0),
-                func.coalesce(func.sum(func.cast(practitioners.c.surnumeraire, Float)), 0),
+                _count_true(practitioners.c.participates),
+                _count_true(practitioners.c.surnumeraire),
             )
         ).one()
         kinds: dict[str, int] = dict(
@@ -303,7 +310,7 @@ def directory_stats(engine: Engine) -> DirectoryStats:
             select(
                 _PLACES.c.departement,
                 func.count(),
-                func.sum(func.cast(_PLACES.c.participates, Float)),
+                _count_true(_PLACES.c.participates),
                 func.count(_PLACES.c.adapter),
             )
             .group_by(_PLACES.c.departement)
