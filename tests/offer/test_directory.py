@@ -138,3 +138,19 @@ def test_stats_count_the_directory(stored: Engine, generated: Generated) -> None
     )
     assert stats.connected_places == connected
     assert 0 < stats.connected_share < 0.5
+
+
+def test_a_limit_keeps_the_nearest(stored: Engine) -> None:
+    directory = OfferDirectory(stored)
+    paris = (48.8566, 2.3522)
+    everyone = directory.candidates(paris, 10)
+    assert len(everyone) > 30
+    nearest = directory.candidates(paris, 10, limit=30)
+    assert len(nearest) == 30
+    assert [c.distance_km for c in nearest] == sorted(c.distance_km for c in nearest)
+    # The database orders on a flat projection: the same 30 but for ties within 0.5 %.
+    cutoff = everyone[29].distance_km
+    assert all(c.distance_km <= cutoff * 1.005 for c in nearest)
+    assert directory.candidates(paris, 10, limit=10_000) == everyone
+    with pytest.raises(ValueError, match="limit"):
+        directory.candidates(paris, 10, limit=0)
