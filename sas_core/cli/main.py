@@ -31,6 +31,7 @@ COMMANDS_GROUP = "sas_connect.commands"
 #: The core's own commands: name → (module:attribute, one-line help). Commands are imported only
 #: when they run, so that `sas --help` does not pay for Alembic and Litestar.
 COMMANDS: dict[str, tuple[str, str]] = {
+    "adapter": ("sas_core.cli.adapter:adapter_group", "Start a new vendor adapter."),
     "db": ("sas_core.cli.db:db_group", "Manage the database schema."),
     "geocode": ("sas_core.cli.geocode:geocode", "Locate a place: search centre and radius."),
     "plugins": ("sas_core.cli.plugins:plugins_group", "Inspect the installed plugins."),
