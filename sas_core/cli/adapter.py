@@ -1,7 +1,7 @@
 """`sas adapter new`: a new vendor adapter distribution, rendered from `adapters_template/`.
 
-The template is a copier template (not string substitution), so a vendor can also render it
-with `copier copy` and later pull the template's changes with `copier update`.
+The template is a copier template (not string substitution): questions with validators,
+conditional files, and the answers kept in the generated `.copier-answers.yml`.
 """
 
 from __future__ import annotations
