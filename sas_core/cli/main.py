@@ -31,6 +31,7 @@ COMMANDS_GROUP = "sas_connect.commands"
 #: The core's own commands: name → (module:attribute, one-line help). Commands are imported only
 #: when they run, so that `sas --help` does not pay for Alembic and Litestar.
 COMMANDS: dict[str, tuple[str, str]] = {
+    "adapter": ("sas_core.cli.adapter:adapter_group", "Start a new vendor adapter."),
     "conformance": (
         "sas_core.cli.conformance:conformance",
         "Check a vendor endpoint (or an Appointment) against the SAS IG.",
