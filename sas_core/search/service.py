@@ -253,7 +253,9 @@ class RunningSearch:
                             self.availability.answers(lots[upcoming])
                         )
                 answers = await tasks.pop(index)
-                cards = self._cards(lot, answers, lot=index + first, preferred=index < first)
+                cards = self._cards(
+                    lot, answers, lot=index + first, preferred=index == 0 and bool(self.preferred)
+                )
                 if left is not None:
                     cards = cards[:left]
                     left -= len(cards)
