@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from enum import StrEnum
 from typing import Literal, Protocol
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from sas_core.geography.models import SearchArea
+from sas_core.offer.models import OfferKind
 from sas_core.slots.models import Modality, Slot
 
 #: Issue #10 item 6: every card says which of these it is; the web front shows them distinctly.
@@ -40,11 +40,6 @@ MIN_CANDIDATES = 5
 MAX_WITHIN = timedelta(hours=72)
 
 
-class CardKind(StrEnum):
-    PRACTITIONER = "practitioner"
-    STRUCTURE = "structure"
-
-
 class OfferCandidate(Protocol):
     """One place of the offer a search may show: a practitioner's place or a structure's.
 
@@ -55,15 +50,15 @@ class OfferCandidate(Protocol):
     """
 
     @property
-    def kind(self) -> str: ...
+    def kind(self) -> OfferKind: ...
     @property
     def id(self) -> str: ...
     @property
     def place_id(self) -> str: ...
     @property
-    def lat(self) -> float: ...
+    def latitude(self) -> float: ...
     @property
-    def lon(self) -> float: ...
+    def longitude(self) -> float: ...
     @property
     def participates(self) -> bool: ...
     @property
@@ -89,9 +84,10 @@ class CandidateSource(Protocol):
         radius_km: float,
         *,
         specialty: str | None = None,
-        kinds: Collection[str] | None = None,
+        kinds: Collection[OfferKind] | None = None,
     ) -> Sequence[OfferCandidate]:
-        """Every place within `radius_km` of (lat, lon), of that specialty when one is given."""
+        """Every place within `radius_km` of (lat, lon), of that specialty when one is given;
+        `ValueError` for a radius the directory cannot search."""
         ...
 
     def cpts_covering(self, insee: str) -> Sequence[OfferCandidate]:
@@ -102,8 +98,8 @@ class CandidateSource(Protocol):
         """Every place of one practitioner, wherever it is (the preferred doctor, §2.11)."""
         ...
 
-    def known_specialty(self, code: str) -> bool:
-        """Whether `code` is a specialty the directory knows (an unknown one is a typo)."""
+    def check_specialty(self, code: str) -> str:
+        """`code`, or `ValueError` saying it is not a specialty the directory knows."""
         ...
 
 
@@ -278,7 +274,7 @@ class Card(BaseModel):
     cache); `cause` says why a card is `vendor-error`, `circuit-open` or `not-connected`.
     """
 
-    kind: CardKind
+    kind: OfferKind
     id: str
     place_id: str
     type: str

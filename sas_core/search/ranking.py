@@ -68,7 +68,8 @@ def order_candidates(
     """The directory's order (digest §2.4 step 10), de-duplicated by place."""
     ranked: dict[tuple[str, str], Ranked] = {}
     for candidate in candidates:
-        entry = Ranked(candidate, round(haversine_km(center, (candidate.lat, candidate.lon)), 3))
+        point = (candidate.latitude, candidate.longitude)
+        entry = Ranked(candidate, round(haversine_km(center, point), 3))
         ranked.setdefault(entry.key, entry)
 
     def key(entry: Ranked) -> tuple[bool, float, int, str, str]:

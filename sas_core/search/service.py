@@ -19,6 +19,7 @@ from typing import Protocol
 
 from sas_core.clock import PARIS
 from sas_core.geography.models import PlaceKind
+from sas_core.offer.models import OfferKind
 from sas_core.plugins.host import PluginError, PluginHost
 from sas_core.plugins.models import AdapterConfig
 from sas_core.registry.circuit import CircuitBreaker
@@ -31,7 +32,6 @@ from sas_core.search.models import (
     MODALITY_NAMES,
     CandidateSource,
     Card,
-    CardKind,
     CardStatus,
     Filters,
     OfferCandidate,
@@ -113,18 +113,19 @@ class SearchService:
         Raises `SearchInputError` for a specialty the directory does not know.
         """
         area = request.area
-        if request.specialty is not None and not self.source.known_specialty(request.specialty):
-            raise SearchInputError(
-                f"unknown specialty {request.specialty!r} (the place was understood: "
-                f"{area.place.label}); specialties are TRE_R38 codes such as SM54"
-            )
+        if request.specialty is not None:
+            try:
+                self.source.check_specialty(request.specialty)
+            except ValueError as exc:
+                understood = f"the place was understood: {area.place.label}"
+                raise SearchInputError(f"{exc} ({understood})") from None
         if request.within is not None and not timedelta(0) < request.within <= MAX_WITHIN:
             raise SearchInputError(f"--within must be more than 0 and at most {MAX_WITHIN}")
         seed = request.seed if request.seed is not None else secrets.randbelow(2**31)
         center = (area.lat, area.lon)
         radius = area.radius_km
         kinds = _kinds(request.filters)
-        found = self.source.candidates(center, radius, specialty=request.specialty, kinds=kinds)
+        found = self._candidates(center, radius, request.specialty, kinds)
         enlarged = False
         if (
             len(found) < MIN_CANDIDATES
@@ -132,7 +133,7 @@ class SearchService:
             and area.place.kind is not PlaceKind.DEPARTEMENT
         ):
             radius = enlarged_radius(radius)
-            found = self.source.candidates(center, radius, specialty=request.specialty, kinds=kinds)
+            found = self._candidates(center, radius, request.specialty, kinds)
             enlarged = True
         if request.filters.surnumeraire:
             found = [c for c in found if c.surnumeraire]
@@ -188,6 +189,18 @@ class SearchService:
             covering=covering,
         )
 
+    def _candidates(
+        self,
+        center: tuple[float, float],
+        radius_km: float,
+        specialty: str | None,
+        kinds: list[OfferKind] | None,
+    ) -> Sequence[OfferCandidate]:
+        try:
+            return self.source.candidates(center, radius_km, specialty=specialty, kinds=kinds)
+        except ValueError as exc:
+            raise SearchInputError(str(exc)) from None
+
     async def run(self, request: SearchRequest, territory: str | None = None) -> SearchResult:
         """The whole search at once (every lot, up to `request.limit` cards)."""
         running = self.start(request, territory)
@@ -195,16 +208,16 @@ class SearchService:
         return SearchResult(running.header, cards)
 
 
-def _kinds(filters: Filters) -> list[str] | None:
+def _kinds(filters: Filters) -> list[OfferKind] | None:
     """Which kinds the directory needs to return for the `type:` filter (CPTS cards stand for
     practitioners, so asking for `cpts` keeps them)."""
     if not filters.types:
         return None
     kinds = set()
     if filters.types & {"practitioner", "cpts"}:
-        kinds.add(str(CardKind.PRACTITIONER))
+        kinds.add(OfferKind.PRACTITIONER)
     if filters.types - {"practitioner"}:
-        kinds.add(str(CardKind.STRUCTURE))
+        kinds.add(OfferKind.STRUCTURE)
     return sorted(kinds)
 
 
@@ -372,14 +385,14 @@ def _card(
         status = "vendor-error"
     else:
         status = "not-connected"
-    practitioner = c.kind == CardKind.PRACTITIONER
+    practitioner = c.kind is OfferKind.PRACTITIONER
     return Card(
-        kind=CardKind.PRACTITIONER if practitioner else CardKind.STRUCTURE,
+        kind=c.kind,
         id=c.id,
         place_id=c.place_id,
         type="practitioner" if practitioner else (c.structure_kind or "structure"),
-        lat=c.lat,
-        lon=c.lon,
+        lat=c.latitude,
+        lon=c.longitude,
         distance_km=entry.distance_km,
         participates=c.participates,
         status=status,

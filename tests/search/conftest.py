@@ -13,6 +13,7 @@ from litestar import Litestar
 
 from sas_core.geography.distances import haversine_km
 from sas_core.geography.models import GeocodeResult, PlaceKind, SearchArea
+from sas_core.offer.models import OfferKind
 from sas_core.plugins.host import PluginHost
 from sas_core.registry.directory import LiveAdapter
 from sas_simulator.app import create_app
@@ -27,11 +28,11 @@ BORDEAUX = (44.8378, -0.5792)
 class Offer:
     """An `OfferCandidate` as a plain record."""
 
-    kind: str
+    kind: OfferKind
     id: str
     place_id: str
-    lat: float
-    lon: float
+    latitude: float
+    longitude: float
     participates: bool = True
     surnumeraire: bool = False
     modalities: tuple[str, ...] = ("AMB",)
@@ -57,13 +58,13 @@ class ListSource:
         radius_km: float,
         *,
         specialty: str | None = None,
-        kinds: Collection[str] | None = None,
+        kinds: Collection[OfferKind] | None = None,
     ) -> list[Offer]:
         self.queries.append(radius_km)
         return [
             o
             for o in self.offers
-            if haversine_km(center, (o.lat, o.lon)) <= radius_km
+            if haversine_km(center, (o.latitude, o.longitude)) <= radius_km
             and (specialty is None or specialty in o.specialties)
             and (kinds is None or o.kind in kinds)
         ]
@@ -74,13 +75,17 @@ class ListSource:
     def practitioner_places(self, idnps: str) -> list[Offer]:
         return [o for o in self.offers if o.id == idnps]
 
-    def known_specialty(self, code: str) -> bool:
-        return code in self.specialties
+    def check_specialty(self, code: str) -> str:
+        if code not in self.specialties:
+            raise ValueError(f"unknown specialty code {code!r}")
+        return code
 
 
 def offer(id: str, lat: float = 44.84, lon: float = -0.58, **fields: Any) -> Offer:
     """A practitioner's place (one per id unless `place_id` is given)."""
-    return Offer("practitioner", id, fields.pop("place_id", f"place-{id}"), lat, lon, **fields)
+    return Offer(
+        OfferKind.PRACTITIONER, id, fields.pop("place_id", f"place-{id}"), lat, lon, **fields
+    )
 
 
 def place_id(local: str) -> str:
@@ -95,7 +100,7 @@ def dataset_offers(
     list them: practitioners held by `adapter`, associations by `sos_adapter`."""
     offers = [
         Offer(
-            "practitioner",
+            OfferKind.PRACTITIONER,
             p.idnps,
             place_id(place.id),
             place.latitude,
@@ -109,7 +114,7 @@ def dataset_offers(
     ]
     offers += [
         Offer(
-            "structure",
+            OfferKind.STRUCTURE,
             association.idnst,
             place_id(site.id),
             site.latitude,

@@ -7,7 +7,8 @@ from collections import Counter
 
 import pytest
 
-from sas_core.search.models import Card, CardKind, CardStatus, Filters, SearchInputError
+from sas_core.offer.models import OfferKind
+from sas_core.search.models import Card, CardStatus, Filters, SearchInputError
 from sas_core.search.ranking import (
     collapse_cpts,
     order_candidates,
@@ -28,7 +29,7 @@ def ids(offers: list[Offer], seed: int, *, by_distance: bool = False) -> list[st
 def card(id: str, status: CardStatus, participates: bool = True, **fields: object) -> Card:
     return Card.model_validate(
         {
-            "kind": CardKind.PRACTITIONER,
+            "kind": OfferKind.PRACTITIONER,
             "id": id,
             "place_id": f"place-{id}",
             "type": "practitioner",
@@ -83,7 +84,7 @@ def test_a_place_is_listed_once() -> None:
 def test_lots_of_25_with_at_most_10_sos_associations() -> None:
     practitioners = [offer(f"8{i:011d}") for i in range(30)]
     sos = [
-        Offer("structure", f"3{i:014d}", f"site-{i}-{s}", 44.8, -0.5, structure_kind="sos")
+        Offer(OfferKind.STRUCTURE, f"3{i:014d}", f"site-{i}-{s}", 44.8, -0.5, structure_kind="sos")
         for i in range(12)
         for s in range(2)
     ]
@@ -109,7 +110,7 @@ def test_each_lot_is_partitioned_stably() -> None:
 
 
 def test_cpts_members_collapse_into_one_card_at_the_first_members_place() -> None:
-    cpts = card("1941375011", "not-connected", kind=CardKind.STRUCTURE, type="cpts")
+    cpts = card("1941375011", "not-connected", kind=OfferKind.STRUCTURE, type="cpts")
     cards = [
         card("a", "slots", participates=False),
         card("m1", "no-slot", cpts="1941375011"),

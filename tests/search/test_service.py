@@ -8,12 +8,13 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import pytest
 from litestar import Litestar
 
 from sas_core.geography.models import PlaceKind
+from sas_core.offer.models import OfferKind
 from sas_core.plugins.host import PluginHost
 from sas_core.registry.health import DatabaseHealth
 from sas_core.registry.models import BreakerPolicy
@@ -48,9 +49,9 @@ def service(
     host: PluginHost,
     offers: list[Offer],
     adapters: StaticAdapters,
-    **kwargs: object,
+    **kwargs: Any,
 ) -> SearchService:
-    return SearchService(ListSource(offers), host, adapters, **kwargs)  # type: ignore[arg-type]
+    return SearchService(ListSource(offers), host, adapters, **kwargs)
 
 
 def registry(server: SimulatorServer) -> StaticAdapters:
@@ -79,8 +80,9 @@ async def test_every_card_has_a_status_from_a_real_vendor(
     result = await search.run(SearchRequest(area=area(), seed=7))
 
     by_status = statuses(result)
-    with_slots = {p.idnps for p in dataset.practitioners if any(s.free_slots for s in
-                  dataset.schedules_of(p))}  # fmt: skip
+    with_slots = {
+        p.idnps for p in dataset.practitioners if any(s.free_slots for s in dataset.schedules_of(p))
+    }
     assert with_slots <= by_status["slots"]
     assert {a.idnst for a in dataset.sos} <= by_status["slots"]
     assert by_status["no-slot"] == {unknown.id}, "the vendor answered: nothing free"
@@ -199,7 +201,7 @@ async def test_lots_of_25_stream_in_order_and_the_first_page_waits_only_for_its_
     running = search.start(request)
     assert [len(lot) for lot in running.lots] == [25, 25, len(offers) - 50]
     later = {r.key for lot in running.lots[1:] for r in lot}
-    search.source = ListSource(  # type: ignore[assignment]
+    search.source = ListSource(
         [replace(o, adapter="slow") if (o.id, o.place_id) in later else o for o in offers]
     )
     running = search.start(request)
@@ -222,7 +224,7 @@ async def test_limit_stops_the_search(
     search = service(
         host,
         dataset_offers(big_dataset, "fast"),
-        StaticAdapters([live("fast", "sas-fhir", fast.base_url)]),  # fmt: skip
+        StaticAdapters([live("fast", "sas-fhir", fast.base_url)]),
     )
     result = await search.run(SearchRequest(area=area(), seed=1, limit=30))
     assert len(result.cards) == 30
@@ -234,8 +236,12 @@ async def test_filters_after_the_slots_are_known(
 ) -> None:
     server, _ = vendor
     offers = dataset_offers(dataset, "vendor-a", "sos")
-    phone_only = offer("899999999999", adapter=None, surnumeraire=True,
-                       marketplace_url="https://marketplace.example/demande")  # fmt: skip
+    phone_only = offer(
+        "899999999999",
+        adapter=None,
+        surnumeraire=True,
+        marketplace_url="https://marketplace.example/demande",
+    )
     search = service(host, [*offers, phone_only], registry(server))
 
     async def run(*tokens: str) -> SearchResult:
@@ -287,7 +293,7 @@ async def test_the_preferred_doctor_comes_first_and_errors_are_reported(
     result = await search.run(
         SearchRequest(
             area=area(), seed=2, preferred_doctor=f"urn:oid:1.2.250.1.71.4.2.1|{doctor.idnps}"
-        )  # fmt: skip
+        )
     )
     preferred = [c for c in result.cards if c.preferred]
     assert [c.id for c in result.cards[: len(doctor.places)]] == [doctor.idnps] * len(doctor.places)
@@ -295,8 +301,8 @@ async def test_the_preferred_doctor_comes_first_and_errors_are_reported(
     assert [c.id for c in result.cards].count(doctor.idnps) == len(doctor.places)
     assert result.header.preferred_doctor_error is None
 
-    for value, code in (("", "sas_pf_002"), ("urn:oid:x", "sas_pf_001"), ("899999999999",
-                                                                          "sas_pf_001")):  # fmt: skip
+    errors = (("", "sas_pf_002"), ("urn:oid:x", "sas_pf_001"), ("899999999999", "sas_pf_001"))
+    for value, code in errors:
         result = await search.run(SearchRequest(area=area(), seed=2, preferred_doctor=value))
         assert result.header.preferred_doctor_error is not None
         assert result.header.preferred_doctor_error.error_code_sas == code
@@ -310,7 +316,7 @@ async def test_too_few_offers_enlarge_the_circle_once_unless_the_radius_was_chos
     near = [offer(f"8{i:011d}", lat=44.84, lon=-0.58) for i in range(2)]
     farther = [offer(f"8{i:011d}", lat=44.84 + 0.11, lon=-0.58) for i in range(2, 6)]
     source = ListSource([*near, *farther])
-    search = SearchService(source, host, StaticAdapters([]))  # type: ignore[arg-type]
+    search = SearchService(source, host, StaticAdapters([]))
 
     running = search.start(SearchRequest(area=area(radius_km=10), seed=1))
     assert running.header.enlarged and running.header.radius_km == 15
@@ -326,8 +332,8 @@ async def test_too_few_offers_enlarge_the_circle_once_unless_the_radius_was_chos
 
 async def test_an_unknown_specialty_is_refused_before_anything_is_asked(host: PluginHost) -> None:
     source = ListSource([offer("811111111111")])
-    search = SearchService(source, host, StaticAdapters([]))  # type: ignore[arg-type]
-    with pytest.raises(SearchInputError, match="unknown specialty 'SM99'.*Bordeaux"):
+    search = SearchService(source, host, StaticAdapters([]))
+    with pytest.raises(SearchInputError, match=r"unknown specialty code 'SM99'.*Bordeaux"):
         search.start(SearchRequest(area=area(), specialty="SM99"))
     assert source.queries == []
 
@@ -339,10 +345,11 @@ async def test_cpts_covering_the_commune_collapse_into_one_card(
     offers = dataset_offers(dataset, "vendor-a")
     cpts = dataset.cpts[0]
     members = {p.idnps for p in dataset.members_of(cpts)}
-    cpts_offer = Offer("structure", cpts.idnst, f"cpts-{cpts.idnst}", 44.84, -0.58,
-                       structure_kind="cpts")  # fmt: skip
+    cpts_offer = Offer(
+        OfferKind.STRUCTURE, cpts.idnst, f"cpts-{cpts.idnst}", 44.84, -0.58, structure_kind="cpts"
+    )
     source = ListSource(offers, cpts={"33063": [cpts_offer]})
-    search = SearchService(source, host, registry(server))  # type: ignore[arg-type]
+    search = SearchService(source, host, registry(server))
 
     result = await search.run(SearchRequest(area=area(insee="33063"), seed=4))
 
