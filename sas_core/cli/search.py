@@ -18,11 +18,12 @@ from sas_core.cli.main import EXIT_FAILED, EXIT_USAGE
 from sas_core.cli.output import echo_table, stderr
 from sas_core.clock import PARIS
 from sas_core.geography.gazetteer import GazetteerMissing
-from sas_core.geography.models import GeocodeError, SearchArea
+from sas_core.geography.models import GeocodeError, GeocodeResult, SearchArea
 from sas_core.geography.radius import RadiusTableError, load_radius_table
 from sas_core.geography.search_area import geocode as geocode_place
 from sas_core.geography.search_area import search_area
 from sas_core.offer.directory import MAX_RADIUS_KM, OfferDirectory
+from sas_core.plugins.host import PluginHost
 from sas_core.registry.directory import RegistryDirectory
 from sas_core.registry.health import DatabaseHealth, HealthSettings
 from sas_core.registry.search_radius import RegistryRadiusTable
@@ -105,14 +106,14 @@ def search(
             )
     except SearchInputError as exc:
         _fail(fmt, str(exc), EXIT_USAGE)
-    settings = platform_settings()
     host = plugin_host()
+    place = _place(near, host, fmt)
     try:
-        engine = open_database(settings)
+        engine = open_database(platform_settings())
     except (SQLAlchemyError, SchemaNotCurrentError) as exc:
         _fail(fmt, f"cannot use the database: {exc}", EXIT_FAILED)
     try:
-        area = _area(near, engine, fmt)
+        area = _area(place, engine, fmt)
         if radius is not None:
             area = area.model_copy(update={"radius_km": radius})
         directory = OfferDirectory(engine)
@@ -173,15 +174,11 @@ def _territory(code: str) -> str:
         raise SearchInputError(f"--territory: {exc}") from None
 
 
-def _area(near: str, engine: Engine, fmt: str) -> SearchArea:
-    """The circle searched: the place geocoded, the radius of its territory (the registry's
-    override, else ANS's table, else the fallbacks)."""
+def _place(near: str, host: PluginHost, fmt: str) -> GeocodeResult:
+    """Where the regulator means, or exit 2 saying what was understood (the candidates of an
+    ambiguous name)."""
     try:
-        table = RegistryRadiusTable(engine, load_radius_table(platform_settings().radius_table))
-    except RadiusTableError as exc:
-        _fail(fmt, str(exc), EXIT_FAILED)
-    try:
-        return search_area(geocode_place(near, plugin_host().hooks), table)
+        return geocode_place(near, host.hooks)
     except GeocodeError as exc:
         candidates = [c.model_dump(mode="json") for c in exc.candidates]
         _fail(fmt, f"--near {near!r}: {exc}", EXIT_USAGE, candidates)
@@ -189,6 +186,18 @@ def _area(near: str, engine: Engine, fmt: str) -> SearchArea:
         _fail(fmt, str(exc), EXIT_FAILED)
     except Exception as exc:  # a geocoder plugin's own failure: one line, not a trace
         _fail(fmt, f"geocoding failed: {type(exc).__name__}: {exc}", EXIT_FAILED)
+
+
+def _area(place: GeocodeResult, engine: Engine, fmt: str) -> SearchArea:
+    """The circle searched: the radius of the place's territory (the registry's override, else
+    ANS's table, else the fallbacks)."""
+    try:
+        table = RegistryRadiusTable(engine, load_radius_table(platform_settings().radius_table))
+        return search_area(place, table)
+    except RadiusTableError as exc:
+        _fail(fmt, str(exc), EXIT_FAILED)
+    except GeocodeError as exc:
+        _fail(fmt, str(exc), EXIT_USAGE)
 
 
 async def _render(running: RunningSearch, fmt: str) -> None:
