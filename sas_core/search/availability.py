@@ -38,7 +38,7 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class AgendaAnswer:
     """One agenda's slots (all its places) and how they were obtained."""
 

@@ -10,8 +10,10 @@ lots are already loading (`SAS_SEARCH_LOTS_IN_FLIGHT`).
 from __future__ import annotations
 
 import asyncio
+import bisect
 import math
 import secrets
+import weakref
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -332,17 +334,33 @@ class RunningSearch:
         """
         c = entry.candidate
         places = self._places_of(c.id)
-        first = bool(places) and places[0] == c.place_id
+        by_place = _by_place(answer)
+        here = list(by_place.get(c.place_id, ()))
+        if places and places[0] == c.place_id:
+            here += [s for p, found in by_place.items() if p not in places for s in found]
         end = self.header.window_end
-        kept: dict[tuple[datetime, datetime, str | None], Slot] = {}
-        for slot in answer.slots:
-            if slot.start < now or slot.start > end:
-                continue
-            place = slot.place.id if slot.place is not None else None
-            if place != c.place_id and not (first and place not in places):
-                continue
-            kept.setdefault((slot.start, slot.end, place), slot)
+        kept: dict[tuple[datetime, datetime], Slot] = {}
+        for slot in here:
+            if now <= slot.start <= end:
+                kept.setdefault((slot.start, slot.end), slot)
         return sorted(kept.values(), key=lambda s: (s.start, s.end, s.id))
+
+
+#: An answer's slots by place id (None: a slot naming no place), made once per answer: every
+#: card of the agenda reads it, and a cached answer serves many searches.
+_PLACES_OF_ANSWER: weakref.WeakKeyDictionary[AgendaAnswer, dict[str | None, list[Slot]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _by_place(answer: AgendaAnswer) -> dict[str | None, list[Slot]]:
+    found = _PLACES_OF_ANSWER.get(answer)
+    if found is None:
+        found = {}
+        for slot in answer.slots:
+            found.setdefault(slot.place.id if slot.place else None, []).append(slot)
+        _PLACES_OF_ANSWER[answer] = found
+    return found
 
 
 def _build_adapters(
@@ -409,11 +427,17 @@ def _card(
 
 
 def _buckets(slots: Sequence[Slot], now: datetime) -> list[str]:
-    """Digest §2.7 step 5: every "available within" bucket some slot's [start, end] overlaps."""
+    """Digest §2.7 step 5: every "available within" bucket some slot's [start, end] overlaps.
+
+    `slots` are sorted by start: a bucket [begin, finish) is met by one of the slots starting
+    before `finish`, most likely the last of them, so they are tried from there.
+    """
+    starts = [s.start for s in slots]
     found = []
     for name, (low, high) in AVAILABILITY_BUCKETS.items():
         begin, finish = now + timedelta(hours=low), now + timedelta(hours=high)
-        if any(s.start < finish and s.end > begin for s in slots):
+        before = bisect.bisect_left(starts, finish)
+        if any(slot.end > begin for slot in reversed(slots[:before])):
             found.append(name)
     return found
 
