@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import tempfile
 import time
@@ -156,11 +157,12 @@ def main() -> None:
         "first_page_ms": statistics.median(c[0] for c in cold) * 1000,
         "all_pages_ms": statistics.median(c[1] for c in cold) * 1000,
         "repeated_within_ttl_ms": statistics.median(w[1] for w in warm) * 1000,
+        "load_average": os.getloadavg()[0],
     }
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "search.json").write_text(json.dumps(report, indent=2))
     overhead = report["first_page_ms"] - report["slowest_needed_alone_ms"]
-    print(f"machine: {report['machine']}")
+    print(f"machine: {report['machine']}, load average {report['load_average']:.1f}")
     print(
         f"{args.vendors} vendors (latency 50–900 ms), {report['places']} places in {lots} lots, "
         f"median of {args.repeat}"
