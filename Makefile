@@ -37,6 +37,7 @@ $(GAZETTEER): sas_core/geography/gazetteer-sources.txt sas_core/geography/gazett
 
 run: install
 	$(VENV)/bin/sas registry apply registry/
+	$(VENV)/bin/sas directory generate --seed 1 --size 5000 --if-empty
 	$(VENV)/bin/sas demo
 
 test: install
@@ -59,6 +60,7 @@ bench: install
 	$(VENV)/bin/python -m bench.fanout
 	$(VENV)/bin/python -m bench.intake
 	$(VENV)/bin/python -m bench.geography
+	$(VENV)/bin/python -m bench.directory
 	$(VENV)/bin/python -m bench.search
 
 # The documentation site, built offline into site/ (mkdocs.yml sets strict: warnings fail).

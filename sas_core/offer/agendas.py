@@ -62,17 +62,17 @@ CITIES: tuple[City, ...] = (
     City("Limoges", "87000", 45.8330, 1.2610, "5"),
 )
 
-_FAMILIES = (
+FAMILY_NAMES = (
     "MARTIN", "BERNARD", "THOMAS", "PETIT", "ROBERT", "RICHARD", "DURAND", "DUBOIS", "MOREAU",
     "LAURENT", "SIMON", "MICHEL", "LEFEBVRE", "LEROY", "ROUX", "DAVID", "BERTRAND", "MOREL",
     "FOURNIER", "GIRARD", "BONNET", "DUPONT", "LAMBERT", "FONTAINE", "ROUSSEAU", "VINCENT",
 )  # fmt: skip
-_GIVENS = (
+GIVEN_NAMES = (
     "Camille", "Léa", "Manon", "Chloé", "Inès", "Sarah", "Julie", "Claire", "Hélène", "Sophie",
     "Lucas", "Hugo", "Louis", "Jules", "Paul", "Antoine", "Sébastien", "Nicolas", "Julien",
     "Mathieu", "Karim", "Yasmine", "Amadou", "Thi Lan",
 )  # fmt: skip
-_STREETS = (
+STREETS = (
     "rue de la République", "avenue Jean Jaurès", "rue Victor Hugo", "boulevard Gambetta",
     "place de la Mairie", "rue Pasteur", "avenue du Général de Gaulle", "rue des Écoles",
     "rue Émile Zola", "allée des Tilleuls", "rue du Marché", "quai de la Loire",
@@ -262,7 +262,7 @@ def _associations(seed: int, count: int) -> tuple[SimSos, ...]:
         sites: list[SimSite] = []
         for area in rng.sample(_AREAS, site_count):
             site_number += 1
-            street = rng.choice(_STREETS)
+            street = rng.choice(STREETS)
             sites.append(
                 SimSite(
                     id=f"pfg-{site_number:03d}",
@@ -311,7 +311,7 @@ def _new_place(rng: random.Random, number: int, city_name: str | None) -> SimPla
         "siret": "3" + _digits(rng, 14),
         "rpps-rang": "4" + _digits(rng, 14),
     }[kind]
-    street = rng.choice(_STREETS)
+    street = rng.choice(STREETS)
     return SimPlace(
         id=f"pl-{number:03d}",
         name=f"{rng.choice(_PLACE_NAMES)} {street.split(' ', 1)[1]}",
@@ -363,8 +363,8 @@ def draw_practitioners(
             SimPractitioner(
                 id=f"ps-{index + 1:03d}",
                 idnps="8" + rpps,
-                family=rng.choice(_FAMILIES),
-                given=rng.choice(_GIVENS),
+                family=rng.choice(FAMILY_NAMES),
+                given=rng.choice(GIVEN_NAMES),
                 specialties=specialties,
                 places=tuple(places),
             )

@@ -10,11 +10,11 @@ the same way; PostGIS is not needed.
 from __future__ import annotations
 
 import math
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
 from sqlalchemy.engine import Engine
 
-from sas_core.geography.distances import EARTH_RADIUS_KM, haversine_km
+from sas_core.geography.distances import EARTH_RADIUS_KM
 from sas_core.offer.models import Candidate, DirectoryStats, OfferKind, UnknownSpecialty
 from sas_core.offer.nomenclature import SPECIALTIES
 from sas_core.storage.offer import (
@@ -49,8 +49,11 @@ class OfferDirectory:
         *,
         specialty: str | None = None,
         kinds: Collection[OfferKind] | None = None,
+        limit: int | None = None,
     ) -> list[Candidate]:
-        """Every (offer, place) within `radius_km` of `center` (lat, lon), nearest first.
+        """Every (offer, place) within `radius_km` of `center` (lat, lon), nearest first;
+        with `limit`, the `limit` nearest only (sorted and cut by the database: a dense city's
+        circle holds thousands of places, and building them all is what a query costs).
 
         `specialty` (a TRE_R38 code) keeps the practitioners who carry it, and drops structures:
         a structure has no ordinal specialty. Raises `UnknownSpecialty` for a code the
@@ -60,14 +63,22 @@ class OfferDirectory:
             raise ValueError(f"radius {radius_km:g} km is out of range (0, {MAX_RADIUS_KM:g}]")
         if specialty is not None:
             self.check_specialty(specialty)
+        if limit is not None and limit < 1:
+            raise ValueError(f"limit {limit} is not a positive number of candidates")
         rows = select_candidates_in_box(
-            self._engine, bounding_box(center, radius_km), specialty=specialty, kinds=kinds
+            self._engine,
+            bounding_box(center, radius_km),
+            specialty=specialty,
+            kinds=kinds,
+            nearest=center,
+            limit=limit,
         )
         found = []
+        within = _within(center, radius_km)
         for row in rows:
-            distance = haversine_km(center, (row[LATITUDE], row[LONGITUDE]))
-            if distance <= radius_km:
-                found.append(candidate_from_row(row, round(distance, 3)))
+            distance = within(row[LATITUDE], row[LONGITUDE])
+            if distance is not None:
+                found.append(candidate_from_row(row, distance))
         found.sort(key=lambda c: (c.distance_km, c.id, c.place_id))
         return found
 
@@ -96,6 +107,26 @@ class OfferDirectory:
         if code in self._known:
             return code
         raise UnknownSpecialty(code, tuple(sorted(SPECIALTIES)))
+
+
+def _within(
+    center: tuple[float, float], radius_km: float
+) -> Callable[[float, float], float | None]:
+    """A test of a point against the circle: its haversine distance (`haversine_km`'s, with
+    the centre's terms computed once), rounded to the metre, or None outside."""
+    lat0 = math.radians(center[0])
+    lon0 = math.radians(center[1])
+    cos0 = math.cos(lat0)
+    diameter = 2 * EARTH_RADIUS_KM
+    sin, cos, asin, sqrt, radians = math.sin, math.cos, math.asin, math.sqrt, math.radians
+
+    def distance(lat: float, lon: float) -> float | None:
+        lat1 = radians(lat)
+        h = sin((lat1 - lat0) / 2) ** 2 + cos0 * cos(lat1) * sin((radians(lon) - lon0) / 2) ** 2
+        km = diameter * asin(sqrt(h))
+        return round(km, 3) if km <= radius_km else None
+
+    return distance
 
 
 def bounding_box(center: tuple[float, float], radius_km: float) -> Box:

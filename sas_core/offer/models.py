@@ -208,7 +208,9 @@ class Candidate:
     specialties: tuple[str, ...]
     structure_kind: StructureKind | None
     place_id: str
-    address: Address
+    line: str | None
+    postal_code: str | None
+    city: str | None
     insee: str | None
     latitude: float
     longitude: float
@@ -225,6 +227,12 @@ class Candidate:
     @property
     def connected(self) -> bool:
         return self.adapter is not None
+
+    @property
+    def address(self) -> Address:
+        """The place's address as the FHIR side models it (built on demand: a query builds
+        thousands of candidates and few are shown)."""
+        return Address(line=self.line, city=self.city, postal_code=self.postal_code)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ half-way leaves the previous directory untouched.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,23 +21,25 @@ from typing import Any
 
 from sqlalchemy import (
     Boolean,
+    ColumnElement,
     Float,
     ForeignKey,
     Index,
     String,
     Text,
     UniqueConstraint,
+    case,
     delete,
     distinct,
     func,
     insert,
     select,
+    update,
 )
 from sqlalchemy.engine import Engine, Row
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from sas_core.offer.models import (
-    Address,
     Candidate,
     DirectoryPractitioner,
     DirectoryStats,
@@ -88,7 +91,7 @@ class OfferPlaceRow(Base):
     __tablename__ = "offer_places"
     __table_args__ = (
         UniqueConstraint("offer_id", "place_id"),
-        Index("ix_offer_places_latitude_longitude", "latitude", "longitude"),
+        Index("ix_offer_places_latitude_longitude_id", "latitude", "longitude", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -201,7 +204,9 @@ def candidate_from_row(row: CandidateRow, distance_km: float) -> Candidate:
         specialties=tuple(specialties.split()),
         structure_kind=_STRUCTURE_KINDS[structure_kind] if structure_kind else None,
         place_id=place_id,
-        address=Address.model_construct(line=line, city=city, postal_code=postal_code),
+        line=line,
+        postal_code=postal_code,
+        city=city,
         insee=insee,
         latitude=latitude,
         longitude=longitude,
@@ -233,18 +238,40 @@ def select_candidates_in_box(
     *,
     specialty: str | None = None,
     kinds: Collection[OfferKind] | None = None,
+    nearest: tuple[float, float] | None = None,
+    limit: int | None = None,
 ) -> Sequence[CandidateRow]:
-    """Every (offer, place) row inside `box`, optionally of one specialty and of some kinds."""
-    query = select(*_CANDIDATE_COLUMNS).where(
+    """Every (offer, place) row inside `box`, optionally of one specialty and of some kinds;
+    with `limit`, only the `limit` nearest to `nearest` (lat, lon).
+
+    "Nearest" is ordered in SQL on the equirectangular projection around `nearest` — plain
+    arithmetic that both databases compute, within 0.5 % of the great-circle distance over a
+    search radius — so the database sorts the box and sends only `limit` rows.
+    """
+    inside: list[ColumnElement[bool]] = [
         _PLACES.c.latitude.between(box.south, box.north),
         _PLACES.c.longitude.between(box.west, box.east),
-    )
+    ]
     if specialty is not None:
-        query = query.where(_PLACES.c.specialties.contains(f" {specialty} ", autoescape=True))
+        inside.append(_PLACES.c.specialties.contains(f" {specialty} ", autoescape=True))
     if kinds is not None:
-        query = query.where(_PLACES.c.kind.in_([str(k) for k in kinds]))
+        inside.append(_PLACES.c.kind.in_([str(k) for k in kinds]))
     with engine.connect() as connection:
-        return connection.execute(query).all()
+        if limit is None:
+            return connection.execute(select(*_CANDIDATE_COLUMNS).where(*inside)).all()
+        if nearest is None:
+            raise ValueError("a limit needs the point the nearest rows are counted from")
+        lat, lon = nearest
+        shrink = math.cos(math.radians(lat))
+        north = _PLACES.c.latitude - lat
+        east = (_PLACES.c.longitude - lon) * shrink
+        # Two steps: the ids of the nearest, from the (latitude, longitude, id) index alone
+        # when no other filter applies, then their rows (a dense box holds thousands).
+        nearest_ids = (
+            select(_PLACES.c.id).where(*inside).order_by(north * north + east * east).limit(limit)
+        )
+        ids = connection.execute(nearest_ids).scalars().all()
+        return connection.execute(select(*_CANDIDATE_COLUMNS).where(_PLACES.c.id.in_(ids))).all()
 
 
 def select_cpts_covering(engine: Engine, insee: str) -> Sequence[CandidateRow]:
@@ -280,6 +307,11 @@ def directory_specialties(engine: Engine) -> set[str]:
         return {code for joined in rows for code in joined.split()}
 
 
+def _count_true(column: ColumnElement[bool]) -> ColumnElement[int]:
+    """How many rows have `column` true (a boolean sums on neither database as such)."""
+    return func.count(case((column, 1)))
+
+
 def directory_stats(engine: Engine) -> DirectoryStats:
     """Counts for `sas directory stats`: one pass per table, grouped in the database."""
     practitioners = OfferPractitionerRow.__table__
@@ -289,8 +321,8 @@ def directory_stats(engine: Engine) -> DirectoryStats:
         people, participating, surnumeraire = connection.execute(
             select(
                 func.count(),
-                func.coalesce(func.sum(func.cast(practitioners.c.participates, Float)), 0),
-                func.coalesce(func.sum(func.cast(practitioners.c.surnumeraire, Float)), 0),
+                _count_true(practitioners.c.participates),
+                _count_true(practitioners.c.surnumeraire),
             )
         ).one()
         kinds: dict[str, int] = dict(
@@ -302,7 +334,7 @@ def directory_stats(engine: Engine) -> DirectoryStats:
             select(
                 _PLACES.c.departement,
                 func.count(),
-                func.sum(func.cast(_PLACES.c.participates, Float)),
+                _count_true(_PLACES.c.participates),
                 func.count(_PLACES.c.adapter),
             )
             .group_by(_PLACES.c.departement)
@@ -368,7 +400,8 @@ class DirectoryWriter:
             for p in batch
             for place in p.places
         ]
-        self._session.execute(insert(OfferPlaceRow), rows)
+        if rows:
+            self._session.execute(insert(OfferPlaceRow), rows)
 
     def add_structures(self, batch: Sequence[DirectoryStructure]) -> None:
         if not batch:
@@ -399,35 +432,51 @@ class DirectoryWriter:
         if zones:
             self._session.execute(insert(OfferCptsZoneRow), zones)
 
-    def add_practitioner_places(self, idnps: str, places: Sequence[OfferPlace]) -> None:
-        """More places of a practitioner already written (a file listing them apart)."""
+    def merge_practitioner(
+        self, idnps: str, specialties: Sequence[str], places: Sequence[OfferPlace]
+    ) -> int:
+        """Merge more of a written practitioner (a file listing them apart): specialties
+        joined, places not yet known added. Returns how many places were added."""
         row = self._session.get(OfferPractitionerRow, idnps)
         if row is None:
             raise KeyError(idnps)
+        merged = list(row.specialties.split())
+        merged += [code for code in specialties if code not in merged]
+        row.specialties = _joined(merged)
+        self._session.execute(
+            update(OfferPlaceRow)
+            .where(OfferPlaceRow.offer_id == idnps)
+            .values(specialties=_joined(merged))
+        )
+        known = set(
+            self._session.scalars(
+                select(OfferPlaceRow.place_id).where(OfferPlaceRow.offer_id == idnps)
+            )
+        )
         participation = SasParticipation(
             participates=row.participates,
             via=_VIAS[row.participation_via] if row.participation_via else None,
             surnumeraire=row.surnumeraire,
             cpts=row.cpts,
         )
-        specialties = tuple(row.specialties.split())
         name = f"{row.given} {row.family}".strip()
-        self._session.execute(
-            insert(OfferPlaceRow),
-            [
-                _place_row(
-                    OfferKind.PRACTITIONER,
-                    idnps,
-                    name,
-                    row.profession,
-                    specialties,
-                    None,
-                    place,
-                    participation,
-                )
-                for place in places
-            ],
-        )
+        rows = [
+            _place_row(
+                OfferKind.PRACTITIONER,
+                idnps,
+                name,
+                row.profession,
+                merged,
+                None,
+                place,
+                participation,
+            )
+            for place in places
+            if place.id not in known
+        ]
+        if rows:
+            self._session.execute(insert(OfferPlaceRow), rows)
+        return len(rows)
 
 
 @contextmanager

@@ -47,7 +47,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_offer_places")),
         sa.UniqueConstraint("offer_id", "place_id", name=op.f("uq_offer_places_offer_id_place_id")),
     )
-    op.create_index("ix_offer_places_latitude_longitude", "offer_places", ["latitude", "longitude"])
+    op.create_index(
+        "ix_offer_places_latitude_longitude_id", "offer_places", ["latitude", "longitude", "id"]
+    )
     op.create_table(
         "offer_practitioners",
         sa.Column("idnps", sa.String(length=12), nullable=False),
@@ -93,6 +95,6 @@ def downgrade() -> None:
     op.drop_table("offer_cpts_zones")
     op.drop_table("offer_structures")
     op.drop_table("offer_practitioners")
-    op.drop_index("ix_offer_places_latitude_longitude", table_name="offer_places")
+    op.drop_index("ix_offer_places_latitude_longitude_id", table_name="offer_places")
 
     op.drop_table("offer_places")
