@@ -138,7 +138,10 @@ def main() -> None:
     area = SearchArea(place=place, lat=CENTER[0], lon=CENTER[1], territory="SAS-63", radius_km=500)
     request = SearchRequest(area=area, seed=1, limit=10_000, radius_given=True)
 
-    with tempfile.TemporaryDirectory() as data, simulators(specs, args.practitioners) as urls:
+    with (
+        tempfile.TemporaryDirectory() as data,
+        simulators(specs, args.practitioners, startup_s=900) as urls,
+    ):
         directory = fill(Path(data), dataset, args.vendors)
         service = SearchService(directory, host, Vendors(urls, args.timeout))
         fresh = replace(request, fresh=True)

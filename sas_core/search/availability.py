@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
+from sas_core.offer.models import OfferKind, StructureKind
 from sas_core.plugins.host import PluginHost
 from sas_core.plugins.models import AdapterConfig
 from sas_core.registry.circuit import CircuitBreaker
@@ -117,8 +118,16 @@ class Availability:
                 found[None, c.id] = AgendaAnswer(
                     "not-connected", cause="no vendor holds this agenda: phone the practitioner"
                 )
+            elif c.kind is OfferKind.STRUCTURE and c.structure_kind != StructureKind.SOS:
+                # The IG searches a CPTS through its members (INT_R04) and has no slot flow for
+                # MSP or CDS: only an SOS association is asked as a structure.
+                found[c.adapter, c.id] = AgendaAnswer(
+                    "not-connected",
+                    cause=f"a {c.structure_kind or 'structure'}'s slots are its practitioners': "
+                    "no vendor is asked for the structure itself",
+                )
             else:
-                wanted.setdefault(c.adapter, {})[c.id] = c.kind == "structure"
+                wanted.setdefault(c.adapter, {})[c.id] = c.kind is OfferKind.STRUCTURE
         asked = await asyncio.gather(
             *(self._adapter_answers(name, ids) for name, ids in wanted.items())
         )

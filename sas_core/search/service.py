@@ -158,13 +158,14 @@ class SearchService:
             by_distance=area.place.kind is PlaceKind.ADDRESS,
             seed=seed,
         )
-        lots = split_lots(ranked)
         covering: dict[str, Card] = {}
         if area.place.insee:
             for cpts in self.source.cpts_covering(area.place.insee):
                 entry = order_candidates([cpts], center, by_distance=True, seed=seed)[0]
                 template = _card(entry, AgendaAnswer("not-connected"), [], lot=0, now=None)
                 covering[cpts.id] = template.model_copy(update={"type": "cpts"})
+        # A covering CPTS is shown where its first member is, not at its seat.
+        lots = split_lots([r for r in ranked if r.candidate.id not in covering])
         now = self.clock()
         window = search_window(now)
         header = SearchHeader(

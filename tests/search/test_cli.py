@@ -3,8 +3,10 @@ the simulated vendor's dataset with the registry enabling that vendor, on a real
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,11 +25,12 @@ from sas_core.settings import load_settings
 from sas_core.storage import open_database
 from sas_core.storage.offer import write_directory
 from sas_simulator.app import create_app
-from sas_simulator.dataset import Dataset
+from sas_simulator.dataset import Dataset, build_dataset
 from sas_simulator.server import SimulatorServer
 
 from .conftest import place_id
 
+REPO = Path(__file__).resolve().parents[2]
 #: The middle of France, whose circle holds the simulated places; the vendor is enabled in SAS-33.
 NEAR = ["--near", "Clermont-Ferrand", "--radius", "500", "--territory", "SAS-33"]
 
@@ -103,11 +106,30 @@ def fill_directory(dataset: Dataset) -> None:
 def platform(simulator: SimulatorServer, dataset: Dataset) -> None:
     for adapter, plugin in (("vendor-a", "sas-cpts"), ("vendor-sos", "sas-sos")):
         for args in (
-            ["enable", "--territory", "SAS-33", "--adapter", adapter, "--plugin", plugin,
-             "--set", f"base_url={simulator.base_url}", "--timeout", "5"],
-            ["state", "--territory", "SAS-33", "--adapter", adapter, "connected-test",
-             "--reason", "test"],
-        ):  # fmt: skip
+            [
+                "enable",
+                "--territory",
+                "SAS-33",
+                "--adapter",
+                adapter,
+                "--plugin",
+                plugin,
+                "--set",
+                f"base_url={simulator.base_url}",
+                "--timeout",
+                "5",
+            ],
+            [
+                "state",
+                "--territory",
+                "SAS-33",
+                "--adapter",
+                adapter,
+                "connected-test",
+                "--reason",
+                "test",
+            ],
+        ):
             result = sas("registry", *args)
             assert result.exit_code == 0, result.output
     fill_directory(dataset)
@@ -145,8 +167,19 @@ def test_the_json_contract(dataset: Dataset, simulator: SimulatorServer) -> None
     assert {r["kind"] for r in results} == {"practitioner", "structure"}
 
     one = next(r for r in results if r["kind"] == "practitioner")
-    fetched = sas("slots", "fetch", "--adapter", "sas-cpts", "--base-url", simulator.base_url,
-                  "--rpps", one["id"], "--format", "json", "--no-store")  # fmt: skip
+    fetched = sas(
+        "slots",
+        "fetch",
+        "--adapter",
+        "sas-cpts",
+        "--base-url",
+        simulator.base_url,
+        "--rpps",
+        one["id"],
+        "--format",
+        "json",
+        "--no-store",
+    )
     slot_keys = set(json.loads(fetched.stdout)["slots"][0])
     assert set(one["slots"][0]) == slot_keys, "slots as `sas slots fetch` prints them"
 
@@ -228,3 +261,33 @@ def test_a_territory_radius_override_is_used() -> None:
     assert document["radius_km"] not in (250, enlarged)
     refused = sas("registry", "radius", "SAS-33", "--city", "-3")
     assert refused.exit_code == 2 and "out of range" in refused.stderr
+
+
+@pytest.mark.slow
+def test_from_a_fresh_data_dir_with_the_demo_registry_and_simulators() -> None:
+    """The issue's contract as written: `sas directory generate`, `sas registry apply
+    registry/`, the demo vendors running (here on free ports, the registry's base URLs pointed
+    at them), then `sas search` answers with live slots and a status for every card."""
+    assert sas("directory", "generate", "--seed", "1", "--size", "300").exit_code == 0
+    applied = sas("registry", "apply", str(REPO / "registry"))
+    assert applied.exit_code == 0, applied.output
+    vendors = {"editeur-a": (42, 30), "editeur-b": (7, 20), "editeur-sos": (11, 1)}
+    with contextlib.ExitStack() as stack:
+        for adapter, (seed, practitioners) in vendors.items():
+            dataset = build_dataset(seed=seed, practitioners=practitioners)
+            server = stack.enter_context(SimulatorServer(create_app(dataset)))
+            pointed = sas(
+                "registry", "set", "--adapter", adapter, "--set", f"base_url={server.base_url}"
+            )
+            assert pointed.exit_code == 0, pointed.output
+
+        code, document = search(*NEAR, "--seed", "11", "--limit", "200")
+        _, with_slots = search(*NEAR, "--seed", "11", "--filter", "with-slots")
+
+    assert code == 0 and document["seed"] == 11
+    statuses = {r["status"] for r in document["results"]}
+    assert {"slots", "not-connected"} <= statuses <= set(CARD_STATUSES)
+    assert with_slots["results"]
+    assert {r["adapter"] for r in with_slots["results"]} & set(vendors)
+    for result in with_slots["results"]:
+        assert result["slots"] and result["id"][0] in "813"
