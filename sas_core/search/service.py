@@ -242,7 +242,12 @@ class RunningSearch:
 
     async def pages(self) -> AsyncIterator[SearchPage]:
         """Each lot's cards as soon as its vendors have answered (the preferred doctor's places
-        first, as lot 0 when there are any), while the next lots load."""
+        first, as lot 0 when there are any), while the next lots load.
+
+        A caller that stops early (a web page closed) should close the iterator
+        (`contextlib.aclosing`): the lots still loading are then cancelled and the adapters
+        released at once, not when the event loop ends.
+        """
         service = self.service
         adapters, unusable = _build_adapters(service, self.header.territory)
         self.availability = Availability(
