@@ -268,7 +268,11 @@ class RunningSearch:
         left = self.request.limit
         try:
             for index, lot in enumerate(lots):
-                for upcoming in range(index, min(index + ahead, len(lots))):
+                # The first lot is asked alone: its answers are not parsed in competition with
+                # later lots' (the first page waits only for its own vendors); the next lots
+                # then load ahead while each page is shown.
+                reach = 1 if index == 0 else ahead
+                for upcoming in range(index, min(index + reach, len(lots))):
                     if upcoming not in tasks:
                         tasks[upcoming] = asyncio.create_task(
                             self.availability.answers(lots[upcoming])
