@@ -62,6 +62,7 @@ bench: install
 	$(VENV)/bin/python -m bench.intake
 	$(VENV)/bin/python -m bench.geography
 	$(VENV)/bin/python -m bench.directory
+	$(VENV)/bin/python -m bench.search
 
 # The documentation site, built offline into site/ (mkdocs.yml sets strict: warnings fail).
 docs: install

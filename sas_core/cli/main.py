@@ -43,6 +43,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "registry": ("sas_core.cli.registry:registry_group", "Territories, their adapters and health."),
     "regulators": ("sas_core.cli.regulators:regulators_group", "Regulators and vendor accounts."),
     "scheduler": ("sas_core.cli.scheduler:scheduler_group", "Run the background jobs."),
+    "search": ("sas_core.cli.search:search", "The care offer near a place, with live slots."),
     "slots": ("sas_core.cli.slots:slots_group", "Fetch free slots from vendors."),
 }
 
