@@ -52,7 +52,7 @@ lint: install
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy sas_core simulator/sas_simulator simulator/sas_testkit web/sas_web \
 		plugins/sas-fhir/sas_fhir_adapter plugins/sas-cpts/sas_cpts_adapter \
-		plugins/sas-sos/sas_sos_adapter bench docs/generators
+		plugins/sas-sos/sas_sos_adapter plugins/sas-lrm/sas_lrm bench docs/generators
 
 bench: install
 	$(VENV)/bin/python -m bench.ingest
