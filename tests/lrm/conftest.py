@@ -75,15 +75,20 @@ def samu(tag: str) -> str:
 
 
 @pytest.fixture
-def lrm_settings(tag: str) -> LrmSettings:
-    return LrmSettings(
-        amqp_url=BROKER_URL,
-        client_id=f"fr.health.test.ptfsas{tag}",
-        exchange=f"hubsante.{tag}",
-        ack_timeout_s=30,
-        retry_base_s=0.2,
-        max_attempts=3,
-    )
+def lrm_settings(tag: str, monkeypatch: pytest.MonkeyPatch) -> LrmSettings:
+    """The plugin's settings for this test, in the environment too (the outbox listener reads
+    them there): the test's own client id and exchange, short waits."""
+    values = {
+        "SAS_LRM_AMQP_URL": BROKER_URL,
+        "SAS_LRM_CLIENT_ID": f"fr.health.test.ptfsas{tag}",
+        "SAS_LRM_EXCHANGE": f"hubsante.{tag}",
+        "SAS_LRM_ACK_TIMEOUT_S": "30",
+        "SAS_LRM_RETRY_BASE_S": "0.2",
+        "SAS_LRM_MAX_ATTEMPTS": "3",
+    }
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    return LrmSettings()
 
 
 @pytest.fixture
@@ -132,7 +137,7 @@ class Platform:
 
 
 @pytest.fixture
-def platform(engine: Engine) -> Platform:
+def platform(engine: Engine, lrm_settings: LrmSettings) -> Platform:
     regulator = add_regulator(
         engine,
         family="Martin",
