@@ -107,7 +107,7 @@ async def test_an_invalid_message_is_never_published(
 ) -> None:
     store = DeliveryStore(engine)
     bad = {"appointment": {"appointmentId": "x", "method": "createAppointment"}}
-    message, _ = store.record(
+    store.record(
         uuid.uuid4(),
         1,
         distribution_id=f"{lrm_settings.client_id}_x.v1",
