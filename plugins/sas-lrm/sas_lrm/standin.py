@@ -170,7 +170,11 @@ class HubStandIn:
             await queue.consume(self._lrm_consumer(lrm))
 
     async def delete(self) -> None:
-        """Remove everything `declare` made (tests clean up after themselves)."""
+        """Remove everything `declare` made (tests clean up after themselves); the consumers'
+        channel is closed first, so that no robust channel declares a queue again."""
+        if self._channel is not None:
+            await self._channel.close()
+            self._channel = None
         channel = await self.connection.channel()
         for client in self.clients:
             for suffix in ("message", "ack", "info"):
