@@ -35,9 +35,19 @@ $(GAZETTEER): sas_core/geography/gazetteer-sources.txt sas_core/geography/gazett
 	$(VENV)/bin/python -m sas_core.geography.gazetteer_build $(GAZETTEER_SOURCE) $@
 	rm -rf $(GAZETTEER_SOURCE)
 
+# With a broker on the machine, the LRM flow runs too: the Hub stand-in and the forwarder
+# (docs/flows/lrm.md); without one, the demo runs alone and says so.
 run: install
 	$(VENV)/bin/sas registry apply registry/
-	$(VENV)/bin/sas demo
+	@if $(VENV)/bin/sas lrm ping >/dev/null 2>&1; then \
+		echo "LRM: a broker answers; the Hub stand-in and the forwarder run beside the demo (sas lrm status)"; \
+		$(VENV)/bin/sas lrm hub-standin --forward & standin=$$!; \
+		trap 'kill $$standin 2>/dev/null' EXIT INT TERM; \
+		$(VENV)/bin/sas demo; \
+	else \
+		echo "LRM: no broker answers (sas lrm ping): appointments are kept for the LRMs, not forwarded"; \
+		$(VENV)/bin/sas demo; \
+	fi
 
 test: install
 	$(VENV)/bin/pytest

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import secrets
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
@@ -189,11 +192,13 @@ async def running_hub(
 ) -> AsyncIterator[Hub]:
     """The stand-in (test-named topology) and, with `forward`, the forwarder, until the block
     ends; then everything the stand-in declared is deleted."""
-    tag = settings.exchange.removeprefix("hubsante.")
     connection = await connect(settings)
     lrm = FakeLrm(samu, answers or Answers())
     standin = HubStandIn(
-        connection, clients=[settings.client_id], lrms=[lrm], topology=Topology.suffixed(tag)
+        connection,
+        clients=[settings.client_id],
+        lrms=[lrm],
+        topology=Topology.for_exchange(settings.exchange),
     )
     await standin.start()
     stop = asyncio.Event()
@@ -207,3 +212,13 @@ async def running_hub(
             await asyncio.wait_for(task, timeout=30)
         await standin.delete()
         await connection.close()
+
+
+def start_sas(*args: str) -> subprocess.Popen[bytes]:
+    """`sas ARGS…` in a process of its own, with the test's environment (its settings)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "sas_core.cli", *args],
+        env=dict(os.environ),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )

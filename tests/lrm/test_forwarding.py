@@ -5,6 +5,7 @@ never published."""
 from __future__ import annotations
 
 import asyncio
+import signal
 import uuid
 from collections import deque
 
@@ -15,9 +16,10 @@ from sqlalchemy.engine import Engine
 from sas_core.appointments.forwarding import DeliveryStore
 from sas_lrm.forwarder import ERROR_POLICY, Forwarder
 from sas_lrm.settings import LrmSettings
-from sas_lrm.standin import Answers
+from sas_lrm.standin import Answers, HubStandIn, Topology
+from sas_lrm.transport import connect
 
-from .conftest import Platform, running_hub, until
+from .conftest import Platform, running_hub, start_sas, until
 
 pytestmark = pytest.mark.anyio
 
@@ -135,3 +137,29 @@ async def test_a_broker_that_is_down_keeps_messages_pending(
     with pytest.raises(OSError):
         await Forwarder(engine, settings).run(asyncio.Event())
     assert DeliveryStore(engine).counts()["pending"] == 1
+
+
+async def test_the_stand_in_command_with_its_forwarder_delivers(
+    broker: str, platform: Platform, engine: Engine, lrm_settings: LrmSettings, samu: str
+) -> None:
+    """`sas lrm hub-standin --forward`, as `make run` starts it: the registered SAMU's fake LRM
+    acknowledges what the forwarder beside it publishes; SIGTERM stops both."""
+    appointment_id = await asyncio.to_thread(platform.book, "c-1")
+    process = start_sas("lrm", "hub-standin", "--forward")
+    try:
+        store = DeliveryStore(engine)
+        await until(lambda: store.counts()["delivered"] == 1, what="delivered by the command")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, errors = process.communicate(timeout=30)
+        connection = await connect(lrm_settings)
+        async with connection:
+            await HubStandIn(
+                connection,
+                clients=[lrm_settings.client_id, samu],
+                topology=Topology.for_exchange(lrm_settings.exchange),
+            ).delete()
+    assert process.returncode == 0, errors.decode()
+    assert f"clients {samu}, {lrm_settings.client_id}" in " ".join(errors.decode().split())
+    (message,) = store.of_appointment(uuid.UUID(appointment_id))
+    assert message.state == "delivered"

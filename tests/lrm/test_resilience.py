@@ -19,7 +19,7 @@ from sas_core.appointments.forwarding import DeliveryStore
 from sas_lrm.settings import LrmSettings
 from sas_lrm.standin import Answers, FakeLrm
 
-from .conftest import Platform, running_hub, until
+from .conftest import Platform, running_hub, start_sas, until
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
@@ -83,12 +83,7 @@ async def test_a_broker_restart_mid_stream_loses_nothing_and_duplicates_nothing(
 
 def start_forwarder() -> subprocess.Popen[bytes]:
     """`sas lrm forward` in a process of its own (the settings are the test's environment)."""
-    return subprocess.Popen(
-        [sys.executable, "-m", "sas_core.cli", "lrm", "forward"],
-        env=dict(os.environ),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    return start_sas("lrm", "forward")
 
 
 async def test_a_killed_forwarder_is_resumed_by_the_next_one(

@@ -33,7 +33,7 @@ from sas_lrm.messages import Booker, Party, appointment_payload, distribution_id
 from sas_lrm.schemas import InvalidMessage, MessageSchemas
 from sas_lrm.settings import LrmSettings
 from sas_lrm.snapshots import snapshot, wrap
-from sas_lrm.standin import Answers, FakeLrm, HubStandIn
+from sas_lrm.standin import Answers, FakeLrm, HubStandIn, Topology
 from sas_lrm.transport import connect, where
 
 FORMAT = click.option(
@@ -372,6 +372,7 @@ async def _standin(
             connection,
             clients=[settings.client_id],
             lrms=[FakeLrm(samu, answers) for samu in samus],
+            topology=Topology.for_exchange(settings.exchange),
             schemas=MessageSchemas(settings.hub_schemas),
         )
         await standin.start()

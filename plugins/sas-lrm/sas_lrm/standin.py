@@ -75,8 +75,11 @@ class Topology:
     distribution: str = "distribution"
 
     @classmethod
-    def suffixed(cls, tag: str) -> Topology:
-        return cls(f"hubsante.{tag}", f"dispatch.{tag}", f"distribution.{tag}")
+    def for_exchange(cls, exchange: str) -> Topology:
+        """The Hub's names for `hubsante`; names derived from another exchange's (a test's)."""
+        if exchange == cls.exchange:
+            return cls()
+        return cls(exchange, f"{exchange}.dispatch", f"{exchange}.distribution")
 
 
 @dataclass
