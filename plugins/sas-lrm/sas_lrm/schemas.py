@@ -44,11 +44,16 @@ class MessageSchemas:
     def __init__(self, hub_schemas: Path | None = None) -> None:
         self.source = str(hub_schemas / HUB_ENTRY) if hub_schemas else "sas_lrm report schema"
         self._validator = _hub_validator(hub_schemas) if hub_schemas else _own_validator()
+        self._hub = hub_schemas is not None
 
     def errors(self, message: dict[str, Any]) -> list[str]:
-        """The message's errors, each `path: reason`; empty when valid."""
-        found = sorted(self._validator.iter_errors(message), key=lambda e: list(e.absolute_path))
-        return [_describe(error) for error in found]
+        """The message's errors, each `path: reason`; empty when valid. The Hub's `oneOf` only
+        says that no message kind matched: the plugin's schema then names what is wrong."""
+        found = [_describe(e) for e in _sorted(self._validator.iter_errors(message))]
+        if found and self._hub:
+            hints = _sorted(_own_validator().iter_errors(message))
+            found += [f"{_describe(e)} (plugin schema)" for e in hints]
+        return found
 
     def check(self, message: dict[str, Any]) -> None:
         """Raise InvalidMessage naming the first errors, unless `message` is valid."""
@@ -57,6 +62,10 @@ class MessageSchemas:
             shown = "; ".join(errors[:MAX_ERRORS])
             more = f" (and {len(errors) - MAX_ERRORS} more)" if len(errors) > MAX_ERRORS else ""
             raise InvalidMessage(f"invalid against {self.source}: {shown}{more}")
+
+
+def _sorted(errors: Any) -> list[Any]:
+    return sorted(errors, key=lambda e: [str(p) for p in e.absolute_path])
 
 
 def _describe(error: Any) -> str:
