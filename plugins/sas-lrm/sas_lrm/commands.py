@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, NoReturn
 
 import click
+from aio_pika.exceptions import AMQPError
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -315,8 +316,8 @@ def forward(once: bool, wait: float) -> None:
     engine = _engine()
     try:
         asyncio.run(_forward(Forwarder(engine, settings), once, wait))
-    except OSError as exc:
-        _fail(f"no broker answers at {where(settings)}: {exc}")
+    except (OSError, AMQPError) as exc:
+        _fail(f"the broker at {where(settings)} refused or did not answer: {exc}")
     finally:
         engine.dispose()
 
@@ -356,8 +357,8 @@ def hub_standin(answer: str, clients: tuple[str, ...], with_forwarder: bool) -> 
         samus = {r.hub_client_id for r in LrmDirectory(engine).all() if r.active} | set(clients)
         forwarder = Forwarder(engine, settings) if with_forwarder else None
         asyncio.run(_standin(settings, sorted(samus), Answers(default=answer), forwarder))
-    except OSError as exc:
-        _fail(f"no broker answers at {where(settings)}: {exc}")
+    except (OSError, AMQPError) as exc:
+        _fail(f"the broker at {where(settings)} refused or did not answer: {exc}")
     finally:
         engine.dispose()
 
