@@ -39,6 +39,8 @@ $(GAZETTEER): sas_core/geography/gazetteer-sources.txt sas_core/geography/gazett
 # (docs/flows/lrm.md); without one, the demo runs alone and says so.
 run: install
 	$(VENV)/bin/sas registry apply registry/
+	$(VENV)/bin/sas lrm registry add samu33-demo --origin lrm-demo-33 \
+		--hub-client-id fr.health.samu330 --territory SAS-33
 	@if $(VENV)/bin/sas lrm ping >/dev/null 2>&1; then \
 		echo "LRM: a broker answers; the Hub stand-in and the forwarder run beside the demo (sas lrm status)"; \
 		$(VENV)/bin/sas lrm hub-standin --forward & standin=$$!; \
