@@ -35,20 +35,18 @@ $(GAZETTEER): sas_core/geography/gazetteer-sources.txt sas_core/geography/gazett
 	$(VENV)/bin/python -m sas_core.geography.gazetteer_build $(GAZETTEER_SOURCE) $@
 	rm -rf $(GAZETTEER_SOURCE)
 
-# With a broker on the machine, the LRM flow runs too: the Hub stand-in and the forwarder
-# (docs/flows/lrm.md); without one, the demo runs alone and says so.
+# After the demo, the LRM flow (docs/flows/lrm.md): with a broker on the machine, the Hub
+# stand-in and the forwarder run until Ctrl-C; without one, it says so and the rest still runs.
 run: install
 	$(VENV)/bin/sas registry apply registry/
 	$(VENV)/bin/sas lrm registry add samu33-demo --origin lrm-demo-33 \
 		--hub-client-id fr.health.samu330 --territory SAS-33
+	$(VENV)/bin/sas demo
 	@if $(VENV)/bin/sas lrm ping >/dev/null 2>&1; then \
-		echo "LRM: a broker answers; the Hub stand-in and the forwarder run beside the demo (sas lrm status)"; \
-		$(VENV)/bin/sas lrm hub-standin --forward & standin=$$!; \
-		trap 'kill $$standin 2>/dev/null' EXIT INT TERM; \
-		$(VENV)/bin/sas demo; \
+		echo "LRM: a broker answers; the Hub stand-in and the forwarder run until Ctrl-C (sas lrm status)"; \
+		$(VENV)/bin/sas lrm hub-standin --forward; \
 	else \
 		echo "LRM: no broker answers (sas lrm ping): appointments are kept for the LRMs, not forwarded"; \
-		$(VENV)/bin/sas demo; \
 	fi
 
 test: install
