@@ -35,10 +35,20 @@ $(GAZETTEER): sas_core/geography/gazetteer-sources.txt sas_core/geography/gazett
 	$(VENV)/bin/python -m sas_core.geography.gazetteer_build $(GAZETTEER_SOURCE) $@
 	rm -rf $(GAZETTEER_SOURCE)
 
+# After the demo, the LRM flow (docs/flows/lrm.md): with a broker on the machine, the Hub
+# stand-in and the forwarder run until Ctrl-C; without one, it says so and the rest still runs.
 run: install
 	$(VENV)/bin/sas registry apply registry/
 	$(VENV)/bin/sas directory generate --seed 1 --size 5000 --if-empty
+	$(VENV)/bin/sas lrm registry add samu33-demo --origin lrm-demo-33 \
+		--hub-client-id fr.health.samu330 --territory SAS-33
 	$(VENV)/bin/sas demo
+	@if $(VENV)/bin/sas lrm ping >/dev/null 2>&1; then \
+		echo "LRM: a broker answers; the Hub stand-in and the forwarder run until Ctrl-C (sas lrm status)"; \
+		$(VENV)/bin/sas lrm hub-standin --forward; \
+	else \
+		echo "LRM: no broker answers (sas lrm ping): appointments are kept for the LRMs, not forwarded"; \
+	fi
 
 test: install
 	$(VENV)/bin/pytest
@@ -53,8 +63,8 @@ lint: install
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy sas_core simulator/sas_simulator simulator/sas_testkit web/sas_web \
 		plugins/sas-fhir/sas_fhir_adapter plugins/sas-cpts/sas_cpts_adapter \
-		plugins/sas-sos/sas_sos_adapter plugins/sas-example-json/sas_example_json bench \
-		docs/generators
+		plugins/sas-sos/sas_sos_adapter plugins/sas-example-json/sas_example_json plugins/sas-lrm/sas_lrm \
+		bench docs/generators
 
 bench: install
 	$(VENV)/bin/python -m bench.ingest

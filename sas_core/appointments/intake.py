@@ -315,6 +315,7 @@ def to_domain(row: StoredAppointment) -> Appointment:
         else "accepted",
         profile="sos" if row.profile == "sos" else "ps",
         review_reasons=tuple(row.review_reasons),
+        version=row.version,
     )
 
 

@@ -51,6 +51,11 @@ class Appointment(BaseModel):
     review_reasons: tuple[str, ...] = Field(
         default=(), description="why a person should check it (unknown regulator, …); empty if none"
     )
+    version: int | None = Field(
+        default=None,
+        description="the platform's version of it, 1 when created: with `id`, the key under "
+        "which a listener forwards each version once (None in events stored before it existed)",
+    )
 
 
 class AppointmentEvent(BaseModel):
@@ -61,3 +66,32 @@ class AppointmentEvent(BaseModel):
     kind: Literal["created", "updated"]
     appointment: Appointment
     previous_status: AppointmentStatus | None = None
+
+
+#: Where a message forwarded about an appointment stands (`sas_core.appointments.forwarding`):
+#: `pending` (to send, or to send again), `published` (the broker has it, the final
+#: acknowledgement is awaited), `delivered` (acknowledged by the recipient), `failed` (the
+#: platform could not produce a valid message: a person must fix the data or the
+#: configuration), `parked` (the recipient's side refused it in a way retrying cannot cure).
+ForwardingState = Literal["pending", "published", "delivered", "failed", "parked"]
+
+
+class ForwardedMessage(BaseModel):
+    """One message about one version of an appointment, and where its delivery stands."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    appointment_id: UUID
+    version: int
+    distribution_id: str = Field(description="the message's own id, unique, stable across tries")
+    recipient: str | None = Field(description="who it is addressed to; None when no one could be")
+    state: ForwardingState
+    payload: dict[str, object] | None = Field(description="what is sent, before its envelope")
+    attempts: int
+    next_attempt_at: AwareDatetime
+    last_error: str | None = None
+    last_error_code: int | None = None
+    created_at: AwareDatetime
+    published_at: AwareDatetime | None = None
+    delivered_at: AwareDatetime | None = None

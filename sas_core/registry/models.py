@@ -304,6 +304,33 @@ class TerritoryView:
         }
 
 
+@dataclass(frozen=True)
+class LrmRegistration:
+    """A SAMU's regulation software (LRM) known to the platform.
+
+    `origin` is the value the LRM passes when it opens a search (INT_L01, digest (a): its
+    `affectation_authority`); `hub_client_id` is its SAMU's client id on Hub Santé
+    (`fr.health.samuXXX`), the recipient of the appointments of `territory` (INT_L02). Only an
+    active registration is accepted as an origin or addressed.
+    """
+
+    name: str
+    origin: str
+    hub_client_id: str
+    territory: str
+    active: bool = True
+
+    def as_dict(self) -> dict[str, Any]:
+        """The public contract of `sas lrm registry list --format json`."""
+        return {
+            "name": self.name,
+            "origin": self.origin,
+            "hub_client_id": self.hub_client_id,
+            "territory": self.territory,
+            "active": self.active,
+        }
+
+
 def _shown(value: Any) -> str:
     return value if isinstance(value, str) else repr(value)
 

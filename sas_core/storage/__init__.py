@@ -3,6 +3,7 @@
 from sas_core.storage.appointments import AppointmentChange, OutboxMessage, StoredAppointment
 from sas_core.storage.database import open_database
 from sas_core.storage.engine import create_engine_for
+from sas_core.storage.lrm import LrmDeliveryRow, LrmReceiptRow, LrmRegistrationRow
 from sas_core.storage.schema import (
     SchemaNotCurrentError,
     current_revision,
@@ -15,6 +16,9 @@ from sas_core.storage.slots import FetchRunSummary, fetch_runs, latest_slots, re
 __all__ = [
     "AppointmentChange",
     "FetchRunSummary",
+    "LrmDeliveryRow",
+    "LrmReceiptRow",
+    "LrmRegistrationRow",
     "OutboxMessage",
     "SchemaNotCurrentError",
     "StoredAppointment",

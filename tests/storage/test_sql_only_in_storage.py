@@ -25,6 +25,12 @@ CLEAN = (
     "sas_core/search/availability.py",
     "sas_core/search/ranking.py",
     "sas_core/search/service.py",
+    "sas_core/appointments/forwarding.py",
+    "sas_core/registry/lrms.py",
+    "plugins/sas-lrm/sas_lrm/plugin.py",
+    "plugins/sas-lrm/sas_lrm/snapshots.py",
+    "plugins/sas-lrm/sas_lrm/forwarder.py",
+    "plugins/sas-lrm/sas_lrm/commands.py",
 )
 #: What writes SQL or runs it: statement builders, raw text, sessions and their makers.
 SQL_NAMES = frozenset(
