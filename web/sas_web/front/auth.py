@@ -33,6 +33,7 @@ from sas_web.front.relying_party import FrontRelyingParty
 from sas_web.front.settings import FrontSettings
 from sas_web.oidc.clients import OidcClient
 from sas_web.oidc.paths import LOGOUT_PATH, REALM
+from sas_web.oidc.tokens import NATIONAL_ID_CLAIM
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,7 @@ class User:
     email: str
     name: str
     roles: tuple[str, ...]
+    national_id: str | None = None
 
     def has(self, role: str) -> bool:
         return role in self.roles
@@ -106,7 +108,9 @@ def current_user(connection: ASGIConnection[Any, Any, Any, Any]) -> User | None:
         # Rewritten at most every 30 s: the cookie is not re-sent on every request.
         session["seen"] = now
         connection.set_session(session)
-    return User(user["sub"], user["email"], user["name"], tuple(user["roles"]))
+    return User(
+        user["sub"], user["email"], user["name"], tuple(user["roles"]), user.get("national_id")
+    )
 
 
 async def authorised(
@@ -222,6 +226,23 @@ def login_rate_limit(settings: FrontSettings) -> RateLimitConfig:
     )
 
 
+def login_required(request: AnyRequest, exc: LoginRequired) -> Response[Any]:
+    """Anonymous on a page: to the login, back here after; an expired session: a page that
+    says so, with the way back (what was typed is kept, see `take_draft`)."""
+    from sas_web.front.pages import error_page
+
+    login_url = f"{LOGIN_PATH}?{urlencode({'next': exc.next_url})}"
+    if exc.expired:
+        return error_page(
+            request,
+            401,
+            "Votre session a expiré après une période d’inactivité : reconnectez-vous pour "
+            "continuer. Ce que vous aviez saisi est conservé.",
+            login_url=login_url,
+        )
+    return Redirect(login_url)
+
+
 @get(LOGIN_PATH, opt={"role": None}, include_in_schema=False)
 async def login(request: AnyRequest, next: str | None = None) -> Response[Any]:  # noqa: A002
     """Send the browser to the realm (code + PKCE); the callback comes back here."""
@@ -256,7 +277,9 @@ async def callback(request: AnyRequest) -> Response[Any]:
         if "email" not in claims:
             claims = {**claims, **await party.userinfo(logged.access_token)}
     except LoginFailed as exc:
-        security_event("login_failed", reason="front_callback", detail=str(exc), client=_client(request))
+        security_event(
+            "login_failed", reason="front_callback", detail=str(exc), client=_client(request)
+        )
         return error_page(request, 401, "La connexion a échoué : recommencez.")
     settings = settings_of(request)
     email = str(claims.get("email", ""))
@@ -268,6 +291,7 @@ async def callback(request: AnyRequest) -> Response[Any]:
             "email": email,
             "name": name or email,
             "roles": list(roles_of(email, settings.admins)),
+            "national_id": claims.get(NATIONAL_ID_CLAIM),
         },
         "since": now,
         "seen": now,
@@ -286,5 +310,7 @@ async def logout(request: AnyRequest) -> Response[Any]:
     origin = str(request.base_url).rstrip("/")
     if settings.oidc_issuer:
         return Redirect("/")
-    query = urlencode({"client_id": settings.oidc_client_id, "post_logout_redirect_uri": f"{origin}/"})
+    query = urlencode(
+        {"client_id": settings.oidc_client_id, "post_logout_redirect_uri": f"{origin}/"}
+    )
     return Redirect(f"{LOGOUT_PATH}?{query}")
