@@ -42,9 +42,12 @@ $(GAZETTEER): sas_core/geography/gazetteer-sources.txt sas_core/geography/gazett
 	$(VENV)/bin/python -m sas_core.geography.gazetteer_build $(GAZETTEER_SOURCE) $@
 	rm -rf $(GAZETTEER_SOURCE)
 
+# The platform in a browser at http://127.0.0.1:8000 (docs/web.md): the demo registry, then
+# the simulated vendors, a demo regulator and admin and `sas serve --insecure-dev` (Ctrl-C stops).
+# The offer directory's generation step (`sas directory generate`) goes between the two.
 run: install
 	$(VENV)/bin/sas registry apply registry/
-	$(VENV)/bin/sas demo
+	$(VENV)/bin/sas demo --platform
 
 test: install
 	$(VENV)/bin/pytest
