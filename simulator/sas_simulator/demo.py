@@ -161,7 +161,13 @@ def _summary(result: AggregatedSlots, wall_ms: float, run_id: int, database: str
 PLATFORM_VENDOR_PORTS = {"editeur-a": 8081, "editeur-b": 8082, "editeur-sos": 8083}
 #: The demo accounts (the realm's development login: e-mail + this shared password).
 DEMO_PASSWORD = "demo-sas-connect"
-DEMO_REGULATOR = ("Martin", "Claire", "regulateur@demo.sas.example", "SAS-33", "3456780581/11242343")
+DEMO_REGULATOR = (
+    "Martin",
+    "Claire",
+    "regulateur@demo.sas.example",
+    "SAS-33",
+    "3456780581/11242343",
+)
 DEMO_ADMIN = ("Durand", "Alex", "admin@demo.sas.example", "SAS-33", None)
 
 

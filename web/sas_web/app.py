@@ -39,16 +39,16 @@ from sas_core.appointments.parties import KnownParties
 from sas_core.fhir.appointments import PROFILE_APPOINTMENT, PROFILE_SOS_APPOINTMENT
 from sas_core.fhir.media_types import FHIR_JSON
 from sas_core.fhir.outcomes import FhirRefusal, Issue, IssueCode, operation_outcome
+from sas_core.plugins.host import PluginHost
 from sas_core.settings import PlatformSettings
 from sas_core.storage import open_database
 from sas_core.storage.engine import REQUEST_THREADS
 from sas_core.storage.parties import StoredParties
 from sas_web.access_log import AccessLog
 from sas_web.body_deadline import DEFAULT_BODY_TIMEOUT_S, BodyDeadline
-from sas_core.plugins.host import PluginHost
 from sas_web.front import Front
 from sas_web.front.auth import LoginRequired, front_client, login_required
-from sas_web.front.pages import error_page
+from sas_web.front.errors import error_page
 from sas_web.front.services import SearchCards
 from sas_web.front.settings import FrontSettings
 from sas_web.oidc import OidcProvider
@@ -81,7 +81,7 @@ def create_app(
     front: bool = True,
     plugins: PluginHost | None = None,
     front_settings: FrontSettings | None = None,
-    search: SearchCards | None = None,
+    search_cards: SearchCards | None = None,
     secure_cookies: bool = True,
 ) -> Litestar:
     """The platform app on `engine` (default: the configured database, opened here and disposed
@@ -104,7 +104,7 @@ def create_app(
             plugins or PluginHost.discover(settings=settings or PlatformSettings()),
             settings or PlatformSettings(),
             settings=front_settings,
-            search=search,
+            search=search_cards,
             secure_cookies=secure_cookies,
         )
         if front

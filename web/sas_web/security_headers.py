@@ -42,9 +42,7 @@ async def add_security_headers(message: Message, scope: Scope) -> None:
     headers = list(message.get("headers", ()))
     content_type = next((v for n, v in headers if n.lower() == b"content-type"), b"")
     if content_type.startswith(b"text/html"):
-        fixed[b"content-security-policy"] = (
-            HTML_CSP if path.startswith("/realms/") else FRONT_CSP
-        )
+        fixed[b"content-security-policy"] = HTML_CSP if path.startswith("/realms/") else FRONT_CSP
         fixed[b"x-frame-options"] = b"DENY"
     message["headers"] = [
         *((n, v) for n, v in headers if n.lower() not in fixed),

@@ -13,6 +13,7 @@ from typing import Any
 import anyio.to_thread
 from litestar import Request, get
 from litestar.exceptions import HTTPException
+from litestar.params import FromQuery
 
 from sas_core.geography.gazetteer import GazetteerMissing
 from sas_core.geography.models import GeocodeError
@@ -93,7 +94,7 @@ async def health() -> Health:
 
 
 @get("/api/v1/geocode", opt=REGULATOR, tags=["geography"])
-async def api_geocode(request: AnyRequest, q: str) -> Geocoded:
+async def api_geocode(request: AnyRequest, q: FromQuery[str]) -> Geocoded:
     """The place `q` (commune, postcode, address) and its search circle; 422 when not found."""
     front = services(request)
     try:
@@ -113,7 +114,7 @@ async def api_geocode(request: AnyRequest, q: str) -> Geocoded:
 
 
 @get("/api/v1/places", opt=REGULATOR, tags=["geography"])
-async def api_places(q: str) -> list[str]:
+async def api_places(q: FromQuery[str]) -> list[str]:
     """Place suggestions for what was typed so far (2 characters at least)."""
     return await anyio.to_thread.run_sync(lambda: place_suggestions().suggest(q[:100]))
 
@@ -154,9 +155,9 @@ async def api_registry_health(request: AnyRequest) -> list[AdapterHealthLine]:
     lines = await anyio.to_thread.run_sync(services(request).adapter_lines)
     return [
         AdapterHealthLine(
-            l.territory, l.adapter, l.enabled, l.state, l.circuit, l.calls, l.errors, l.p50_ms
+            x.territory, x.adapter, x.enabled, x.state, x.circuit, x.calls, x.errors, x.p50_ms
         )
-        for l in lines
+        for x in lines
     ]
 
 

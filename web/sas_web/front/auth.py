@@ -17,7 +17,7 @@ import functools
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode, urlsplit
 
 from litestar import Request, Response, get, post
@@ -25,10 +25,12 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers import BaseRouteHandler
 from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.params import FromQuery
 from litestar.response import Redirect
 
 from sas_core.serving.security_log import security_event
 from sas_core.sso.relying_party import LoginFailed, PendingLogin
+from sas_web.front.errors import error_page
 from sas_web.front.relying_party import FrontRelyingParty
 from sas_web.front.settings import FrontSettings
 from sas_web.oidc.clients import OidcClient
@@ -86,10 +88,16 @@ def settings_of(connection: ASGIConnection[Any, Any, Any, Any]) -> FrontSettings
     return settings
 
 
+def has_session(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
+    """Whether the session middleware ran (not on an unmatched route's 404 or 405)."""
+    scope: dict[str, Any] = cast(dict[str, Any], connection.scope)
+    return "session" in scope
+
+
 def current_user(connection: ASGIConnection[Any, Any, Any, Any]) -> User | None:
     """The session's user, or None; an idle or too old session is ended here (and noted in the
     scope, so the page can say it expired)."""
-    if "session" not in connection.scope:
+    if not has_session(connection):
         return None
     session = connection.session
     user = session.get("user")
@@ -125,7 +133,7 @@ async def authorised(
         if connection.scope["path"].startswith("/api/"):
             raise NotAuthorizedException("authentication required")
         expired = bool(connection.scope["state"].get("session_expired"))
-        if connection.scope["method"] not in ("GET", "HEAD"):
+        if connection.scope.get("method") not in ("GET", "HEAD"):
             await _keep_draft(connection)
         query = connection.scope["query_string"].decode("latin-1")
         path = connection.scope["path"]
@@ -147,7 +155,7 @@ async def _keep_draft(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
 
 def take_draft(request: AnyRequest) -> dict[str, str]:
     """The fields typed before a session expired, for the form at this path (once)."""
-    if "session" not in request.scope:
+    if not has_session(request):
         return {}
     session = request.session
     draft = session.get("draft")
@@ -229,8 +237,6 @@ def login_rate_limit(settings: FrontSettings) -> RateLimitConfig:
 def login_required(request: AnyRequest, exc: LoginRequired) -> Response[Any]:
     """Anonymous on a page: to the login, back here after; an expired session: a page that
     says so, with the way back (what was typed is kept, see `take_draft`)."""
-    from sas_web.front.pages import error_page
-
     login_url = f"{LOGIN_PATH}?{urlencode({'next': exc.next_url})}"
     if exc.expired:
         return error_page(
@@ -244,17 +250,16 @@ def login_required(request: AnyRequest, exc: LoginRequired) -> Response[Any]:
 
 
 @get(LOGIN_PATH, opt={"role": None}, include_in_schema=False)
-async def login(request: AnyRequest, next: str | None = None) -> Response[Any]:  # noqa: A002
+async def login(request: AnyRequest, next: FromQuery[str] | None = None) -> Response[Any]:
     """Send the browser to the realm (code + PKCE); the callback comes back here."""
     party = relying_party(request)
     try:
         url, pending = await party.begin(local_path(next))
     except LoginFailed as exc:
         log.warning("the login provider is unavailable: %s", exc)
-        from sas_web.front.pages import error_page
-
         return error_page(request, 503)
-    session = {k: v for k, v in request.session.items() if k == "draft"}
+    # Who is logged in stays so until the new login succeeds (the callback replaces it).
+    session = dict(request.session)
     session["pending"] = pending.as_dict()
     request.set_session(session)
     return Redirect(url)
@@ -263,8 +268,6 @@ async def login(request: AnyRequest, next: str | None = None) -> Response[Any]: 
 @get(CALLBACK_PATH, opt={"role": None}, include_in_schema=False)
 async def callback(request: AnyRequest) -> Response[Any]:
     """The realm sent the browser back: verify, open the session with the user's roles."""
-    from sas_web.front.pages import error_page
-
     pending_data = request.session.get("pending")
     if not pending_data:
         return error_page(request, 400, "La connexion a expiré : recommencez.")

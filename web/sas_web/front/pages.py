@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 import anyio.to_thread
 from litestar import Request, Response, get, post
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
@@ -35,42 +36,6 @@ DISPLAYS = (
     ("sus", "Créneaux en sus des disponibilités (surnuméraire)"),
     ("tous", "Toute l’offre de soins"),
 )
-#: What each error status tells the user, and what to do next.
-ERRORS: dict[int, tuple[str, str]] = {
-    400: (
-        "Demande incomprise",
-        "La demande n’a pas pu être comprise. Vérifiez ce que vous avez saisi et recommencez.",
-    ),
-    401: ("Connexion nécessaire", "Connectez-vous pour accéder à cette page."),
-    403: (
-        "Accès refusé",
-        "Votre compte n’a pas accès à cette page. Si vous pensez que c’est une erreur, contactez l’équipe de la plateforme.",
-    ),
-    404: (
-        "Page introuvable",
-        "Cette page n’existe pas ou plus. Vérifiez l’adresse ou repartez de la page d’accueil.",
-    ),
-    405: (
-        "Action impossible",
-        "Cette action n’est pas possible sur cette page. Repartez de la page d’accueil.",
-    ),
-    413: (
-        "Envoi trop volumineux",
-        "Ce que vous avez envoyé dépasse la taille permise. Réduisez-le et recommencez.",
-    ),
-    429: (
-        "Trop de tentatives",
-        "Trop de demandes en peu de temps. Patientez une minute puis recommencez.",
-    ),
-    500: (
-        "Erreur de la plateforme",
-        "Une erreur inattendue s’est produite ; rien n’a été enregistré par cette demande. Réessayez dans un instant ; si elle persiste, contactez l’équipe de la plateforme.",
-    ),
-    503: (
-        "Service indisponible",
-        "Le service de connexion ne répond pas. Réessayez dans un instant.",
-    ),
-}
 STATE_LABELS = {
     AdapterState.ONBOARDING: "Raccordement",
     AdapterState.CONNECTED_TEST: "Test connecté",
@@ -98,25 +63,6 @@ def page(request: AnyRequest, template: str, status: int = 200, **context: Any) 
     )
 
 
-def error_page(
-    request: AnyRequest, status: int, detail: str | None = None, *, login_url: str | None = None
-) -> Response[Any]:
-    title, text = ERRORS.get(status, ERRORS[500] if status >= 500 else ERRORS[400])
-    return Template(
-        template_name="error.html",
-        context={
-            "user": None,
-            "title": title,
-            "text": text,
-            "detail": detail,
-            "status": status,
-            "login_url": login_url,
-            "section": "",
-        },
-        status_code=status,
-    )
-
-
 def _user(request: AnyRequest) -> User:
     user = current_user(request)
     assert user is not None  # the guard let only logged-in users in
@@ -133,7 +79,7 @@ async def home(request: AnyRequest) -> Template:
 
 
 @get("/lieux", opt=REGULATOR, include_in_schema=False)
-async def places(request: AnyRequest, lieu: str = "") -> Template:
+async def places(request: AnyRequest, lieu: FromQuery[str] = "") -> Template:
     """The place field's suggestions: an htmx fragment (a `datalist`)."""
     found = await anyio.to_thread.run_sync(lambda: place_suggestions().suggest(lieu[:100]))
     return Template(template_name="suggestions.html", context={"places": found})
@@ -141,7 +87,10 @@ async def places(request: AnyRequest, lieu: str = "") -> Template:
 
 @get("/recherche", opt=REGULATOR, include_in_schema=False)
 async def search(
-    request: AnyRequest, lieu: str = "", specialite: str = "", affichage: str = "creneaux"
+    request: AnyRequest,
+    lieu: FromQuery[str] = "",
+    specialite: FromQuery[str] = "",
+    affichage: FromQuery[str] = "creneaux",
 ) -> Template:
     """The results: the place understood, then the cards (the search engine's, once wired)."""
     front = services(request)
@@ -225,7 +174,7 @@ async def admin_home(request: AnyRequest) -> Template:
 
 
 @get("/admin/territoires", opt=ADMIN, include_in_schema=False)
-async def admin_pick(territoire: str = "", adaptateur: str = "") -> Redirect:
+async def admin_pick(territoire: FromQuery[str] = "", adaptateur: FromQuery[str] = "") -> Redirect:
     """The "enable an adapter in a territory" picker's answer: that pair's page."""
     if not territoire or not adaptateur:
         return Redirect("/admin", status_code=HTTP_303_SEE_OTHER)
@@ -236,12 +185,16 @@ async def admin_pick(territoire: str = "", adaptateur: str = "") -> Redirect:
 
 
 @get("/admin/territoires/{code:str}/{adapter:str}", opt=ADMIN, include_in_schema=False)
-async def admin_adapter(request: AnyRequest, code: str, adapter: str) -> Template:
+async def admin_adapter(
+    request: AnyRequest, code: FromPath[str], adapter: FromPath[str]
+) -> Template:
     return await _adapter_page(request, code, adapter, take_draft(request), None, 200)
 
 
 @post("/admin/territoires/{code:str}/{adapter:str}", opt=ADMIN, include_in_schema=False)
-async def admin_adapter_change(request: AnyRequest, code: str, adapter: str) -> Response[Any]:
+async def admin_adapter_change(
+    request: AnyRequest, code: FromPath[str], adapter: FromPath[str]
+) -> Response[Any]:
     """One change with its reason (required), through the registry's change services."""
     form = {k: str(v) for k, v in (await request.form()).items() if k != "_csrf_token"}
     reason = form.get("raison", "").strip()
