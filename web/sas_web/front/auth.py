@@ -250,7 +250,7 @@ def login_required(request: AnyRequest, exc: LoginRequired) -> Response[Any]:
 
 
 @get(LOGIN_PATH, opt={"role": None}, include_in_schema=False)
-async def login(request: AnyRequest, next: FromQuery[str] | None = None) -> Response[Any]:
+async def login(request: AnyRequest, next: FromQuery[str | None] = None) -> Response[Any]:
     """Send the browser to the realm (code + PKCE); the callback comes back here."""
     party = relying_party(request)
     try:
