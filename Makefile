@@ -44,9 +44,9 @@ $(GAZETTEER): sas_core/geography/gazetteer-sources.txt sas_core/geography/gazett
 
 # The platform in a browser at http://127.0.0.1:8000 (docs/web.md): the demo registry, then
 # the simulated vendors, a demo regulator and admin and `sas serve --insecure-dev` (Ctrl-C stops).
-# The offer directory's generation step (`sas directory generate`) goes between the two.
 run: install
 	$(VENV)/bin/sas registry apply registry/
+	$(VENV)/bin/sas directory generate --seed 1 --size 5000 --if-empty
 	$(VENV)/bin/sas demo --platform
 
 test: install
@@ -69,6 +69,8 @@ bench: install
 	$(VENV)/bin/python -m bench.fanout
 	$(VENV)/bin/python -m bench.intake
 	$(VENV)/bin/python -m bench.geography
+	$(VENV)/bin/python -m bench.directory
+	$(VENV)/bin/python -m bench.search
 
 # The documentation site, built offline into site/ (mkdocs.yml sets strict: warnings fail).
 docs: install

@@ -84,8 +84,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def simulators(specs: list[tuple[int, str]], practitioners: int) -> Iterator[list[str]]:
-    """Start one `sas simulator serve` process per (latency, fault); yield their base URLs."""
+def simulators(
+    specs: list[tuple[int, str]], practitioners: int, *, startup_s: float = 120
+) -> Iterator[list[str]]:
+    """Start one `sas simulator serve` process per (latency, fault); yield their base URLs
+    once every one answers (within `startup_s`: a loaded machine starts them slowly)."""
     processes: list[subprocess.Popen[bytes]] = []
     urls = []
     try:
@@ -113,7 +116,7 @@ def simulators(specs: list[tuple[int, str]], practitioners: int) -> Iterator[lis
                 )
             )
             urls.append(f"http://127.0.0.1:{port}/fhir")
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + startup_s
         for url in urls:
             while not _up(url):
                 if time.monotonic() > deadline:

@@ -32,11 +32,13 @@ COMMANDS_GROUP = "sas_connect.commands"
 #: when they run, so that `sas --help` does not pay for Alembic and Litestar.
 COMMANDS: dict[str, tuple[str, str]] = {
     "db": ("sas_core.cli.db:db_group", "Manage the database schema."),
+    "directory": ("sas_core.cli.directory:directory_group", "The offer directory the search uses."),
     "geocode": ("sas_core.cli.geocode:geocode", "Locate a place: search centre and radius."),
     "plugins": ("sas_core.cli.plugins:plugins_group", "Inspect the installed plugins."),
     "registry": ("sas_core.cli.registry:registry_group", "Territories, their adapters and health."),
     "regulators": ("sas_core.cli.regulators:regulators_group", "Regulators and vendor accounts."),
     "scheduler": ("sas_core.cli.scheduler:scheduler_group", "Run the background jobs."),
+    "search": ("sas_core.cli.search:search", "The care offer near a place, with live slots."),
     "slots": ("sas_core.cli.slots:slots_group", "Fetch free slots from vendors."),
 }
 

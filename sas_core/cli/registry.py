@@ -12,6 +12,7 @@ else 0. A refused command changes nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -41,6 +42,7 @@ from sas_core.registry.models import (
     RegistryInputError,
     TerritoryView,
 )
+from sas_core.registry.search_radius import search_radii, set_search_radius
 from sas_core.registry.territories import check_territory
 from sas_core.storage import SchemaNotCurrentError, open_database
 from sas_core.storage.registry import audit_entries
@@ -376,11 +378,14 @@ def _difference(before: Any, after: Any) -> str:
     """`key: old → new` for each value that changed (settings one by one)."""
     old, new = _flat(before or {}), _flat(after or {})
     return "; ".join(
-        f"{key}: {old[key]} → {new[key]}" if key in old and key in new else
-        f"{key}: {new[key]}" if key in new else f"{key} unset (was {old[key]})"
+        f"{key}: {old[key]} → {new[key]}"
+        if key in old and key in new
+        else f"{key}: {new[key]}"
+        if key in new
+        else f"{key} unset (was {old[key]})"
         for key in sorted(set(old) | set(new))
         if old.get(key) != new.get(key)
-    )  # fmt: skip
+    )
 
 
 def _flat(document: Any) -> dict[str, Any]:
@@ -478,6 +483,47 @@ def import_file(
     _report(changes, f"the registry already has what {source} says")
     if dry_run and changes:
         click.echo("dry run: nothing changed")
+
+
+@registry_group.command("radius")
+@click.argument("territory", required=False)
+@click.option(
+    "--city",
+    "city_km",
+    type=float,
+    help="Radius (km) of an address, city or postcode "
+    "search in the territory, instead of ANS's cityDefaultRadius.",
+)
+@click.option(
+    "--county",
+    "county_km",
+    type=float,
+    help="Radius (km) of a whole-département search, instead of ANS's countyRadius.",
+)
+@click.option("--clear", is_flag=True, help="Back to ANS's table for this territory.")
+@_FORMAT
+def radius(
+    territory: str | None, city_km: float | None, county_km: float | None, clear: bool, fmt: str
+) -> None:
+    """The territories' own search radii (`sas search`), over ANS's table: without TERRITORY,
+    every override; with --city/--county, set them; with --clear, drop them."""
+    if territory is None:
+        if city_km is not None or county_km is not None or clear:
+            _fail("name the TERRITORY whose radius to set or clear", EXIT_USAGE)
+        radii = _run(search_radii)
+        if fmt == "json":
+            _json([dataclasses.asdict(r) for r in radii])
+        else:
+            rows = [[r.territory, r.city_radius_km, r.county_radius_km] for r in radii]
+            echo_table(["territory", "city km", "county km"], rows, title="search radii")
+        return
+    if clear == (city_km is not None or county_km is not None):
+        _fail("give --city and/or --county, or --clear", EXIT_USAGE)
+    done = _run(lambda engine: set_search_radius(engine, territory, city_km, county_km))
+    click.echo(
+        f"{done.territory}: city {done.city_radius_km or 'from the table'}, "
+        f"county {done.county_radius_km or 'from the table'}"
+    )
 
 
 # Each adapter's health and circuit state, kept in its own module (`registry_health`).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -83,3 +84,182 @@ class Schedule(BaseModel):
     practitioner: Practitioner | None = None
     structure: Structure | None = None
     place: Place | None = None
+
+
+# --- The offer directory (issue #10): who the search may propose, where, and how to reach them.
+#
+# Plain frozen dataclasses rather than pydantic models: a directory holds hundreds of thousands
+# of rows and a search reads thousands of candidates per query, so these types carry no
+# per-instance validation; identifiers are checked where rows enter (the import, the generator).
+
+
+class OfferKind(StrEnum):
+    """What a candidate is: a practitioner at one place, or a structure at one place."""
+
+    PRACTITIONER = "practitioner"
+    STRUCTURE = "structure"
+
+
+class ParticipationVia(StrEnum):
+    """How an effector takes part in the SAS (search digest §3.7: codes 1 to 4)."""
+
+    DIRECT = "direct"
+    CPTS = "cpts"
+    MSP = "msp"
+    SOS = "sos"
+
+
+class OfferModality(StrEnum):
+    """Kinds of consultation offered at a place.
+
+    The codes are the slots' (`sas_core.slots.models.Modality`, v3-ActCode): AMB in the cabinet,
+    VR teleconsultation, HH home visit, so a card's modalities and its slots' compare as strings.
+    """
+
+    AMB = "AMB"
+    VR = "VR"
+    HH = "HH"
+
+
+@dataclass(frozen=True, slots=True)
+class OfferPlace:
+    """One place where an offer is found, and who holds its agenda there.
+
+    `id` is unique per offer, not across the directory: simulated vendors share one place-id
+    system, and a practitioner's `(idnps, place id)` is what a vendor's slot names. `adapter` is
+    the registry's adapter name that holds the agenda of this place, None when no vendor does
+    ("not connected": the regulator must phone).
+    """
+
+    id: str
+    line: str | None
+    postal_code: str | None
+    city: str | None
+    insee: str | None
+    latitude: float
+    longitude: float
+    phone: str | None = None
+    adapter: str | None = None
+    modalities: tuple[OfferModality, ...] = (OfferModality.AMB,)
+    #: The vendor's request link for a patient beyond availability, where one is configured.
+    marketplace_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SasParticipation:
+    """An effector's SAS settings (digest §3.7, `sas_snp_user_data`)."""
+
+    participates: bool = False
+    via: ParticipationVia | None = None
+    #: Accepts patients beyond availability (*surnuméraire*, `bs_sas_overbooking`).
+    surnumeraire: bool = False
+    #: IDNST of the CPTS the effector works through (`ss_sas_cpts_finess`), if any.
+    cpts: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DirectoryPractitioner:
+    """A practitioner of the directory: prefixed IDNPS, TRE_G15 profession, TRE_R38 specialties."""
+
+    idnps: str
+    family: str
+    given: str
+    profession: str
+    specialties: tuple[str, ...]
+    places: tuple[OfferPlace, ...]
+    participation: SasParticipation = SasParticipation()
+
+    @property
+    def name(self) -> str:
+        return f"{self.given} {self.family}".strip()
+
+
+@dataclass(frozen=True, slots=True)
+class DirectoryStructure:
+    """A structure of the directory: CPTS, SOS association, MSP or CDS, with its places.
+
+    A CPTS has one place (its seat) and the INSEE codes of its intervention zone; an SOS
+    association has its fixed consultation sites (PFG/LFC) as places.
+    """
+
+    idnst: str
+    kind: StructureKind
+    name: str
+    places: tuple[OfferPlace, ...]
+    phone: str | None = None
+    participation: SasParticipation = SasParticipation()
+    zone_insee: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One (offer, place) the search may show: the read model of the offer directory.
+
+    Stable contract with `sas_core.search`: one candidate per (offer, place); `id` is the
+    prefixed IDNPS (practitioner) or IDNST (structure); `distance_km` is from the search centre
+    (0 when the query had none, as for the preferred doctor); `adapter` None means "not
+    connected"; `cpts` is the IDNST of the CPTS a practitioner works through.
+    """
+
+    kind: OfferKind
+    id: str
+    name: str
+    profession: str | None
+    specialties: tuple[str, ...]
+    structure_kind: StructureKind | None
+    place_id: str
+    line: str | None
+    postal_code: str | None
+    city: str | None
+    insee: str | None
+    latitude: float
+    longitude: float
+    distance_km: float
+    participates: bool
+    participation_via: ParticipationVia | None
+    surnumeraire: bool
+    modalities: tuple[OfferModality, ...]
+    adapter: str | None
+    cpts: str | None
+    phone: str | None
+    marketplace_url: str | None
+
+    @property
+    def connected(self) -> bool:
+        return self.adapter is not None
+
+    @property
+    def address(self) -> Address:
+        """The place's address as the FHIR side models it (built on demand: a query builds
+        thousands of candidates and few are shown)."""
+        return Address(line=self.line, city=self.city, postal_code=self.postal_code)
+
+
+@dataclass(frozen=True, slots=True)
+class DirectoryStats:
+    """What `sas directory stats` prints: counts of offer, participation and connection."""
+
+    practitioners: int
+    structures: dict[str, int]
+    places: int
+    participating_practitioners: int
+    surnumeraire_practitioners: int
+    connected_places: int
+    cpts_zone_communes: int
+    #: département → (places, participating places, connected places).
+    by_departement: dict[str, tuple[int, int, int]]
+
+    @property
+    def connected_share(self) -> float:
+        return self.connected_places / self.places if self.places else 0.0
+
+
+class UnknownSpecialty(ValueError):
+    """A specialty code the TRE_R38 nomenclature does not hold (bad input: exit 2)."""
+
+    def __init__(self, code: str, known: tuple[str, ...]) -> None:
+        self.code = code
+        super().__init__(
+            f"unknown specialty code {code!r}: expected a TRE_R38 code such as SM54 "
+            f"(médecine générale); {len(known)} codes known, listed in docs/directory.md"
+        )

@@ -388,3 +388,13 @@ class CallSample:
     duration_ms: float
     error: str | None = None
     trial: bool = False
+
+
+@dataclass(frozen=True)
+class SearchRadius:
+    """A territory's own search radii, over ANS's table (search digest §2.3: "a per-territory
+    default that administrators can customise"); None keeps the table's figure."""
+
+    territory: str
+    city_radius_km: float | None = None
+    county_radius_km: float | None = None

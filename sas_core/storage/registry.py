@@ -37,6 +37,7 @@ from sas_core.registry.models import (
     Change,
     DeclaredAdapter,
     Registry,
+    SearchRadius,
 )
 from sas_core.storage.columns import JsonDocument
 from sas_core.storage.engine import write_session
@@ -106,6 +107,49 @@ class RegistryAuditRow(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument)
     after: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument)
     reason: Mapped[str | None] = mapped_column(Text)
+
+
+class RegistrySearchRadiusRow(Base):
+    """A territory's own search radii (km), where it overrides ANS's table."""
+
+    __tablename__ = "registry_search_radii"
+    __table_args__ = (
+        CheckConstraint(
+            "(city_radius_km IS NULL OR city_radius_km > 0)"
+            " AND (county_radius_km IS NULL OR county_radius_km > 0)",
+            name="radii_positive",
+        ),
+    )
+
+    territory: Mapped[str] = mapped_column(String(8), primary_key=True)
+    city_radius_km: Mapped[float | None] = mapped_column(Float)
+    county_radius_km: Mapped[float | None] = mapped_column(Float)
+    updated_at: Mapped[datetime]
+
+
+def read_search_radii(engine: Engine) -> dict[str, SearchRadius]:
+    """Every territory's overridden radii, by territory."""
+    with Session(engine) as session:
+        return {
+            row.territory: SearchRadius(row.territory, row.city_radius_km, row.county_radius_km)
+            for row in session.scalars(select(RegistrySearchRadiusRow))
+        }
+
+
+def write_search_radius(engine: Engine, radius: SearchRadius, *, at: datetime) -> None:
+    """Store a territory's radii; with neither figure, the territory goes back to the table."""
+    with write_session(engine) as session:
+        row = session.get(RegistrySearchRadiusRow, radius.territory)
+        if radius.city_radius_km is None and radius.county_radius_km is None:
+            if row is not None:
+                session.delete(row)
+            return
+        if row is None:
+            row = RegistrySearchRadiusRow(territory=radius.territory)
+            session.add(row)
+        row.city_radius_km = radius.city_radius_km
+        row.county_radius_km = radius.county_radius_km
+        row.updated_at = at
 
 
 def read_registry(engine: Engine) -> Registry:

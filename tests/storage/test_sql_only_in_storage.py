@@ -19,6 +19,10 @@ CLEAN = (
     "sas_core/appointments/intake.py",
     "sas_core/appointments/parties.py",
     "sas_core/appointments/outbox.py",
+    "sas_core/registry/search_radius.py",
+    "sas_core/search/availability.py",
+    "sas_core/search/ranking.py",
+    "sas_core/search/service.py",
 )
 #: What writes SQL or runs it: statement builders, raw text, sessions and their makers.
 SQL_NAMES = frozenset(

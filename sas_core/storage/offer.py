@@ -1,0 +1,532 @@
+"""The offer directory's tables and every statement on them.
+
+One row of `offer_places` per (offer, place) — exactly one search `Candidate` — with what the
+search filters and shows copied in (participation, specialties, adapter…): the candidate query
+reads one table. Its geographic prefilter is a latitude/longitude box on one composite index,
+then the exact haversine distance (the service's), which works the same on SQLite and on
+PostgreSQL without PostGIS. Specialties are stored space-delimited (" SM54 SM04 ") so that one
+`LIKE '% SM54 %'` filters them on both databases.
+
+Writes come in batches through `DirectoryWriter`, inside one transaction: an import that fails
+half-way leaves the previous directory untouched.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Float,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    case,
+    delete,
+    distinct,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.engine import Engine, Row
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from sas_core.offer.models import (
+    Candidate,
+    DirectoryPractitioner,
+    DirectoryStats,
+    DirectoryStructure,
+    OfferKind,
+    OfferModality,
+    OfferPlace,
+    ParticipationVia,
+    SasParticipation,
+    StructureKind,
+)
+from sas_core.storage.engine import write_session
+from sas_core.storage.tables import Base, BigId
+
+
+class OfferPractitionerRow(Base):
+    """A practitioner's identity and SAS settings (their places are in `offer_places`)."""
+
+    __tablename__ = "offer_practitioners"
+
+    idnps: Mapped[str] = mapped_column(String(12), primary_key=True)
+    family: Mapped[str] = mapped_column(String(200))
+    given: Mapped[str] = mapped_column(String(200))
+    profession: Mapped[str] = mapped_column(String(8))
+    specialties: Mapped[str] = mapped_column(String(300))
+    participates: Mapped[bool] = mapped_column(Boolean)
+    participation_via: Mapped[str | None] = mapped_column(String(6))
+    surnumeraire: Mapped[bool] = mapped_column(Boolean)
+    cpts: Mapped[str | None] = mapped_column(String(16))
+
+
+class OfferStructureRow(Base):
+    """A structure: CPTS, SOS association, MSP or CDS."""
+
+    __tablename__ = "offer_structures"
+
+    idnst: Mapped[str] = mapped_column(String(16), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    name: Mapped[str] = mapped_column(String(300))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    participates: Mapped[bool] = mapped_column(Boolean)
+    participation_via: Mapped[str | None] = mapped_column(String(6))
+    surnumeraire: Mapped[bool] = mapped_column(Boolean)
+
+
+class OfferPlaceRow(Base):
+    """One (offer, place): a search candidate, denormalised so the query reads one table."""
+
+    __tablename__ = "offer_places"
+    __table_args__ = (
+        UniqueConstraint("offer_id", "place_id"),
+        Index("ix_offer_places_latitude_longitude_id", "latitude", "longitude", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    offer_id: Mapped[str] = mapped_column(String(16))
+    place_id: Mapped[str] = mapped_column(String(300))
+    name: Mapped[str] = mapped_column(String(300))
+    profession: Mapped[str | None] = mapped_column(String(8))
+    specialties: Mapped[str] = mapped_column(String(300))
+    structure_kind: Mapped[str | None] = mapped_column(String(8))
+    line: Mapped[str | None] = mapped_column(String(300))
+    postal_code: Mapped[str | None] = mapped_column(String(10))
+    city: Mapped[str | None] = mapped_column(String(200))
+    insee: Mapped[str | None] = mapped_column(String(5))
+    departement: Mapped[str | None] = mapped_column(String(3))
+    latitude: Mapped[float] = mapped_column(Float)
+    longitude: Mapped[float] = mapped_column(Float)
+    participates: Mapped[bool] = mapped_column(Boolean)
+    participation_via: Mapped[str | None] = mapped_column(String(6))
+    surnumeraire: Mapped[bool] = mapped_column(Boolean)
+    modalities: Mapped[str] = mapped_column(String(20))
+    adapter: Mapped[str | None] = mapped_column(String(100))
+    cpts: Mapped[str | None] = mapped_column(String(16))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    marketplace_url: Mapped[str | None] = mapped_column(Text)
+
+
+class OfferCptsZoneRow(Base):
+    """One commune (INSEE code) of a CPTS's intervention zone (`sm_sas_intervention_zone_insee`)."""
+
+    __tablename__ = "offer_cpts_zones"
+    __table_args__ = (Index("ix_offer_cpts_zones_insee", "insee"),)
+
+    cpts: Mapped[str] = mapped_column(
+        String(16), ForeignKey("offer_structures.idnst", ondelete="CASCADE"), primary_key=True
+    )
+    insee: Mapped[str] = mapped_column(String(5), primary_key=True)
+
+
+_PLACES = OfferPlaceRow.__table__
+#: The columns a candidate is built from, in `candidate_from_row`'s order.
+_CANDIDATE_COLUMNS = (
+    _PLACES.c.kind,
+    _PLACES.c.offer_id,
+    _PLACES.c.name,
+    _PLACES.c.profession,
+    _PLACES.c.specialties,
+    _PLACES.c.structure_kind,
+    _PLACES.c.place_id,
+    _PLACES.c.line,
+    _PLACES.c.postal_code,
+    _PLACES.c.city,
+    _PLACES.c.insee,
+    _PLACES.c.latitude,
+    _PLACES.c.longitude,
+    _PLACES.c.participates,
+    _PLACES.c.participation_via,
+    _PLACES.c.surnumeraire,
+    _PLACES.c.modalities,
+    _PLACES.c.adapter,
+    _PLACES.c.cpts,
+    _PLACES.c.phone,
+    _PLACES.c.marketplace_url,
+)
+#: A row of the candidate queries, in `_CANDIDATE_COLUMNS`' order (latitude 11, longitude 12).
+CandidateRow = Row[*tuple[Any, ...]]
+LATITUDE, LONGITUDE = 11, 12
+_MODALITIES = {m.value: m for m in OfferModality}
+_VIAS = {v.value: v for v in ParticipationVia}
+_STRUCTURE_KINDS = {k.value: k for k in StructureKind}
+
+
+def departement_of(insee: str | None) -> str | None:
+    """The département of an INSEE commune code: 3 characters overseas (97x), else 2."""
+    if not insee:
+        return None
+    return insee[:3] if insee.startswith("97") else insee[:2]
+
+
+def candidate_from_row(row: CandidateRow, distance_km: float) -> Candidate:
+    """A candidate from a row of `select_candidates_in_box` (or the other candidate queries)."""
+    (
+        kind,
+        offer_id,
+        name,
+        profession,
+        specialties,
+        structure_kind,
+        place_id,
+        line,
+        postal_code,
+        city,
+        insee,
+        latitude,
+        longitude,
+        participates,
+        via,
+        surnumeraire,
+        modalities,
+        adapter,
+        cpts,
+        phone,
+        marketplace_url,
+    ) = row
+    return Candidate(
+        kind=OfferKind.PRACTITIONER if kind == "practitioner" else OfferKind.STRUCTURE,
+        id=offer_id,
+        name=name,
+        profession=profession,
+        specialties=tuple(specialties.split()),
+        structure_kind=_STRUCTURE_KINDS[structure_kind] if structure_kind else None,
+        place_id=place_id,
+        line=line,
+        postal_code=postal_code,
+        city=city,
+        insee=insee,
+        latitude=latitude,
+        longitude=longitude,
+        distance_km=distance_km,
+        participates=bool(participates),
+        participation_via=_VIAS[via] if via else None,
+        surnumeraire=bool(surnumeraire),
+        modalities=tuple(_MODALITIES[m] for m in modalities.split()),
+        adapter=adapter,
+        cpts=cpts,
+        phone=phone,
+        marketplace_url=marketplace_url,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Box:
+    """A latitude/longitude box, degrees: the prefilter around a search circle."""
+
+    south: float
+    north: float
+    west: float
+    east: float
+
+
+def select_candidates_in_box(
+    engine: Engine,
+    box: Box,
+    *,
+    specialty: str | None = None,
+    kinds: Collection[OfferKind] | None = None,
+    nearest: tuple[float, float] | None = None,
+    limit: int | None = None,
+) -> Sequence[CandidateRow]:
+    """Every (offer, place) row inside `box`, optionally of one specialty and of some kinds;
+    with `limit`, only the `limit` nearest to `nearest` (lat, lon).
+
+    "Nearest" is ordered in SQL on the equirectangular projection around `nearest` — plain
+    arithmetic that both databases compute, within 0.5 % of the great-circle distance over a
+    search radius — so the database sorts the box and sends only `limit` rows.
+    """
+    inside: list[ColumnElement[bool]] = [
+        _PLACES.c.latitude.between(box.south, box.north),
+        _PLACES.c.longitude.between(box.west, box.east),
+    ]
+    if specialty is not None:
+        inside.append(_PLACES.c.specialties.contains(f" {specialty} ", autoescape=True))
+    if kinds is not None:
+        inside.append(_PLACES.c.kind.in_([str(k) for k in kinds]))
+    with engine.connect() as connection:
+        if limit is None:
+            return connection.execute(select(*_CANDIDATE_COLUMNS).where(*inside)).all()
+        if nearest is None:
+            raise ValueError("a limit needs the point the nearest rows are counted from")
+        lat, lon = nearest
+        shrink = math.cos(math.radians(lat))
+        north = _PLACES.c.latitude - lat
+        east = (_PLACES.c.longitude - lon) * shrink
+        # Two steps: the ids of the nearest, from the (latitude, longitude, id) index alone
+        # when no other filter applies, then their rows (a dense box holds thousands).
+        nearest_ids = (
+            select(_PLACES.c.id).where(*inside).order_by(north * north + east * east).limit(limit)
+        )
+        ids = connection.execute(nearest_ids).scalars().all()
+        return connection.execute(select(*_CANDIDATE_COLUMNS).where(_PLACES.c.id.in_(ids))).all()
+
+
+def select_cpts_covering(engine: Engine, insee: str) -> Sequence[CandidateRow]:
+    """The places (seats) of the CPTS whose intervention zone holds the commune `insee`."""
+    zones = OfferCptsZoneRow.__table__
+    query = (
+        select(*_CANDIDATE_COLUMNS)
+        .join(zones, zones.c.cpts == _PLACES.c.offer_id)
+        .where(zones.c.insee == insee, _PLACES.c.structure_kind == StructureKind.CPTS.value)
+        .order_by(_PLACES.c.offer_id, _PLACES.c.place_id)
+    )
+    with engine.connect() as connection:
+        return connection.execute(query).all()
+
+
+def select_places_of(engine: Engine, offer_id: str) -> Sequence[CandidateRow]:
+    """Every place of one offer (a practitioner's IDNPS or a structure's IDNST)."""
+    query = select(*_CANDIDATE_COLUMNS).where(_PLACES.c.offer_id == offer_id)
+    with engine.connect() as connection:
+        return connection.execute(query.order_by(_PLACES.c.place_id)).all()
+
+
+def directory_is_empty(engine: Engine) -> bool:
+    with engine.connect() as connection:
+        return connection.execute(select(_PLACES.c.id).limit(1)).first() is None
+
+
+def directory_specialties(engine: Engine) -> set[str]:
+    """The specialty codes the practitioners of the directory carry."""
+    practitioners = OfferPractitionerRow.__table__
+    with engine.connect() as connection:
+        rows = connection.execute(select(practitioners.c.specialties).distinct()).scalars()
+        return {code for joined in rows for code in joined.split()}
+
+
+def _count_true(column: ColumnElement[bool]) -> ColumnElement[int]:
+    """How many rows have `column` true (a boolean sums on neither database as such)."""
+    return func.count(case((column, 1)))
+
+
+def directory_stats(engine: Engine) -> DirectoryStats:
+    """Counts for `sas directory stats`: one pass per table, grouped in the database."""
+    practitioners = OfferPractitionerRow.__table__
+    structures = OfferStructureRow.__table__
+    zones = OfferCptsZoneRow.__table__
+    with engine.connect() as connection:
+        people, participating, surnumeraire = connection.execute(
+            select(
+                func.count(),
+                _count_true(practitioners.c.participates),
+                _count_true(practitioners.c.surnumeraire),
+            )
+        ).one()
+        kinds: dict[str, int] = dict(
+            connection.execute(
+                select(structures.c.kind, func.count()).group_by(structures.c.kind)
+            ).all()
+        )
+        per_departement = connection.execute(
+            select(
+                _PLACES.c.departement,
+                func.count(),
+                _count_true(_PLACES.c.participates),
+                func.count(_PLACES.c.adapter),
+            )
+            .group_by(_PLACES.c.departement)
+            .order_by(_PLACES.c.departement)
+        ).all()
+        communes = connection.execute(select(func.count(distinct(zones.c.insee)))).scalar_one()
+    by_departement = {
+        (dep or "?"): (int(count), int(part or 0), int(connected))
+        for dep, count, part, connected in per_departement
+    }
+    return DirectoryStats(
+        practitioners=int(people),
+        structures={str(k): int(v) for k, v in sorted(kinds.items())},
+        places=sum(v[0] for v in by_departement.values()),
+        participating_practitioners=int(participating),
+        surnumeraire_practitioners=int(surnumeraire),
+        connected_places=sum(v[2] for v in by_departement.values()),
+        cpts_zone_communes=int(communes),
+        by_departement=by_departement,
+    )
+
+
+class DirectoryWriter:
+    """Batched inserts into the directory, inside the transaction `write_directory` opened."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def clear(self) -> None:
+        """Remove the whole directory (a generate or an import replaces it)."""
+        for table in (OfferCptsZoneRow, OfferPlaceRow, OfferPractitionerRow, OfferStructureRow):
+            self._session.execute(delete(table))
+
+    def add_practitioners(self, batch: Sequence[DirectoryPractitioner]) -> None:
+        if not batch:
+            return
+        self._session.execute(
+            insert(OfferPractitionerRow),
+            [
+                {
+                    "idnps": p.idnps,
+                    "family": p.family,
+                    "given": p.given,
+                    "profession": p.profession,
+                    "specialties": _joined(p.specialties),
+                    **_participation(p.participation),
+                    "cpts": p.participation.cpts,
+                }
+                for p in batch
+            ],
+        )
+        rows = [
+            _place_row(
+                OfferKind.PRACTITIONER,
+                p.idnps,
+                p.name,
+                p.profession,
+                p.specialties,
+                None,
+                place,
+                p.participation,
+            )
+            for p in batch
+            for place in p.places
+        ]
+        if rows:
+            self._session.execute(insert(OfferPlaceRow), rows)
+
+    def add_structures(self, batch: Sequence[DirectoryStructure]) -> None:
+        if not batch:
+            return
+        self._session.execute(
+            insert(OfferStructureRow),
+            [
+                {
+                    "idnst": s.idnst,
+                    "kind": s.kind.value,
+                    "name": s.name,
+                    "phone": s.phone,
+                    **_participation(s.participation),
+                }
+                for s in batch
+            ],
+        )
+        places = [
+            _place_row(
+                OfferKind.STRUCTURE, s.idnst, s.name, None, (), s.kind, place, s.participation
+            )
+            for s in batch
+            for place in s.places
+        ]
+        if places:
+            self._session.execute(insert(OfferPlaceRow), places)
+        zones = [{"cpts": s.idnst, "insee": insee} for s in batch for insee in s.zone_insee]
+        if zones:
+            self._session.execute(insert(OfferCptsZoneRow), zones)
+
+    def merge_practitioner(
+        self, idnps: str, specialties: Sequence[str], places: Sequence[OfferPlace]
+    ) -> int:
+        """Merge more of a written practitioner (a file listing them apart): specialties
+        joined, places not yet known added. Returns how many places were added."""
+        row = self._session.get(OfferPractitionerRow, idnps)
+        if row is None:
+            raise KeyError(idnps)
+        merged = list(row.specialties.split())
+        merged += [code for code in specialties if code not in merged]
+        row.specialties = _joined(merged)
+        self._session.execute(
+            update(OfferPlaceRow)
+            .where(OfferPlaceRow.offer_id == idnps)
+            .values(specialties=_joined(merged))
+        )
+        known = set(
+            self._session.scalars(
+                select(OfferPlaceRow.place_id).where(OfferPlaceRow.offer_id == idnps)
+            )
+        )
+        participation = SasParticipation(
+            participates=row.participates,
+            via=_VIAS[row.participation_via] if row.participation_via else None,
+            surnumeraire=row.surnumeraire,
+            cpts=row.cpts,
+        )
+        name = f"{row.given} {row.family}".strip()
+        rows = [
+            _place_row(
+                OfferKind.PRACTITIONER,
+                idnps,
+                name,
+                row.profession,
+                merged,
+                None,
+                place,
+                participation,
+            )
+            for place in places
+            if place.id not in known
+        ]
+        if rows:
+            self._session.execute(insert(OfferPlaceRow), rows)
+        return len(rows)
+
+
+@contextmanager
+def write_directory(engine: Engine) -> Iterator[DirectoryWriter]:
+    """A writer in one transaction: committed when the block ends, rolled back if it raises."""
+    with write_session(engine) as session:
+        yield DirectoryWriter(session)
+
+
+def _joined(codes: Sequence[str]) -> str:
+    return f" {' '.join(codes)} " if codes else ""
+
+
+def _participation(participation: SasParticipation) -> dict[str, Any]:
+    return {
+        "participates": participation.participates,
+        "participation_via": participation.via.value if participation.via else None,
+        "surnumeraire": participation.surnumeraire,
+    }
+
+
+def _place_row(
+    kind: OfferKind,
+    offer_id: str,
+    name: str,
+    profession: str | None,
+    specialties: Sequence[str],
+    structure_kind: StructureKind | None,
+    place: OfferPlace,
+    participation: SasParticipation,
+) -> dict[str, Any]:
+    return {
+        "kind": kind.value,
+        "offer_id": offer_id,
+        "place_id": place.id,
+        "name": name,
+        "profession": profession,
+        "specialties": _joined(specialties),
+        "structure_kind": structure_kind.value if structure_kind else None,
+        "line": place.line,
+        "postal_code": place.postal_code,
+        "city": place.city,
+        "insee": place.insee,
+        "departement": departement_of(place.insee),
+        "latitude": place.latitude,
+        "longitude": place.longitude,
+        **_participation(participation),
+        "modalities": " ".join(m.value for m in place.modalities),
+        "adapter": place.adapter,
+        "cpts": participation.cpts,
+        "phone": place.phone,
+        "marketplace_url": place.marketplace_url,
+    }
