@@ -42,8 +42,9 @@ $(GAZETTEER): sas_core/geography/gazetteer-sources.txt sas_core/geography/gazett
 	$(VENV)/bin/python -m sas_core.geography.gazetteer_build $(GAZETTEER_SOURCE) $@
 	rm -rf $(GAZETTEER_SOURCE)
 
-# The platform in a browser at http://127.0.0.1:8000 (docs/web.md): the demo registry, then
-# the simulated vendors, a demo regulator and admin and `sas serve --insecure-dev` (Ctrl-C stops).
+# The platform in a browser at http://127.0.0.1:8000 (docs/web.md): the demo registry, the offer
+# directory (generated once), then the simulated vendors, a demo regulator and admin and
+# `sas serve --insecure-dev` (Ctrl-C stops).
 run: install
 	$(VENV)/bin/sas registry apply registry/
 	$(VENV)/bin/sas directory generate --seed 1 --size 5000 --if-empty

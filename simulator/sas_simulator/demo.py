@@ -202,9 +202,15 @@ def run_platform(host: str, port: int) -> None:
             vendor = by_name[name]
             dataset = build_dataset(seed=vendor.seed, practitioners=vendor.practitioners)
             faults = Faults.model_validate({"latency_ms": vendor.latency_ms, "mode": vendor.fault})
-            server = stack.enter_context(
-                SimulatorServer(create_app(dataset, faults), port=vendor_port)
-            )
+            try:
+                server = stack.enter_context(
+                    SimulatorServer(create_app(dataset, faults), port=vendor_port)
+                )
+            except OSError as exc:
+                raise click.ClickException(
+                    f"cannot start the simulated vendor {name} on port {vendor_port}, where "
+                    f"registry/adapters.toml expects it: {exc}"
+                ) from None
             stderr.print(f"simulated vendor [bold]{name}[/] at {server.base_url}")
         env = {
             **os.environ,

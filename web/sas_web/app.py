@@ -49,7 +49,6 @@ from sas_web.body_deadline import DEFAULT_BODY_TIMEOUT_S, BodyDeadline
 from sas_web.front import Front
 from sas_web.front.auth import LoginRequired, front_client, login_required
 from sas_web.front.errors import error_page
-from sas_web.front.services import SearchCards
 from sas_web.front.settings import FrontSettings
 from sas_web.oidc import OidcProvider
 from sas_web.security_headers import add_security_headers
@@ -81,7 +80,6 @@ def create_app(
     front: bool = True,
     plugins: PluginHost | None = None,
     front_settings: FrontSettings | None = None,
-    search_cards: SearchCards | None = None,
     secure_cookies: bool = True,
 ) -> Litestar:
     """The platform app on `engine` (default: the configured database, opened here and disposed
@@ -104,7 +102,6 @@ def create_app(
             plugins or PluginHost.discover(settings=settings or PlatformSettings()),
             settings or PlatformSettings(),
             settings=front_settings,
-            search=search_cards,
             secure_cookies=secure_cookies,
         )
         if front

@@ -13,10 +13,10 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from litestar import Router
 from litestar.config.csrf import CSRFConfig
-from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.middleware.session.client_side import CookieBackendConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template import TemplateConfig
 from sqlalchemy.engine import Engine
 
@@ -26,7 +26,7 @@ from sas_web.front.api import API_HANDLERS
 from sas_web.front.assets import StaticAssets
 from sas_web.front.auth import authorised, callback, login, login_rate_limit, logout
 from sas_web.front.pages import PAGE_HANDLERS
-from sas_web.front.services import FrontServices, SearchCards
+from sas_web.front.services import FrontServices
 from sas_web.front.settings import FrontSettings
 
 #: Paths outside the front: vendors' FHIR (mTLS, no cookie) and the realm (its own session).
@@ -53,7 +53,6 @@ class Front:
         platform: PlatformSettings,
         *,
         settings: FrontSettings | None = None,
-        search: SearchCards | None = None,
         secure_cookies: bool = True,
     ) -> Front:
         settings = settings or FrontSettings()
@@ -66,7 +65,7 @@ class Front:
         if given is not None and len(given.get_secret_value()) < 32:
             raise ValueError("SAS_WEB_SESSION_SECRET must be 32 characters or more")
         return cls(
-            FrontServices(engine, plugins, platform, search),
+            FrontServices(engine, plugins, platform),
             settings,
             StaticAssets.load(),
             secure_cookies,

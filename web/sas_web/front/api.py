@@ -17,6 +17,7 @@ from litestar.params import FromQuery
 
 from sas_core.geography.gazetteer import GazetteerMissing
 from sas_core.geography.models import GeocodeError
+from sas_core.search.models import SearchInputError
 from sas_web.front.auth import current_user
 from sas_web.front.pages import ADMIN, ANYONE, REGULATOR, services
 from sas_web.front.places import place_suggestions
@@ -119,6 +120,34 @@ async def api_places(q: FromQuery[str]) -> list[str]:
     return await anyio.to_thread.run_sync(lambda: place_suggestions().suggest(q[:100]))
 
 
+@get("/api/v1/search", opt=REGULATOR, tags=["search"])
+async def api_search(
+    request: AnyRequest,
+    lieu: FromQuery[str],
+    specialite: FromQuery[str] = "",
+    affichage: FromQuery[str] = "creneaux",
+    graine: FromQuery[int | None] = None,
+    lot: FromQuery[int] = 1,
+) -> dict[str, Any]:
+    """One lot of a search (lots of 25, from 1): the header of `sas search --format json`,
+    `lot`, `more` and `results` (each card with its `status`); 422 when not understood."""
+    front = services(request)
+    try:
+        _, area = await anyio.to_thread.run_sync(front.geocode, lieu[:200])
+        running = await anyio.to_thread.run_sync(
+            lambda: front.start_search(area, specialite.strip(), affichage, graine)
+        )
+    except (GeocodeError, GazetteerMissing, SearchInputError, ValueError) as exc:
+        raise HTTPException(status_code=422, detail=f"search not understood: {exc}") from None
+    cards, more = await front.cards_of_lot(running, max(lot, 1))
+    return {
+        **running.header.as_contract(),
+        "lot": max(lot, 1),
+        "more": more,
+        "results": [c.as_contract() for c in cards],
+    }
+
+
 @get("/api/v1/appointments", opt=REGULATOR, tags=["appointments"])
 async def api_appointments(request: AnyRequest) -> list[MyAppointment]:
     """The caller's appointments, as vendors reported them (INT_R03), with their history."""
@@ -165,6 +194,7 @@ API_HANDLERS = [
     health,
     api_geocode,
     api_places,
+    api_search,
     api_appointments,
     api_registry,
     api_registry_health,

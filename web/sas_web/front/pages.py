@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import anyio.to_thread
 from litestar import Request, Response, get, post
@@ -22,6 +22,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 from sas_core.geography.gazetteer import GazetteerMissing
 from sas_core.geography.models import GeocodeError
 from sas_core.registry.models import LIFECYCLE, AdapterState, RegistryError
+from sas_core.search.models import SearchInputError
 from sas_web.front.auth import User, current_user, take_draft
 from sas_web.front.charts import bar_chart, sparkline
 from sas_web.front.places import place_suggestions
@@ -92,42 +93,61 @@ async def search(
     specialite: FromQuery[str] = "",
     affichage: FromQuery[str] = "creneaux",
 ) -> Template:
-    """The results: the place understood, then the cards (the search engine's, once wired)."""
+    """The results page: the place understood at once, then the cards lot by lot (htmx loads
+    `/recherche/resultats`; without script, a link to it)."""
     front = services(request)
-    query = str(request.url.query or "")
+    form = {k: str(v) for k, v in request.query_params.items()}
     if not lieu.strip():
-        return page(
-            request,
-            "home.html",
-            400,
-            form=dict(request.query_params),
-            displays=DISPLAYS,
-            section="search",
-            error="Indiquez un lieu.",
-        )
+        empty = "Indiquez un lieu : une commune, un code postal ou une adresse."
+        return page(request, "home.html", 400, form=form, displays=DISPLAYS, section="search",
+                    error=empty)  # fmt: skip
     try:
-        place, area = await anyio.to_thread.run_sync(front.geocode, lieu[:200])
-    except (GeocodeError, GazetteerMissing) as exc:
-        return page(
-            request,
-            "results.html",
-            422,
-            error=f"Lieu non reconnu : {exc}",
-            place=None,
-            query=query,
-            search_available=front.search is not None,
-            section="search",
+        _, area = await anyio.to_thread.run_sync(front.geocode, lieu[:200])
+        running = await anyio.to_thread.run_sync(
+            lambda: front.start_search(area, specialite.strip(), affichage, None)
         )
-    return page(
-        request,
-        "results.html",
-        place=place,
-        area=area,
-        error=None,
-        query=query,
-        search_available=front.search is not None,
-        section="search",
+    except (GeocodeError, GazetteerMissing, SearchInputError, ValueError) as exc:
+        return page(request, "home.html", 422, form=form, displays=DISPLAYS, section="search",
+                    error=f"Recherche impossible : {exc}")  # fmt: skip
+    header = running.header
+    query = urlencode({**form, "graine": str(header.seed)})
+    return page(request, "results.html", header=header, query=urlencode(form),
+                lot_url=f"/recherche/resultats?{query}&lot=1", section="search")  # fmt: skip
+
+
+@get("/recherche/resultats", opt=REGULATOR, include_in_schema=False)
+async def search_lot(
+    request: AnyRequest,
+    lieu: FromQuery[str] = "",
+    specialite: FromQuery[str] = "",
+    affichage: FromQuery[str] = "creneaux",
+    graine: FromQuery[int | None] = None,
+    lot: FromQuery[int] = 1,
+) -> Template:
+    """One lot of cards: an htmx fragment, or a page of its own without script. The same seed
+    gives the same order; the lots before it come from the vendors' cached answers."""
+    front = services(request)
+    user = _user(request)
+    fragment = request.headers.get("hx-request") == "true"
+    try:
+        _, area = await anyio.to_thread.run_sync(front.geocode, lieu[:200])
+        running = await anyio.to_thread.run_sync(
+            lambda: front.start_search(area, specialite.strip(), affichage, graine)
+        )
+    except (GeocodeError, GazetteerMissing, SearchInputError, ValueError) as exc:
+        return page(request, "home.html", 422, form=dict(request.query_params), displays=DISPLAYS,
+                    section="search", error=f"Recherche impossible : {exc}")  # fmt: skip
+    found = await front.results_lot(running, max(lot, 1), specialite.strip(), user.sub)
+    form = {"lieu": lieu, "specialite": specialite, "affichage": affichage}
+    next_url = (
+        f"/recherche/resultats?{urlencode({**form, 'graine': str(found.header.seed)})}"
+        f"&lot={found.lot + 1}"
     )
+    context: dict[str, Any] = {"found": found, "next_url": next_url if found.more else None}
+    if fragment:
+        return Template(template_name="cards.html", context=context)
+    return page(request, "results.html", header=found.header, query=urlencode(form),
+                lot_url=None, section="search", **context)  # fmt: skip
 
 
 @get("/rendez-vous", opt=REGULATOR, include_in_schema=False)
@@ -285,6 +305,7 @@ PAGE_HANDLERS = [
     home,
     places,
     search,
+    search_lot,
     appointments,
     admin_home,
     admin_pick,

@@ -3,27 +3,39 @@ handlers hold no rule and no SQL, they call these and render the result."""
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
+import anyio.to_thread
 from sqlalchemy.engine import Engine
 
-from sas_core.accounts.sync import list_regulators
+from sas_core.accounts.models import Regulator
+from sas_core.accounts.sync import AccountStateError, get_regulator, list_regulators
 from sas_core.appointments.models import AppointmentStatus
 from sas_core.clock import PARIS
 from sas_core.geography.models import GeocodeResult, SearchArea
 from sas_core.geography.radius import load_radius_table
 from sas_core.geography.search_area import geocode, search_area
 from sas_core.identifiers import IDNPS_SYSTEM, SAS_TECHNICAL_SYSTEM
+from sas_core.offer.directory import OfferDirectory
+from sas_core.offer.models import Candidate
 from sas_core.plugins.host import PluginHost
+from sas_core.plugins.models import AdapterConfig
 from sas_core.registry import changes
-from sas_core.registry.directory import territory_views
-from sas_core.registry.health import HealthSettings, health_report
+from sas_core.registry.directory import RegistryDirectory, territory_views
+from sas_core.registry.health import DatabaseHealth, HealthSettings, health_report
 from sas_core.registry.models import AdapterState, AuditEntry, TerritoryView
+from sas_core.registry.search_radius import RegistryRadiusTable
+from sas_core.search.models import Card, Filters, SearchHeader, SearchRequest
+from sas_core.search.service import RunningSearch, SearchService
 from sas_core.settings import PlatformSettings
+from sas_core.slots.models import Slot
+from sas_core.sso.models import NoBookingUrl
+from sas_core.sso.redirect import sso_redirect
 from sas_core.storage.appointments import (
     appointment_histories,
     booked_since,
@@ -51,12 +63,54 @@ STATUS_BADGES = {
 }
 
 
-class SearchCards(Protocol):
-    """The search engine as the front needs it (issue #10, `sas_core.search`): result cards,
-    first page first, each with its `status` (slots, no-slot, not-connected, vendor-error,
-    circuit-open)."""
+#: Cards per lot the results page loads at a time (the engine's lots of 25, digest §2.5).
+STATUS_LABELS_CARD = {
+    "slots": ("Créneaux disponibles", "fr-badge--success"),
+    "no-slot": ("Aucun créneau libre", "fr-badge--info"),
+    "not-connected": ("Agenda non connecté : téléphoner", "fr-badge--warning"),
+    "vendor-error": ("Erreur de l’éditeur", "fr-badge--error"),
+    "circuit-open": ("Éditeur indisponible", "fr-badge--error"),
+}
+DISPLAY_FILTERS = {
+    "creneaux": Filters(with_slots=True),
+    "sus": Filters(surnumeraire=True),
+    "tous": Filters(),
+}
 
-    def cards(self, area: SearchArea, what: str, display: str) -> AsyncIterator[Any]: ...
+
+@dataclass(frozen=True)
+class SlotLine:
+    start: str
+    booking_url: str | None
+
+
+@dataclass(frozen=True)
+class CardLine:
+    """One result card as the page shows it: the engine's card and the directory's words."""
+
+    name: str
+    kind: str
+    address: str
+    phone: str | None
+    distance_km: float
+    participation: str
+    status: str
+    status_label: str
+    badge: str
+    cause: str | None
+    slots: list[SlotLine]
+    more_slots: int
+    marketplace_url: str | None
+
+
+@dataclass(frozen=True)
+class ResultsLot:
+    """One lot of results (`lot` counts from 1, as the engine's) and whether another follows."""
+
+    header: SearchHeader
+    lot: int
+    cards: list[CardLine]
+    more: bool
 
 
 @dataclass(frozen=True)
@@ -109,19 +163,130 @@ class FrontServices:
         engine: Engine,
         plugins: PluginHost,
         settings: PlatformSettings,
-        search: SearchCards | None = None,
     ) -> None:
         self.engine = engine
         self.plugins = plugins
         self.settings = settings
-        self.search = search
+        self.directory = OfferDirectory(engine)
+        self.registry = RegistryDirectory(engine, plugins)
+        self.search_engine = SearchService(
+            self.directory,
+            plugins,
+            self.registry,
+            breaker=DatabaseHealth(engine, HealthSettings().policy()),
+        )
 
     # -- geography ---------------------------------------------------------------------------
 
     def geocode(self, text: str) -> tuple[GeocodeResult, SearchArea]:
-        """The place and the circle to search; `GeocodeError` when the place is not found."""
+        """The place and the circle to search (the radius of its territory: the registry's
+        override, else ANS's table, else the fallbacks); `GeocodeError` when not found."""
         place = geocode(text, self.plugins.hooks)
-        return place, search_area(place, load_radius_table(self.settings.radius_table))
+        table = RegistryRadiusTable(self.engine, load_radius_table(self.settings.radius_table))
+        return place, search_area(place, table)
+
+    # -- search --------------------------------------------------------------------------------
+
+    def start_search(
+        self, area: SearchArea, specialty: str | None, display: str, seed: int | None
+    ) -> RunningSearch:
+        """The search engine's search (directory asked, no vendor yet); `SearchInputError` for
+        what it cannot understand (an unknown specialty)."""
+        request = SearchRequest(
+            area=area,
+            specialty=specialty or None,
+            filters=DISPLAY_FILTERS.get(display, Filters()),
+            seed=seed,
+        )
+        return self.search_engine.start(request)
+
+    async def cards_of_lot(self, running: RunningSearch, lot: int) -> tuple[list[Card], bool]:
+        """The engine's cards of lot `lot`, and whether another lot follows."""
+        wanted: list[Card] = []
+        async for page in running.pages():
+            if page.lot == lot:
+                wanted = page.cards
+            elif page.lot > lot:
+                return wanted, True
+        return wanted, False
+
+    async def results_lot(
+        self, running: RunningSearch, lot: int, specialty: str | None, user_sub: str
+    ) -> ResultsLot:
+        """Lot `lot` of a search, in its final order (the earlier lots are cached answers),
+        with the directory's words for each card and its booking links."""
+        wanted, more = await self.cards_of_lot(running, lot)
+        header = running.header
+        known = await anyio.to_thread.run_sync(
+            lambda: {
+                (c.id, c.place_id): c
+                for c in self.directory.candidates(
+                    (header.lat, header.lon), header.radius_km, specialty=specialty or None
+                )
+            }
+        )
+
+        def lines() -> list[CardLine]:
+            regulator = self._regulator(user_sub)
+            return [
+                self._card_line(card, known.get((card.id, card.place_id)), regulator)
+                for card in wanted
+            ]
+
+        shown = await anyio.to_thread.run_sync(lines)
+        return ResultsLot(header, lot, shown, more)
+
+    def _regulator(self, sub: str) -> Regulator | None:
+        try:
+            return get_regulator(self.engine, uuid.UUID(sub))
+        except (ValueError, AccountStateError):
+            return None
+
+    def _card_line(
+        self, card: Card, known: Candidate | None, regulator: Regulator | None
+    ) -> CardLine:
+        label, badge = STATUS_LABELS_CARD.get(card.status, (card.status, ""))
+        if known is not None:
+            address = ", ".join(x for x in (known.line, known.postal_code, known.city) if x)
+            via = known.participation_via
+            participation = (
+                f"Participe au SAS{f' ({via})' if via else ''}"
+                if known.participates
+                else "Ne participe pas au SAS"
+            )
+        else:
+            address, participation = "", "Participe au SAS" if card.participates else ""
+        shown = card.slots[:3]
+        adapter = self.registry.adapter_named(card.adapter) if card.adapter and regulator else None
+        return CardLine(
+            name=known.name if known is not None else card.id,
+            kind=card.type,
+            address=address,
+            phone=known.phone if known is not None else None,
+            distance_km=round(card.distance_km, 1),
+            participation=participation,
+            status=card.status,
+            status_label=label,
+            badge=badge,
+            cause=card.cause,
+            slots=[
+                SlotLine(paris(slot.start), self._booking(adapter, regulator, slot))
+                for slot in shown
+            ],
+            more_slots=max(len(card.slots) - len(shown), 0),
+            marketplace_url=card.marketplace_url,
+        )
+
+    def _booking(
+        self, adapter: AdapterConfig | None, regulator: Regulator | None, slot: Slot
+    ) -> str | None:
+        """The SSO redirect to the vendor's booking page (digest §8), when the vendor has one."""
+        if adapter is None or regulator is None:
+            return None
+        try:
+            return sso_redirect(self.plugins, adapter, regulator, slot).url
+        except NoBookingUrl:
+            return None
 
     # -- appointments --------------------------------------------------------------------------
 
