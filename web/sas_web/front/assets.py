@@ -1,7 +1,7 @@
 """The front's browser assets: DSFR and htmx from npm, the front's own CSS and script.
 
 `make install` runs `npm ci --ignore-scripts` (the lock file pins every byte) and then
-`python -m sas_web.front.assets node_modules`, which copies the few files the pages use into
+`python -m sas_web.front.install_assets node_modules`, which copies the few files the pages use into
 `sas_web/static/vendor/`: the app serves them itself, nothing comes from a CDN or at run time.
 
 Every asset URL carries the content hash of the whole static tree (`/static/<hash>/...`): a
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,7 +79,7 @@ class StaticAssets:
         if not (root / "vendor" / "dsfr" / "dsfr.min.css").exists():
             raise AssetsMissing(
                 f"the DSFR is not in {root / 'vendor'}: run `make install` (npm ci, then "
-                "python -m sas_web.front.assets node_modules)"
+                "python -m sas_web.front.install_assets node_modules)"
             )
         return cls(root, tree_hash(root))
 
@@ -102,19 +101,3 @@ class StaticAssets:
             include_in_schema=False,
             send_as_attachment=False,
         )
-
-
-def main(argv: list[str] | None = None) -> None:
-    """`python -m sas_web.front.assets NODE_MODULES`: the step `make install` runs."""
-    args = sys.argv[1:] if argv is None else argv
-    if len(args) != 1:
-        raise SystemExit("usage: python -m sas_web.front.assets NODE_MODULES")
-    try:
-        copied = copy_vendored(Path(args[0]))
-    except AssetsMissing as exc:
-        raise SystemExit(f"error: {exc}") from None
-    print(f"copied {len(copied)} vendored asset(s) into {STATIC_DIR / 'vendor'}")
-
-
-if __name__ == "__main__":
-    main()
