@@ -11,6 +11,7 @@ hash is of the tree, not per file, so DSFR's CSS keeps its relative `url(fonts/.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import shutil
 from dataclasses import dataclass
@@ -75,7 +76,9 @@ class StaticAssets:
     version: str
 
     @classmethod
+    @functools.cache
     def load(cls, root: Path = STATIC_DIR) -> StaticAssets:
+        """The tree at `root`, hashed once per process (its files change only at install)."""
         if not (root / "vendor" / "dsfr" / "dsfr.min.css").exists():
             raise AssetsMissing(
                 f"the DSFR is not in {root / 'vendor'}: run `make install` (npm ci, then "
