@@ -70,7 +70,8 @@ class FakePsc:
             """What `AsgiServer` waits for before handing the server out."""
             return {}
 
-        return Litestar([discovery, certs, token, userinfo, ready])
+        # No logging config: the app must not reconfigure the test session's logging.
+        return Litestar([discovery, certs, token, userinfo, ready], logging_config=None)
 
 
 @pytest.fixture
