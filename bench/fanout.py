@@ -127,7 +127,11 @@ def simulators(
         for process in processes:
             process.terminate()
         for process in processes:
-            process.wait(timeout=10)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:  # a loaded machine: do not leave it running
+                process.kill()
+                process.wait()
 
 
 def _up(url: str) -> bool:

@@ -233,7 +233,7 @@ async def _render(running: RunningSearch, fmt: str) -> None:
 def _table(running: RunningSearch, cards: list[Card]) -> None:
     header = running.header
     echo_table(
-        ["#", "kind", "id", "km", "SAS", "status", "first slot", "slots", "adapter", "why"],
+        ["#", "type", "id", "km", "SAS", "status", "first slot", "slots", "why"],
         [
             [
                 ("★" if c.preferred else "") + str(i),
@@ -244,7 +244,6 @@ def _table(running: RunningSearch, cards: list[Card]) -> None:
                 c.status,
                 c.slots[0].start.astimezone(PARIS).strftime("%a %d %H:%M") if c.slots else None,
                 len(c.slots),
-                c.adapter,
                 c.cause,
             ]
             for i, c in enumerate(cards, start=1)

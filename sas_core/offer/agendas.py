@@ -13,18 +13,16 @@ import random
 from dataclasses import dataclass, replace
 from datetime import date, time
 
+from sas_core.offer.nomenclature import SPECIALTIES as NOMENCLATURE
+
 #: Vendor-side system of the places' technical ids (digest §3: a vendor OID or URL).
 PLACE_ID_SYSTEM = "https://sas-simulator.example/lieu"
 
 
-#: TRE_R38 specialty codes (digest §13) with their labels, general practice first and dominant.
+#: The TRE_R38 specialties the simulated vendors draw (digest §13), general practice first and
+#: dominant; their labels are the nomenclature's. The order is part of the draws.
 SPECIALTIES: dict[str, str] = {
-    "SM54": "Médecine générale",
-    "SM04": "Cardiologie et maladies vasculaires",
-    "SM15": "Dermatologie et vénéréologie",
-    "SM40": "Pédiatrie",
-    "SM41": "Pneumologie",
-    "SM05": "Chirurgie générale",
+    code: NOMENCLATURE[code] for code in ("SM54", "SM04", "SM15", "SM40", "SM41", "SM05")
 }
 
 
@@ -85,7 +83,7 @@ _CPTS_NAMES = (
 )  # fmt: skip
 _SITE_NAMES = ("Point fixe de garde", "Centre de consultation", "Lieu fixe de consultation")
 
-#: How many practitioners, from the first, never belong to a CPTS (see `build_dataset`).
+#: How many practitioners, from the first, never belong to a CPTS (see `draw_practitioners`).
 PURE_PS_PRACTITIONERS = 3
 #: FHIR days-of-week codes, Monday first as `date.weekday()` counts (digest §6.4, §16.19).
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -224,7 +222,7 @@ def _communities(seed: int, count: int) -> tuple[SimCpts, ...]:
 def _memberships(seed: int, count: int, communities: tuple[SimCpts, ...]) -> list[tuple[str, ...]]:
     """Each practitioner's CPTS (IDNST), in the order of `communities`.
 
-    Practitioners 1 to 3 belong to none (see `build_dataset`); the fourth belongs to the first
+    Practitioners 1 to 3 belong to none (see `draw_practitioners`); the fourth belongs to the first
     two CPTS; the others to 0, 1 or 2 CPTS at random.
     """
     rng = random.Random(f"{seed}:cpts-members")

@@ -104,8 +104,6 @@ class Availability:
     breaker: CircuitBreaker | None = None
     fresh: bool = False
     clock: Clock = utcnow
-    #: How many requests each adapter received during this search (lots × kinds).
-    requests: dict[str, int] = field(default_factory=dict)
     _pending: dict[tuple[str, str], asyncio.Future[AgendaAnswer]] = field(default_factory=dict)
 
     async def answers(self, lot: Sequence[Ranked]) -> dict[tuple[str | None, str], AgendaAnswer]:
@@ -176,9 +174,6 @@ class Availability:
     async def _ask(self, config: AdapterConfig, ids: Mapping[str, bool]) -> dict[str, AgendaAnswer]:
         practitioners = [i for i, structure in ids.items() if not structure]
         structures = [i for i, structure in ids.items() if structure]
-        self.requests[config.name] = self.requests.get(config.name, 0) + (
-            bool(practitioners) + bool(structures)
-        )
         result = await fetch_slots(
             self.host,
             [config],

@@ -242,7 +242,12 @@ class RunningSearch:
 
     async def pages(self) -> AsyncIterator[SearchPage]:
         """Each lot's cards as soon as its vendors have answered (the preferred doctor's places
-        first, as lot 0 when there are any), while the next lots load."""
+        first, as lot 0 when there are any), while the next lots load.
+
+        A caller that stops early (a web page closed) should close the iterator
+        (`contextlib.aclosing`): the lots still loading are then cancelled and the adapters
+        released at once, not when the event loop ends.
+        """
         service = self.service
         adapters, unusable = _build_adapters(service, self.header.territory)
         self.availability = Availability(
@@ -263,7 +268,11 @@ class RunningSearch:
         left = self.request.limit
         try:
             for index, lot in enumerate(lots):
-                for upcoming in range(index, min(index + ahead, len(lots))):
+                # The first lot is asked alone: its answers are not parsed in competition with
+                # later lots' (the first page waits only for its own vendors); the next lots
+                # then load ahead while each page is shown.
+                reach = 1 if index == 0 else ahead
+                for upcoming in range(index, min(index + reach, len(lots))):
                     if upcoming not in tasks:
                         tasks[upcoming] = asyncio.create_task(
                             self.availability.answers(lots[upcoming])
@@ -336,19 +345,19 @@ class RunningSearch:
         c = entry.candidate
         places = self._places_of(c.id)
         by_place = _by_place(answer)
-        here = list(by_place.get(c.place_id, ()))
-        if places and places[0] == c.place_id:
-            here += [s for p, found in by_place.items() if p not in places for s in found]
-        end = self.header.window_end
-        kept: dict[tuple[datetime, datetime], Slot] = {}
-        for slot in here:
-            if now <= slot.start <= end:
-                kept.setdefault((slot.start, slot.end), slot)
-        return sorted(kept.values(), key=lambda s: (s.start, s.end, s.id))
+        here = by_place.get(c.place_id, [])
+        strays = [p for p in by_place if p not in places]
+        if strays and places and places[0] == c.place_id:
+            here = _once_each([s for p in (c.place_id, *strays) for s in by_place.get(p, [])])
+        starts = [s.start for s in here]
+        first = bisect.bisect_left(starts, now)
+        last = bisect.bisect_right(starts, self.header.window_end)
+        return here[first:last]
 
 
-#: An answer's slots by place id (None: a slot naming no place), made once per answer: every
-#: card of the agenda reads it, and a cached answer serves many searches.
+#: An answer's slots by place id (None: a slot naming no place), each list sorted and without
+#: repeats, made once per answer: every card of the agenda reads it, and a cached answer serves
+#: many searches.
 _PLACES_OF_ANSWER: weakref.WeakKeyDictionary[AgendaAnswer, dict[str | None, list[Slot]]] = (
     weakref.WeakKeyDictionary()
 )
@@ -357,11 +366,20 @@ _PLACES_OF_ANSWER: weakref.WeakKeyDictionary[AgendaAnswer, dict[str | None, list
 def _by_place(answer: AgendaAnswer) -> dict[str | None, list[Slot]]:
     found = _PLACES_OF_ANSWER.get(answer)
     if found is None:
-        found = {}
+        grouped: dict[str | None, list[Slot]] = {}
         for slot in answer.slots:
-            found.setdefault(slot.place.id if slot.place else None, []).append(slot)
+            grouped.setdefault(slot.place.id if slot.place else None, []).append(slot)
+        found = {place: _once_each(slots) for place, slots in grouped.items()}
         _PLACES_OF_ANSWER[answer] = found
     return found
+
+
+def _once_each(slots: Iterable[Slot]) -> list[Slot]:
+    """Slots by start, one per (start, end): a slot visible to two CPTS comes back twice."""
+    kept: dict[tuple[datetime, datetime], Slot] = {}
+    for slot in sorted(slots, key=lambda s: (s.start, s.end, s.id)):
+        kept.setdefault((slot.start, slot.end), slot)
+    return list(kept.values())
 
 
 def _build_adapters(

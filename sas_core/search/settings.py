@@ -22,8 +22,8 @@ class SearchSettings(BaseSettings):
     process (at most 60): a vendor is asked at most once per agenda in that time, and each
     card's `fetched_at` shows the age of what it shows. `--fresh` asks again."""
     lots_in_flight: int = Field(default=3, ge=1, le=10)
-    """How many lots of 25 are fetched at once ahead of the one being shown: the first page
-    waits only for its own vendors, the next ones are loading meanwhile."""
+    """How many lots of 25 are fetched at once once the first page is out (the first lot is
+    asked alone, so that it waits only for its own vendors)."""
 
     @property
     def cache_ttl(self) -> timedelta:

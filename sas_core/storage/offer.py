@@ -34,6 +34,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    text,
     update,
 )
 from sqlalchemy.engine import Engine, Row
@@ -481,9 +482,16 @@ class DirectoryWriter:
 
 @contextmanager
 def write_directory(engine: Engine) -> Iterator[DirectoryWriter]:
-    """A writer in one transaction: committed when the block ends, rolled back if it raises."""
+    """A writer in one transaction: committed when the block ends, rolled back if it raises.
+
+    The tables' statistics are refreshed after the commit (`ANALYZE`): a whole directory was
+    just replaced, and the planners choose the candidate query's index from them.
+    """
     with write_session(engine) as session:
         yield DirectoryWriter(session)
+    with write_session(engine) as session:
+        for table in (OfferPlaceRow, OfferPractitionerRow, OfferStructureRow, OfferCptsZoneRow):
+            session.execute(text(f"ANALYZE {table.__tablename__}"))
 
 
 def _joined(codes: Sequence[str]) -> str:
