@@ -3,12 +3,13 @@ handlers hold no rule and no SQL, they call these and render the result."""
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import AsyncGenerator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import anyio.to_thread
 from sqlalchemy.engine import Engine
@@ -30,7 +31,7 @@ from sas_core.registry.directory import RegistryDirectory, territory_views
 from sas_core.registry.health import DatabaseHealth, HealthSettings, health_report
 from sas_core.registry.models import AdapterState, AuditEntry, TerritoryView
 from sas_core.registry.search_radius import RegistryRadiusTable
-from sas_core.search.models import Card, Filters, SearchHeader, SearchRequest
+from sas_core.search.models import Card, Filters, SearchHeader, SearchPage, SearchRequest
 from sas_core.search.service import RunningSearch, SearchService
 from sas_core.settings import PlatformSettings
 from sas_core.slots.models import Slot
@@ -203,11 +204,14 @@ class FrontServices:
     async def cards_of_lot(self, running: RunningSearch, lot: int) -> tuple[list[Card], bool]:
         """The engine's cards of lot `lot`, and whether another lot follows."""
         wanted: list[Card] = []
-        async for page in running.pages():
-            if page.lot == lot:
-                wanted = page.cards
-            elif page.lot > lot:
-                return wanted, True
+        # Closed when left early: the lots still loading are cancelled, the adapters released.
+        lots = cast(AsyncGenerator[SearchPage, None], running.pages())  # an async generator
+        async with contextlib.aclosing(lots) as pages:
+            async for page in pages:
+                if page.lot == lot:
+                    wanted = page.cards
+                elif page.lot > lot:
+                    return wanted, True
         return wanted, False
 
     async def results_lot(
