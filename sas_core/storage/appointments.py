@@ -25,7 +25,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
     func,
+    or_,
     select,
 )
 from sqlalchemy.engine import Engine
@@ -224,6 +226,61 @@ def appointment_history(engine: Engine, appointment_id: str) -> list[Appointment
                 .order_by(AppointmentChange.version)
             )
         )
+
+
+def operator_appointments(
+    engine: Engine, operators: list[tuple[str, str]], limit: int = 200
+) -> list[StoredAppointment]:
+    """The appointments booked by any of `operators` (`(system, value)`: one regulator's
+    identifiers), newest start first; the web front's "my appointments"."""
+    if not operators:
+        return []
+    query = (
+        select(StoredAppointment)
+        .where(
+            or_(
+                *(
+                    and_(
+                        StoredAppointment.operator_system == system,
+                        StoredAppointment.operator_value == value,
+                    )
+                    for system, value in operators
+                )
+            )
+        )
+        .order_by(StoredAppointment.start_at.desc())
+        .limit(limit)
+    )
+    with Session(engine, expire_on_commit=False) as session:
+        return list(session.scalars(query))
+
+
+def appointment_histories(engine: Engine, ids: list[str]) -> dict[str, list[AppointmentChange]]:
+    """Every accepted version of each appointment of `ids`, oldest first."""
+    if not ids:
+        return {}
+    found: dict[str, list[AppointmentChange]] = {i: [] for i in ids}
+    with Session(engine, expire_on_commit=False) as session:
+        for change in session.scalars(
+            select(AppointmentChange)
+            .where(AppointmentChange.appointment_id.in_(ids))
+            .order_by(AppointmentChange.appointment_id, AppointmentChange.version)
+        ):
+            found[change.appointment_id].append(change)
+    return found
+
+
+def booked_since(engine: Engine, since: datetime) -> list[tuple[str, str, str, datetime]]:
+    """`(vendor, operator_system, operator_value, start_at)` of every appointment starting at or
+    after `since`: what the platform team's monthly figures count."""
+    query = select(
+        StoredAppointment.vendor,
+        StoredAppointment.operator_system,
+        StoredAppointment.operator_value,
+        StoredAppointment.start_at,
+    ).where(StoredAppointment.start_at >= since)
+    with Session(engine) as session:
+        return [(r[0], r[1], r[2], r[3]) for r in session.execute(query)]
 
 
 # -- the outbox ---------------------------------------------------------------------------------

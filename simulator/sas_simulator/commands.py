@@ -230,9 +230,25 @@ def _table(data: Dataset) -> str:
 @click.option(
     "--serve", is_flag=True, help="Keep the simulated vendors running afterwards (Ctrl-C stops)."
 )
-def demo(faulty_vendor: bool, serve: bool) -> None:
+@click.option(
+    "--platform",
+    is_flag=True,
+    help="Instead of the batch fetch: the platform in a browser (`make run`): the simulated "
+    "vendors at the demo registry's ports, a demo regulator and admin, and `sas serve "
+    "--insecure-dev` serving the web front; runs until Ctrl-C.",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="With --platform: its host.")
+@click.option(
+    "--port", type=click.IntRange(1, 65535), default=8000, show_default=True,
+    help="With --platform: its port.",
+)  # fmt: skip
+def demo(faulty_vendor: bool, serve: bool, platform: bool, host: str, port: int) -> None:
     """Start simulated vendors, fetch their slots through the installed adapters (individual
-    practitioners, CPTS, SOS Médecins), store them, and print a summary per adapter."""
-    from sas_simulator.demo import run_demo
+    practitioners, CPTS, SOS Médecins), store them, and print a summary per adapter; with
+    `--platform`, serve the whole platform with its web front instead."""
+    from sas_simulator.demo import run_demo, run_platform
 
+    if platform:
+        run_platform(host, port)
+        return
     run_demo(faulty_vendor, serve)

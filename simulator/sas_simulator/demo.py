@@ -158,3 +158,90 @@ def _summary(result: AggregatedSlots, wall_ms: float, run_id: int, database: str
         f"(through {len(cpts)} CPTS) and {len(sos)} SOS Médecins associations in "
         f"{wall_ms:.0f} ms (all adapters in parallel); stored as run {run_id} in {database}"
     )
+
+
+#: The platform `make run` starts: where the registry's demo adapters (registry/adapters.toml)
+#: expect each simulated vendor.
+PLATFORM_VENDOR_PORTS = {"editeur-a": 8081, "editeur-b": 8082, "editeur-sos": 8083}
+#: The demo accounts (the realm's development login: e-mail + this shared password).
+DEMO_PASSWORD = "demo-sas-connect"
+DEMO_REGULATOR = (
+    "Martin",
+    "Claire",
+    "regulateur@demo.sas.example",
+    "SAS-33",
+    "3456780581/11242343",
+)
+DEMO_ADMIN = ("Durand", "Alex", "admin@demo.sas.example", "SAS-33", None)
+
+
+def run_platform(host: str, port: int) -> None:
+    """The platform in a browser: the simulated vendors where the demo registry expects them,
+    a demo regulator and admin, and `sas serve --insecure-dev` at http://HOST:PORT serving the
+    front; runs until Ctrl-C (or SIGTERM)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from sas_core.accounts.regulators import add_regulator, list_regulators
+    from sas_core.cli.context import cli_context
+
+    engine = open_database(platform_settings())
+    known = {r.email for r, _ in list_regulators(engine)}
+    for family, given, email, territory, national_id in (DEMO_REGULATOR, DEMO_ADMIN):
+        if email not in known:
+            add_regulator(
+                engine,
+                family=family,
+                given=given,
+                email=email,
+                territory=territory,
+                national_id=national_id,
+            )
+    engine.dispose()
+    by_name = {v.name: v for v in VENDORS}
+    with ExitStack() as stack:
+        for name, vendor_port in PLATFORM_VENDOR_PORTS.items():
+            vendor = by_name[name]
+            dataset = build_dataset(seed=vendor.seed, practitioners=vendor.practitioners)
+            faults = Faults.model_validate({"latency_ms": vendor.latency_ms, "mode": vendor.fault})
+            try:
+                server = stack.enter_context(
+                    SimulatorServer(create_app(dataset, faults), port=vendor_port)
+                )
+            except OSError as exc:
+                raise click.ClickException(
+                    f"cannot start the simulated vendor {name} on port {vendor_port}, where "
+                    f"registry/adapters.toml expects it: {exc}"
+                ) from None
+            stderr.print(f"simulated vendor [bold]{name}[/] at {server.base_url}")
+        env = {
+            **os.environ,
+            "SAS_OIDC_LOGIN": "local",
+            "SAS_OIDC_DEVELOPMENT": "1",
+            "SAS_OIDC_DEV_PASSWORD": DEMO_PASSWORD,
+            "SAS_WEB_ADMINS": DEMO_ADMIN[2],
+        }
+        command = [
+            sys.executable, "-m", "sas_core.cli", *cli_context().arguments(),
+            "serve", "--insecure-dev", "--host", host, "--port", str(port),
+        ]  # fmt: skip
+        platform = subprocess.Popen(command, env=env)
+        url = f"http://{host}:{port}"
+        click.echo(
+            f"\nSAS Connect runs at {url}\n"
+            f"  regulator: {DEMO_REGULATOR[2]}  password: {DEMO_PASSWORD}\n"
+            f"  admin:     {DEMO_ADMIN[2]}  password: {DEMO_PASSWORD}\n"
+            "  (development login: never in production). Ctrl-C stops.\n"
+        )
+
+        def stop(*_: object) -> None:
+            platform.send_signal(signal.SIGINT)
+
+        signal.signal(signal.SIGTERM, stop)
+        try:
+            platform.wait()
+        except KeyboardInterrupt:
+            platform.send_signal(signal.SIGINT)
+            platform.wait(timeout=30)

@@ -39,12 +39,17 @@ from sas_core.appointments.parties import KnownParties
 from sas_core.fhir.appointments import PROFILE_APPOINTMENT, PROFILE_SOS_APPOINTMENT
 from sas_core.fhir.media_types import FHIR_JSON
 from sas_core.fhir.outcomes import FhirRefusal, Issue, IssueCode, operation_outcome
+from sas_core.plugins.host import PluginHost
 from sas_core.settings import PlatformSettings
 from sas_core.storage import open_database
 from sas_core.storage.engine import REQUEST_THREADS
 from sas_core.storage.parties import StoredParties
 from sas_web.access_log import AccessLog
 from sas_web.body_deadline import DEFAULT_BODY_TIMEOUT_S, BodyDeadline
+from sas_web.front import Front
+from sas_web.front.auth import LoginRequired, front_client, login_required
+from sas_web.front.errors import error_page
+from sas_web.front.settings import FrontSettings
 from sas_web.oidc import OidcProvider
 from sas_web.security_headers import add_security_headers
 from sas_web.vendors import VendorIdentity
@@ -72,16 +77,39 @@ def create_app(
     max_body_bytes: int = APPOINTMENT_BODY_MAX_BYTES,
     oidc: OidcProvider | None = None,
     body_timeout_s: float = DEFAULT_BODY_TIMEOUT_S,
+    front: bool = True,
+    plugins: PluginHost | None = None,
+    front_settings: FrontSettings | None = None,
+    secure_cookies: bool = True,
 ) -> Litestar:
     """The platform app on `engine` (default: the configured database, opened here and disposed
     at shutdown); with `oidc`, the realm `sas` is mounted under `/realms/sas` (see
     `sas_web.oidc`). Who is "known" at intake defaults to the platform's own tables
     (`StoredParties`). A request body must arrive within `body_timeout_s` of its headers (408).
     The outbox and the account queue are the background jobs' work (`sas_core.scheduling`,
-    run by `sas serve` and `sas scheduler run`), not the app's."""
+    run by `sas serve` and `sas scheduler run`), not the app's.
+
+    With `front` (the default) the regulators' and platform team's pages, the JSON API under
+    `/api/v1`, `/health` and the OpenAPI schema are mounted too (`sas_web.front`); their login
+    goes through `oidc` when given (the front registers itself there as a public client).
+    `secure_cookies=False` only for plain-HTTP development (`--insecure-dev`)."""
     owns_engine = engine is None
     db = engine if engine is not None else open_database(settings)
     intake = AppointmentIntake(db, directory or StoredParties(db))
+    the_front = (
+        Front.build(
+            db,
+            plugins or PluginHost.discover(settings=settings or PlatformSettings()),
+            settings or PlatformSettings(),
+            settings=front_settings,
+            secure_cookies=secure_cookies,
+        )
+        if front
+        else None
+    )
+    if the_front is not None and oidc is not None:
+        client_id = the_front.settings.oidc_client_id
+        oidc.clients.setdefault(client_id, front_client(client_id, oidc.host_allowed))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -104,19 +132,19 @@ def create_app(
         location = f"{base_of(request)}/Appointment/{result.appointment.id}"
         return fhir_response(result.resource, result.http_status, {"Location": location})
 
-    @get("/fhir/metadata", sync_to_thread=False)
+    @get("/fhir/metadata", sync_to_thread=False, include_in_schema=False)
     def metadata(request: Request[Any, Any, Any]) -> Response[bytes]:
         return fhir_response(capability_statement(base_of(request)))
 
     # `read_body` caps the FHIR writes (413 OperationOutcome), not the app-wide form limit.
-    @post("/fhir/Appointment", status_code=201, request_max_body_size=None)
+    @post("/fhir/Appointment", status_code=201, request_max_body_size=None, include_in_schema=False)
     async def create(request: Request[Any, Any, Any]) -> Response[bytes]:
         vendor = vendor_of(request)
         body = await read_body(request, max_body_bytes)
         result = await anyio.to_thread.run_sync(intake.create, body, vendor)
         return written(request, result)
 
-    @put("/fhir/Appointment", request_max_body_size=None)
+    @put("/fhir/Appointment", request_max_body_size=None, include_in_schema=False)
     async def update(request: Request[Any, Any, Any]) -> Response[bytes]:
         vendor = vendor_of(request)
         identifier = request.query_params.get("identifier")
@@ -124,7 +152,7 @@ def create_app(
         result = await anyio.to_thread.run_sync(intake.update, identifier, body, vendor)
         return written(request, result)
 
-    @get("/fhir/Appointment")
+    @get("/fhir/Appointment", include_in_schema=False)
     async def search(request: Request[Any, Any, Any]) -> Response[bytes]:
         vendor = vendor_of(request)
         identifier = request.query_params.get("identifier")
@@ -148,7 +176,7 @@ def create_app(
             }
         )
 
-    @get("/fhir/Appointment/{appointment_id:str}")
+    @get("/fhir/Appointment/{appointment_id:str}", include_in_schema=False)
     async def read(
         request: Request[Any, Any, Any], appointment_id: FromPath[str]
     ) -> Response[bytes]:
@@ -168,15 +196,20 @@ def create_app(
             search,
             read,
             *([oidc.router()] if oidc is not None else []),
+            *(the_front.routers() if the_front is not None else []),
         ],
         exception_handlers={
             FhirRefusal: _refusal,
+            LoginRequired: login_required,
             HTTPException: _http_error,
             Exception: _unexpected,
         },
         lifespan=[lifespan],
-        state=State({"intake": intake}),
-        openapi_config=None,
+        state=State({"intake": intake, **(the_front.state() if the_front else {})}),
+        openapi_config=the_front.openapi_config() if the_front else None,
+        template_config=the_front.template_config() if the_front else None,
+        middleware=[the_front.session_config().middleware] if the_front else [],
+        csrf_config=the_front.csrf_config() if the_front else None,
         # `sas serve` and the tests configure logging; the app must not.
         logging_config=None,
         request_max_body_size=FORM_MAX_BODY_BYTES,
@@ -276,14 +309,45 @@ def _refusal(_: Request[Any, Any, Any], exc: FhirRefusal) -> Response[bytes]:
     return fhir_response(operation_outcome(exc.issues), exc.status, exc.headers)
 
 
-def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
+def _audience(request: Request[Any, Any, Any]) -> str:
+    """Who an error answer is for: vendors (FHIR), programs (JSON) or people (a page)."""
+    path = request.url.path
+    if path.startswith(("/fhir", "/realms")) or "front" not in request.app.state:
+        return "fhir"
+    if path.startswith(("/api/", "/schema", "/health")):
+        return "json"
+    return "page"
+
+
+def _json_error(status: int, detail: str, headers: dict[str, str] | None = None) -> Response[bytes]:
+    body = {"status_code": status, "detail": detail}
+    return Response(
+        orjson.dumps(body), status_code=status, media_type="application/json", headers=headers
+    )
+
+
+def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    audience = _audience(request)
+    if audience == "json":
+        return _json_error(exc.status_code, str(exc.detail), exc.headers)
+    if audience == "page":
+        return error_page(request, exc.status_code)
+    return _fhir_error(exc)
+
+
+def _fhir_error(exc: HTTPException) -> Response[bytes]:
     codes: dict[int, IssueCode] = {404: "not-found", 405: "not-supported", 408: "timeout"}
     code = codes.get(exc.status_code, "invalid")
     issue = Issue(str(exc.detail), None, code)
     return fhir_response(operation_outcome([issue]), exc.status_code, exc.headers)
 
 
-def _unexpected(_: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
-    log.exception("unexpected error while serving a FHIR request", exc_info=exc)
+def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    audience = _audience(request)
+    log.exception("unexpected error while serving %s", request.url.path, exc_info=exc)
+    if audience == "json":
+        return _json_error(500, "internal error; nothing was stored by this request")
+    if audience == "page":
+        return error_page(request, 500)
     issue = Issue("internal error; nothing was stored by this request", None, "exception")
     return fhir_response(operation_outcome([issue]), 500)

@@ -1,5 +1,11 @@
-"""`sas serve`: the platform's web app (the vendor-facing FHIR endpoint, and with `--sso-port`
-the SSO realm for browsers on a second listener of the same app) under uvicorn.
+"""`sas serve`: the platform's web app (the vendor-facing FHIR endpoint, the web front for
+regulators and the platform team, and with `--sso-port` the SSO realm for browsers on a second
+listener of the same app) under uvicorn.
+
+With `--insecure-dev` the realm is mounted on the one listener too when its development login is
+configured (`SAS_OIDC_LOGIN=local`, `SAS_OIDC_DEVELOPMENT=1`, `SAS_OIDC_DEV_PASSWORD`), so the
+front logs in at the same origin; without it, the pages are served and the login says it is
+unavailable.
 
 Vendors authenticate with mutual TLS (digest §2): `--client-ca` is required with TLS, and each
 `--vendor NAME:CN[:OU]` maps a certificate subject to a vendor. `--insecure-dev` serves plain
@@ -97,7 +103,8 @@ def serve(
     insecure_dev: bool,
     sso_port: int | None,
 ) -> None:
-    """Serve the platform: the vendor-facing FHIR endpoint at http(s)://HOST:PORT/fhir."""
+    """Serve the platform: the vendor-facing FHIR endpoint at http(s)://HOST:PORT/fhir and the
+    web front at http(s)://HOST:PORT/ (docs/web.md)."""
     from sas_core.cli.context import platform_settings, plugin_host
     from sas_core.registry.directory import RegistryDirectory
     from sas_core.scheduling.jobs import background_jobs
@@ -153,23 +160,34 @@ def serve(
     plugins = plugin_host()
     adapters = RegistryDirectory(engine, plugins)
     realm = None
+    if insecure_dev:
+        # Authlib refuses OAuth over plain HTTP unless told; only ever on loopback here.
+        os.environ["AUTHLIB_INSECURE_TRANSPORT"] = "1"
     if sso_port is not None:
-        if insecure_dev:
-            # Authlib refuses OAuth over plain HTTP unless told; only ever on loopback here.
-            os.environ["AUTHLIB_INSECURE_TRANSPORT"] = "1"
         try:
             realm = realm_of(settings, engine, plugins, adapters)
         except (ValueError, OSError) as exc:
             engine.dispose()
             raise click.UsageError(str(exc)) from None
-    app = create_app(
-        settings,
-        identity=identity,
-        engine=engine,
-        max_body_bytes=max_body_bytes or env.max_body_bytes,
-        oidc=realm,
-        body_timeout_s=env.body_timeout_s,
-    )
+    elif insecure_dev:
+        try:
+            realm = realm_of(settings, engine, plugins, adapters)
+        except (ValueError, OSError) as exc:
+            click.secho(f"WARNING: no login for the web front: {exc}", err=True)
+    try:
+        app = create_app(
+            settings,
+            identity=identity,
+            engine=engine,
+            max_body_bytes=max_body_bytes or env.max_body_bytes,
+            oidc=realm,
+            body_timeout_s=env.body_timeout_s,
+            plugins=plugins,
+            secure_cookies=not insecure_dev,
+        )
+    except (ValueError, RuntimeError) as exc:
+        engine.dispose()
+        raise click.UsageError(str(exc)) from None
     server = AsgiServer(
         app,
         host=host,

@@ -277,6 +277,8 @@ def realm_router(realm: TheRealm) -> Router:
         route_handlers=[RealmController],
         dependencies={"realm": Provide(the_realm, sync_to_thread=False)},
         before_request=known_host,
+        # The JSON API's schema documents the front's API; the realm follows OpenID Connect's.
+        include_in_schema=False,
     )
 
 
