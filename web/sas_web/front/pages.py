@@ -123,22 +123,28 @@ async def search_lot(
     affichage: FromQuery[str] = "creneaux",
     graine: FromQuery[int | None] = None,
     lot: FromQuery[int] = 1,
+    medecin: FromQuery[str | None] = None,
 ) -> Template:
     """One lot of cards: an htmx fragment, or a page of its own without script. The same seed
-    gives the same order; the lots before it come from the vendors' cached answers."""
+    gives the same order; the lots before it come from the vendors' cached answers. `medecin`
+    is the LRM's attending doctor (`/sas/recherche`), kept first in every lot."""
     front = services(request)
     user = _user(request)
     fragment = request.headers.get("hx-request") == "true"
     try:
         _, area = await anyio.to_thread.run_sync(front.geocode, lieu[:200])
         running = await anyio.to_thread.run_sync(
-            lambda: front.start_search(area, specialite.strip(), affichage, graine)
+            lambda: front.start_search(
+                area, specialite.strip(), affichage, graine, preferred=medecin
+            )
         )
     except (GeocodeError, GazetteerMissing, SearchInputError, ValueError) as exc:
         return page(request, "home.html", 422, form=dict(request.query_params), displays=DISPLAYS,
                     section="search", error=f"Recherche impossible : {exc}")  # fmt: skip
     found = await front.results_lot(running, max(lot, 1), specialite.strip(), user.sub)
     form = {"lieu": lieu, "specialite": specialite, "affichage": affichage}
+    if medecin is not None:
+        form["medecin"] = medecin
     next_url = (
         f"/recherche/resultats?{urlencode({**form, 'graine': str(found.header.seed)})}"
         f"&lot={found.lot + 1}"

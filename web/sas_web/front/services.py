@@ -102,6 +102,7 @@ class CardLine:
     slots: list[SlotLine]
     more_slots: int
     marketplace_url: str | None
+    preferred: bool = False
 
 
 @dataclass(frozen=True)
@@ -189,15 +190,23 @@ class FrontServices:
     # -- search --------------------------------------------------------------------------------
 
     def start_search(
-        self, area: SearchArea, specialty: str | None, display: str, seed: int | None
+        self,
+        area: SearchArea,
+        specialty: str | None,
+        display: str,
+        seed: int | None,
+        *,
+        preferred: str | None = None,
     ) -> RunningSearch:
         """The search engine's search (directory asked, no vendor yet); `SearchInputError` for
-        what it cannot understand (an unknown specialty)."""
+        what it cannot understand (an unknown specialty). `preferred`: the LRM's attending
+        doctor, shown first (None: not an LRM search)."""
         request = SearchRequest(
             area=area,
             specialty=specialty or None,
             filters=DISPLAY_FILTERS.get(display, Filters()),
             seed=seed,
+            preferred_doctor=preferred,
         )
         return self.search_engine.start(request)
 
@@ -208,8 +217,9 @@ class FrontServices:
         lots = cast(AsyncGenerator[SearchPage, None], running.pages())  # an async generator
         async with contextlib.aclosing(lots) as pages:
             async for page in pages:
-                if page.lot == lot:
-                    wanted = page.cards
+                if page.lot == lot or (lot == 1 and page.lot == 0):
+                    # Lot 0 is the LRM's preferred doctor: shown at the head of the first lot.
+                    wanted.extend(page.cards)
                 elif page.lot > lot:
                     return wanted, True
         return wanted, False
@@ -229,6 +239,11 @@ class FrontServices:
                 )
             }
         )
+        for card in wanted:
+            if card.preferred and (card.id, card.place_id) not in known:
+                # The preferred doctor is shown wherever he is, even outside the circle.
+                for place in self.directory.practitioner_places(card.id):
+                    known[(place.id, place.place_id)] = place
 
         def lines() -> list[CardLine]:
             regulator = self._regulator(user_sub)
@@ -279,6 +294,7 @@ class FrontServices:
             ],
             more_slots=max(len(card.slots) - len(shown), 0),
             marketplace_url=card.marketplace_url,
+            preferred=card.preferred,
         )
 
     def _booking(
