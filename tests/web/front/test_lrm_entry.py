@@ -18,6 +18,8 @@ from sas_core.offer.synthetic import generate_directory, store_directory
 from sas_core.registry.lrms import LrmDirectory
 from sas_core.registry.models import LrmRegistration
 from sas_web.front.lrm_entry import FLOW_DISABLED, PF_NOTICES, read_context
+from sas_web.front.pages import lrm_case
+from sas_web.front.services import LrmCase
 from tests.web.front.conftest import FrontBrowser, Platform
 
 IDNPS_URN = "urn:oid:1.2.250.1.71.4.2.1|"
@@ -205,3 +207,18 @@ def test_an_anonymous_regulator_logs_in_and_lands_back_with_the_context(
     assert "Pédiatrie" in page.text and "dossier DRM-7" in page.text
     assert "3 Cours De L'Intendance, 33000 Bordeaux" in unescape(page.text)
     assert PF_NOTICES["sas_pf_001"] in unescape(page.text)
+
+
+def test_the_case_travels_with_the_lots_and_never_to_the_vendor(
+    lrm_platform: Platform, browser: FrontBrowser
+) -> None:
+    browser.log_in(lrm_platform.regulator.email)
+    page = browser.get(_entry(caseid="DRM-2026-0042"))
+    url = unescape(re.search(r'hx-get="(/recherche/resultats[^"]+)"', page.text).group(1))  # type: ignore[union-attr]
+    assert "lrm=samu33" in url and "dossier=DRM-2026-0042" in url
+    lot = browser.get(url, headers={"HX-Request": "true"})
+    assert lot.status_code == 200
+    links = re.findall(r'href="(https?://[^"]+)"', lot.text)
+    assert all("DRM-2026-0042" not in unescape(u) for u in links)
+    assert lrm_case("samu33", "DRM-1") == LrmCase("samu33", "DRM-1")
+    assert lrm_case("samu33", "Jean Dupont") is None and lrm_case(None, "DRM-1") is None

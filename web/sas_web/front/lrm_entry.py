@@ -30,6 +30,7 @@ from sas_core.registry.lrms import LrmDirectory
 from sas_core.search.models import PreferredDoctorError, SearchInputError
 from sas_web.front.errors import error_page
 from sas_web.front.pages import DISPLAYS, REGULATOR, AnyRequest, page, services
+from sas_web.front.services import CASE_REFERENCE
 
 LRM_SEARCH_PATH = "/sas/recherche"
 #: Shown when `origin` names no active LRM (the platform's own wording, in French).
@@ -48,8 +49,6 @@ PLM_CITIES: dict[str, str] = {
     **{f"132{n:02d}": "Marseille" for n in range(1, 17)},
 }
 _CODED = re.compile(r"urn:oid:([0-9]+(?:\.[0-9]+)+)\|([A-Za-z0-9]+)")
-#: The case reference we accept: what an LRM's case number looks like, nothing a name could be.
-_CASE_REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:\-]{0,63}")
 PF_NOTICES = {
     "sas_pf_001": "Le médecin traitant transmis par le LRM n’a pas pu être identifié.",
     "sas_pf_002": "Le médecin traitant n’a pas été renseigné dans le LRM.",
@@ -97,7 +96,7 @@ def read_context(query: Mapping[str, str], gazetteer: Gazetteer) -> LrmContext:
     code, label = _specialty(query.get("specialty", "").strip(), notices)
     practitioner = query.get("practitioner", "").strip()
     case = query.get("caseid", "").strip()
-    if case and not _CASE_REFERENCE.fullmatch(case):
+    if case and not CASE_REFERENCE.fullmatch(case):
         notices.append(
             "Référence de dossier du LRM ignorée (lettres, chiffres, « . », « _ », « : » ou "
             "« - », 64 caractères au plus) : le rendez-vous ne pourra pas y être rattaché."
@@ -191,7 +190,7 @@ async def lrm_search(request: AnyRequest) -> Response[Any]:
     header = running.header
     carried = {**form, "affichage": "creneaux", "medecin": context.practitioner}
     if context.case_reference:
-        carried["dossier"] = context.case_reference
+        carried.update(lrm=lrm.name, dossier=context.case_reference)
     lot_query = urlencode({**carried, "graine": str(header.seed)})
     notices = [*context.notices]
     doctor = pf_notice(header.preferred_doctor_error)
