@@ -10,7 +10,12 @@ appointment itself:
 - the recipient: the SAMU of the regulator's territory (`LrmDirectory.samu_for`);
 - names of the practitioner and the organisation, which the Hub requires with their ids: the
   `display` the vendor gave their reference in that version's resource, when it gave one
-  (otherwise the field is left out, as the schema allows).
+  (otherwise the field is left out, as the schema allows);
+- the LRM's case reference when the appointment was booked from an LRM search that carried one
+  (INT_L01's `caseid`): the booking intent the front kept for that regulator, vendor,
+  practitioner and start, linked here to the appointment. Neither RS-SAS-RDV nor the EDXL-DE
+  envelope has a field for it (both closed to extra properties), so it is not in the message:
+  it stays on the platform, linked to the appointment (docs/flows/lrm.md, INT_L01).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from sqlalchemy.engine import Engine
 from sas_core import Appointment
 from sas_core.registry.lrms import LrmDirectory, NoSamuError
 from sas_core.storage.appointments import appointment_history
+from sas_core.storage.booking_intents import link_case_reference
 from sas_core.storage.lrm import regulator_by_identifier
 from sas_lrm.messages import (
     Booker,
@@ -36,6 +42,9 @@ from sas_lrm.messages import (
 from sas_lrm.schemas import InvalidMessage, MessageSchemas
 from sas_lrm.settings import LrmSettings
 
+#: How long before the booking the slot may have been shown for an LRM case.
+INTENT_WINDOW = timedelta(days=1)
+
 
 @dataclass(frozen=True)
 class Snapshot:
@@ -45,6 +54,7 @@ class Snapshot:
     recipient: str | None
     payload: dict[str, Any] | None
     problems: list[str] = field(default_factory=list)
+    case_reference: str | None = None
 
     @property
     def error(self) -> str | None:
@@ -67,6 +77,18 @@ def snapshot(
     regulator = regulator_by_identifier(engine, system, value)
     booker: Booker | None = None
     recipient: str | None = None
+    case: tuple[str, str] | None = None
+    if regulator is not None:
+        case = link_case_reference(
+            engine,
+            str(appointment.id),
+            regulator_id=regulator.id,
+            adapter=appointment.adapter,
+            practitioner=appointment.practitioner,
+            start=appointment.start,
+            since=(appointment.created or now) - INTENT_WINDOW,
+        )
+    reference = case[1] if case is not None else None
     if regulator is None:
         problems.append(
             f"the booking regulator {appointment.operator} is unknown to the platform "
@@ -83,7 +105,7 @@ def snapshot(
                 problems.append(str(exc))
     did = distribution_id(settings.client_id, appointment.id, version)
     if booker is None:
-        return Snapshot(did, recipient, None, problems)
+        return Snapshot(did, recipient, None, problems, reference)
     resource, first_seen = _version_resource(engine, appointment, version)
     payload = appointment_payload(
         appointment,
@@ -96,7 +118,7 @@ def snapshot(
     )
     if recipient is not None:
         problems.extend(check(schemas, settings, payload, did, recipient, now))
-    return Snapshot(did, recipient, payload, problems)
+    return Snapshot(did, recipient, payload, problems, reference)
 
 
 def check(

@@ -40,6 +40,7 @@ QUERIES = {
     "/fhir/Appointment": "identifier=urn:x|1",
     "/recherche": "lieu=Bordeaux",
     "/recherche/resultats": "lieu=Bordeaux&affichage=tous",
+    "/sas/recherche": "origin=lrm-inconnu&inseecode=33063",
     "/api/v1/search": "lieu=Bordeaux",
     "/lieux": "lieu=bord",
     "/api/v1/geocode": "q=Bordeaux",
@@ -72,6 +73,8 @@ MATRIX: dict[tuple[str, str], tuple[object, object, object, object]] = {
     ("GET", "/lieux"): (R, 200, 200, R),
     ("GET", "/recherche"): (R, 200, 200, R),
     ("GET", "/recherche/resultats"): (R, 200, 200, R),
+    # The LRM's entry (INT_L01): an origin no LRM registered is refused.
+    ("GET", "/sas/recherche"): (R, 403, 403, R),
     ("GET", "/rendez-vous"): (R, 200, 200, R),
     ("GET", "/admin"): (R, 403, 200, R),
     ("GET", "/admin/territoires"): (R, 403, 303, R),

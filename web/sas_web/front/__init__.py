@@ -25,6 +25,7 @@ from sas_core.settings import PlatformSettings
 from sas_web.front.api import API_HANDLERS
 from sas_web.front.assets import StaticAssets
 from sas_web.front.auth import authorised, callback, login, login_rate_limit, logout
+from sas_web.front.lrm_entry import LRM_HANDLERS
 from sas_web.front.pages import PAGE_HANDLERS
 from sas_web.front.services import FrontServices
 from sas_web.front.settings import FrontSettings
@@ -76,7 +77,7 @@ class Front:
         """Pages, API and login behind the one role guard; the static files, anonymous."""
         guarded = Router(
             "/",
-            route_handlers=[*PAGE_HANDLERS, *API_HANDLERS, callback, logout],
+            route_handlers=[*PAGE_HANDLERS, *LRM_HANDLERS, *API_HANDLERS, callback, logout],
             guards=[authorised],
         )
         login_router = Router(

@@ -26,7 +26,7 @@ from sas_core.search.models import SearchInputError
 from sas_web.front.auth import User, current_user, take_draft
 from sas_web.front.charts import bar_chart, sparkline
 from sas_web.front.places import place_suggestions
-from sas_web.front.services import FrontServices
+from sas_web.front.services import CASE_REFERENCE, FrontServices, LrmCase
 
 AnyRequest = Request[Any, Any, Any]
 REGULATOR = {"role": "regulator"}
@@ -62,6 +62,13 @@ def page(request: AnyRequest, template: str, status: int = 200, **context: Any) 
         context={"user": current_user(request), **context},
         status_code=status,
     )
+
+
+def lrm_case(lrm: str | None, reference: str | None) -> LrmCase | None:
+    """The LRM case a search carries, when both parts are there and well formed."""
+    if not lrm or not reference or not CASE_REFERENCE.fullmatch(reference):
+        return None
+    return LrmCase(lrm[:100], reference)
 
 
 def _user(request: AnyRequest) -> User:
@@ -123,22 +130,34 @@ async def search_lot(
     affichage: FromQuery[str] = "creneaux",
     graine: FromQuery[int | None] = None,
     lot: FromQuery[int] = 1,
+    medecin: FromQuery[str | None] = None,
+    lrm: FromQuery[str | None] = None,
+    dossier: FromQuery[str | None] = None,
 ) -> Template:
     """One lot of cards: an htmx fragment, or a page of its own without script. The same seed
-    gives the same order; the lots before it come from the vendors' cached answers."""
+    gives the same order; the lots before it come from the vendors' cached answers. `medecin`
+    is the LRM's attending doctor (`/sas/recherche`), kept first in every lot; `lrm` and
+    `dossier` its case, which the slots shown are kept for (the booking's case reference)."""
     front = services(request)
     user = _user(request)
     fragment = request.headers.get("hx-request") == "true"
     try:
         _, area = await anyio.to_thread.run_sync(front.geocode, lieu[:200])
         running = await anyio.to_thread.run_sync(
-            lambda: front.start_search(area, specialite.strip(), affichage, graine)
+            lambda: front.start_search(
+                area, specialite.strip(), affichage, graine, preferred=medecin
+            )
         )
     except (GeocodeError, GazetteerMissing, SearchInputError, ValueError) as exc:
         return page(request, "home.html", 422, form=dict(request.query_params), displays=DISPLAYS,
                     section="search", error=f"Recherche impossible : {exc}")  # fmt: skip
-    found = await front.results_lot(running, max(lot, 1), specialite.strip(), user.sub)
+    case = lrm_case(lrm, dossier)
+    found = await front.results_lot(running, max(lot, 1), specialite.strip(), user.sub, case)
     form = {"lieu": lieu, "specialite": specialite, "affichage": affichage}
+    if medecin is not None:
+        form["medecin"] = medecin
+    if case is not None:
+        form.update(lrm=case.lrm, dossier=case.reference)
     next_url = (
         f"/recherche/resultats?{urlencode({**form, 'graine': str(found.header.seed)})}"
         f"&lot={found.lot + 1}"

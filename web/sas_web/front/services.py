@@ -4,6 +4,7 @@ handlers hold no rule and no SQL, they call these and render the result."""
 from __future__ import annotations
 
 import contextlib
+import re
 import uuid
 from collections import Counter
 from collections.abc import AsyncGenerator, Sequence
@@ -42,9 +43,16 @@ from sas_core.storage.appointments import (
     booked_since,
     operator_appointments,
 )
+from sas_core.storage.booking_intents import (
+    CASE_REFERENCE_MAX_LENGTH,
+    BookingIntent,
+    record_intents,
+)
 from sas_core.storage.health import health_windows
 from sas_core.storage.registry import audit_entries, read_registry
 
+#: An LRM's case reference as the front accepts it: what a case number looks like, no name.
+CASE_REFERENCE = re.compile(rf"[A-Za-z0-9][A-Za-z0-9._:\-]{{0,{CASE_REFERENCE_MAX_LENGTH - 1}}}")
 #: How many months the platform team's chart covers.
 CHART_MONTHS = 12
 STATUS_LABELS = {
@@ -80,6 +88,14 @@ DISPLAY_FILTERS = {
 
 
 @dataclass(frozen=True)
+class LrmCase:
+    """The LRM case a search was opened for (`/sas/recherche`): its slots are booked for it."""
+
+    lrm: str
+    reference: str
+
+
+@dataclass(frozen=True)
 class SlotLine:
     start: str
     booking_url: str | None
@@ -102,6 +118,7 @@ class CardLine:
     slots: list[SlotLine]
     more_slots: int
     marketplace_url: str | None
+    preferred: bool = False
 
 
 @dataclass(frozen=True)
@@ -189,15 +206,23 @@ class FrontServices:
     # -- search --------------------------------------------------------------------------------
 
     def start_search(
-        self, area: SearchArea, specialty: str | None, display: str, seed: int | None
+        self,
+        area: SearchArea,
+        specialty: str | None,
+        display: str,
+        seed: int | None,
+        *,
+        preferred: str | None = None,
     ) -> RunningSearch:
         """The search engine's search (directory asked, no vendor yet); `SearchInputError` for
-        what it cannot understand (an unknown specialty)."""
+        what it cannot understand (an unknown specialty). `preferred`: the LRM's attending
+        doctor, shown first (None: not an LRM search)."""
         request = SearchRequest(
             area=area,
             specialty=specialty or None,
             filters=DISPLAY_FILTERS.get(display, Filters()),
             seed=seed,
+            preferred_doctor=preferred,
         )
         return self.search_engine.start(request)
 
@@ -208,17 +233,24 @@ class FrontServices:
         lots = cast(AsyncGenerator[SearchPage, None], running.pages())  # an async generator
         async with contextlib.aclosing(lots) as pages:
             async for page in pages:
-                if page.lot == lot:
-                    wanted = page.cards
+                if page.lot == lot or (lot == 1 and page.lot == 0):
+                    # Lot 0 is the LRM's preferred doctor: shown at the head of the first lot.
+                    wanted.extend(page.cards)
                 elif page.lot > lot:
                     return wanted, True
         return wanted, False
 
     async def results_lot(
-        self, running: RunningSearch, lot: int, specialty: str | None, user_sub: str
+        self,
+        running: RunningSearch,
+        lot: int,
+        specialty: str | None,
+        user_sub: str,
+        case: LrmCase | None = None,
     ) -> ResultsLot:
         """Lot `lot` of a search, in its final order (the earlier lots are cached answers),
-        with the directory's words for each card and its booking links."""
+        with the directory's words for each card and its booking links. With an LRM `case`,
+        each bookable slot shown is kept as a booking intent for it (see `booking_intents`)."""
         wanted, more = await self.cards_of_lot(running, lot)
         header = running.header
         known = await anyio.to_thread.run_sync(
@@ -229,16 +261,45 @@ class FrontServices:
                 )
             }
         )
+        for card in wanted:
+            if card.preferred and (card.id, card.place_id) not in known:
+                # The preferred doctor is shown wherever he is, even outside the circle.
+                for place in self.directory.practitioner_places(card.id):
+                    known[(place.id, place.place_id)] = place
 
         def lines() -> list[CardLine]:
             regulator = self._regulator(user_sub)
-            return [
+            shown = [
                 self._card_line(card, known.get((card.id, card.place_id)), regulator)
                 for card in wanted
             ]
+            if case is not None and regulator is not None:
+                self._keep_intents(case, regulator, wanted, shown)
+            return shown
 
         shown = await anyio.to_thread.run_sync(lines)
         return ResultsLot(header, lot, shown, more)
+
+    def _keep_intents(
+        self, case: LrmCase, regulator: Regulator, cards: list[Card], lines: list[CardLine]
+    ) -> None:
+        """The slots this regulator may book for the LRM case: what intake matches later."""
+        intents = [
+            BookingIntent(
+                regulator.id,
+                card.adapter,
+                slot.practitioner,
+                slot.id,
+                slot.start,
+                case.lrm,
+                case.reference,
+            )
+            for card, line in zip(cards, lines, strict=True)
+            if card.adapter is not None
+            for slot, shown in zip(card.slots, line.slots, strict=False)
+            if shown.booking_url is not None
+        ]
+        record_intents(self.engine, intents, datetime.now(UTC))
 
     def _regulator(self, sub: str) -> Regulator | None:
         try:
@@ -279,6 +340,7 @@ class FrontServices:
             ],
             more_slots=max(len(card.slots) - len(shown), 0),
             marketplace_url=card.marketplace_url,
+            preferred=card.preferred,
         )
 
     def _booking(
