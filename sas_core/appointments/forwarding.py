@@ -33,18 +33,17 @@ from sas_core.storage.lrm import (
     LrmReceiptRow,
     add_delivery,
     add_receipt,
+    claim_due_deliveries,
     deliveries_of,
     delivery,
     delivery_by_distribution_id,
-    delivery_by_id,
     delivery_counts,
     list_deliveries,
-    lock_deliveries,
-    open_heads,
+    mark_delivery_delivered,
+    mark_delivery_published,
+    settle_delivery,
 )
 
-#: How many open messages a claim reads to find each appointment's oldest one, per message wanted.
-SCAN_FACTOR = 10
 #: `last_error` is for an operator's eyes, not a store of whole messages.
 MAX_ERROR_CHARS = 2000
 
@@ -100,15 +99,7 @@ class DeliveryStore:
         pending and due, or published with its acknowledgement overdue; leased for `lease`."""
         now = self.clock()
         with write_session(self.engine, expire_on_commit=False) as session:
-            heads = [
-                row
-                for row in open_heads(session, limit * SCAN_FACTOR)
-                if row.next_attempt_at <= now
-            ][:limit]
-            claimed = lock_deliveries(session, (row.id for row in heads))
-            for row in claimed:
-                row.next_attempt_at = now + lease
-                row.updated_at = now
+            claimed = claim_due_deliveries(session, at=now, lease_until=now + lease, limit=limit)
             return [_domain(row) for row in claimed]
 
     def mark_published(self, claimed: ForwardedMessage, ack_deadline: datetime) -> None:
@@ -116,31 +107,20 @@ class DeliveryStore:
 
         Unless a receipt settled it meanwhile (an answer can overtake the broker's confirm):
         then it is no longer as claimed (final, or its next attempt moved) and stays so."""
-        now = self.clock()
         with write_session(self.engine) as session:
-            row = delivery_by_id(session, claimed.id)
-            if row is None or row.state in ("delivered", "failed", "parked"):
-                return
-            if row.next_attempt_at != claimed.next_attempt_at:
-                return
-            row.state = "published"
-            row.attempts += 1
-            row.published_at = now
-            row.next_attempt_at = ack_deadline
-            row.updated_at = now
+            mark_delivery_published(
+                session,
+                claimed.id,
+                leased_until=claimed.next_attempt_at,
+                at=self.clock(),
+                ack_deadline=ack_deadline,
+            )
 
     def mark_delivered(self, distribution_id: str) -> ForwardedMessage | None:
         """The recipient acknowledged the message (again is harmless); None if it is not ours."""
-        now = self.clock()
         with write_session(self.engine, expire_on_commit=False) as session:
-            row = delivery_by_distribution_id(session, distribution_id)
-            if row is None:
-                return None
-            if row.state != "delivered":
-                row.state = "delivered"
-                row.delivered_at = now
-                row.updated_at = now
-            return _domain(row)
+            row = mark_delivery_delivered(session, distribution_id, self.clock())
+            return None if row is None else _domain(row)
 
     def schedule_retry(
         self, message_id: int, at: datetime, error: str, code: int | None = None
@@ -169,14 +149,15 @@ class DeliveryStore:
     ) -> None:
         now = self.clock()
         with write_session(self.engine) as session:
-            row = delivery_by_id(session, message_id)
-            if row is None or row.state == "delivered":
-                return  # a late error never undoes the recipient's acknowledgement
-            row.state = state
-            row.last_error = error[:MAX_ERROR_CHARS]
-            row.last_error_code = code
-            row.next_attempt_at = at or now
-            row.updated_at = now
+            settle_delivery(
+                session,
+                message_id,
+                state=state,
+                error=error[:MAX_ERROR_CHARS],
+                code=code,
+                at=now,
+                next_attempt_at=at or now,
+            )
 
     def record_receipt(self, distribution_id: str, kind: str, referenced: str | None) -> bool:
         """Keep an acknowledgement or error received; False when it was already processed."""

@@ -18,10 +18,8 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
 
-from sas_core.cli.context import platform_settings
+from sas_core.cli.context import open_platform_database
 from sas_core.cli.main import EXIT_FAILED, EXIT_USAGE
 from sas_core.cli.output import echo_table, stderr
 from sas_core.geography.gazetteer import GazetteerMissing, load_gazetteer
@@ -30,7 +28,6 @@ from sas_core.offer.annuaire import DirectoryFileError, ImportReport, import_ann
 from sas_core.offer.directory import OfferDirectory
 from sas_core.offer.models import DirectoryStats
 from sas_core.offer.synthetic import DEMO_AGENDAS, generate_directory, store_directory
-from sas_core.storage import SchemaNotCurrentError, open_database
 
 FORMAT = click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
@@ -53,7 +50,7 @@ def import_command(file: Path, fmt: str) -> None:
     out. A malformed line stops the import (exit 2) with its line and column, and the previous
     directory stays as it was.
     """
-    engine = _database()
+    engine = open_platform_database()
     try:
         gazetteer = load_gazetteer()
         size = file.stat().st_size
@@ -85,7 +82,7 @@ def generate_command(seed: int, size: int, if_empty: bool, fmt: str) -> None:
     """Replace the directory with a seeded synthetic one: the practitioners, CPTS and SOS
     associations the demo's simulated vendors serve (their adapter set), plus SIZE
     practitioners in real communes, with CPTS, MSP, CDS and SOS Médecins."""
-    engine = _database()
+    engine = open_platform_database()
     try:
         directory = OfferDirectory(engine)
         if if_empty and not directory.is_empty():
@@ -108,19 +105,11 @@ def generate_command(seed: int, size: int, if_empty: bool, fmt: str) -> None:
 def stats_command(fmt: str) -> None:
     """Counts of the stored directory: practitioners, structures per kind, SAS participation,
     connected agendas, and per département (with its SAS territory)."""
-    engine = _database()
+    engine = open_platform_database()
     try:
         _print_stats(OfferDirectory(engine).stats(), fmt)
     finally:
         engine.dispose()
-
-
-def _database() -> Engine:
-    try:
-        return open_database(platform_settings())
-    except (SQLAlchemyError, SchemaNotCurrentError) as exc:
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        _fail(f"cannot use the database: {reason}", EXIT_FAILED)
 
 
 def _fail(message: str, code: int) -> NoReturn:

@@ -6,39 +6,24 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
 
-from sas_core.cli.context import platform_settings, plugin_host
+from sas_core.cli.context import open_platform_database, plugin_host
 from sas_core.cli.main import EXIT_FAILED
 from sas_core.cli.output import echo_table, stderr
 from sas_core.registry.directory import RegistryDirectory
 from sas_core.registry.health import HealthSettings
 from sas_core.scheduling.jobs import DESCRIPTIONS, PlatformJobs, SchedulerSettings, intervals
 from sas_core.scheduling.scheduler import JobScheduler
-from sas_core.storage import SchemaNotCurrentError, open_database
 from sas_core.storage.jobs import last_runs
 
 
 @click.group("scheduler")
 def scheduler_group() -> None:
     """Run the background jobs (outbox, account retries, adapter probe, purge)."""
-
-
-def _fail(message: str) -> NoReturn:
-    click.echo(f"Error: {message}", err=True)
-    raise SystemExit(EXIT_FAILED)
-
-
-def _engine() -> Engine:
-    try:
-        return open_database(platform_settings())
-    except (SQLAlchemyError, SchemaNotCurrentError) as exc:
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        _fail(f"cannot use the database: {reason}")
 
 
 def platform_jobs(engine: Engine) -> PlatformJobs:
@@ -57,7 +42,7 @@ def run(once: bool) -> None:
     Start one on each of several instances sharing a PostgreSQL database: each tick of each
     job runs once among them, and a killed one's jobs are taken over at their next tick.
     """
-    engine = _engine()
+    engine = open_platform_database()
     try:
         jobs = platform_jobs(engine)
         scheduler = JobScheduler(engine, jobs.jobs())
@@ -97,7 +82,7 @@ async def _run(scheduler: JobScheduler, jobs: PlatformJobs, once: bool) -> bool:
 )
 def list_jobs(fmt: str) -> None:
     """The jobs, their intervals and their last run (by any instance)."""
-    engine = _engine()
+    engine = open_platform_database()
     try:
         every = intervals(SchedulerSettings())
         last = last_runs(engine, list(every))

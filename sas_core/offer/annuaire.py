@@ -17,10 +17,10 @@ import with its line number and column, and the previous directory stays as it w
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from sqlalchemy.engine import Engine
 
@@ -113,16 +113,30 @@ def import_annuaire(
     """Replace the directory with the file's practitioners; `on_progress(bytes read)`."""
     report = ImportReport()
     with path.open("rb") as raw, write_directory(engine) as writer:
-        text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
         writer.clear()
         _Importer(writer, gazetteer, report).run(
-            _lines(text), (lambda: on_progress(raw.tell())) if on_progress else None
+            _lines(raw), (lambda: on_progress(raw.tell())) if on_progress else None
         )
     return report
 
 
-def _lines(text: io.TextIOWrapper) -> Iterator[list[str]]:
-    return csv.reader(text, delimiter="|", quoting=csv.QUOTE_NONE, strict=True)
+def _lines(raw: BinaryIO) -> Iterator[list[str]]:
+    return csv.reader(_decoded(raw), delimiter="|", quoting=csv.QUOTE_NONE, strict=True)
+
+
+def _decoded(raw: BinaryIO) -> Iterator[str]:
+    """The file's lines as text, each decoded on its own so bytes that are not UTF-8 are
+    reported at their line (a decoder reading ahead by blocks would name a later one)."""
+    for line, data in enumerate(raw, start=1):
+        try:
+            yield data.decode("utf-8-sig" if line == 1 else "utf-8")
+        except UnicodeDecodeError as exc:
+            raise DirectoryFileError(
+                line,
+                None,
+                f"byte 0x{data[exc.start]:02x} at position {exc.start + 1} is not UTF-8 "
+                "(the extraction is UTF-8: convert the file, e.g. `iconv -f latin1 -t utf-8`)",
+            ) from None
 
 
 class _Importer:
@@ -155,8 +169,6 @@ class _Importer:
                 person = self._row(line, fields, columns, person)
         except csv.Error as exc:
             raise DirectoryFileError(line + 1, None, f"unreadable line: {exc}") from None
-        except UnicodeDecodeError as exc:
-            raise DirectoryFileError(line + 1, None, f"not UTF-8 text: {exc.reason}") from None
         if person is not None:
             self._finish(person)
         self._flush()

@@ -28,11 +28,13 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    exists,
     func,
     select,
+    update,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
 
 from sas_core.identifiers import IDNPS_SYSTEM, SAS_TECHNICAL_SYSTEM
 from sas_core.storage.accounts import RegulatorRow
@@ -171,38 +173,126 @@ def delivery_by_distribution_id(session: Session, distribution_id: str) -> LrmDe
     ).one_or_none()
 
 
-def delivery_by_id(session: Session, delivery_id: int) -> LrmDeliveryRow | None:
-    return session.get(LrmDeliveryRow, delivery_id)
-
-
 def add_delivery(session: Session, row: LrmDeliveryRow) -> None:
     session.add(row)
 
 
-def open_heads(session: Session, limit: int) -> list[LrmDeliveryRow]:
-    """The oldest message of each appointment that is not final yet, oldest first: only that one
-    may move, so an appointment's messages reach the LRM in their order."""
-    rows = session.scalars(
-        select(LrmDeliveryRow)
-        .where(LrmDeliveryRow.state.not_in(FINAL_STATES))
-        .order_by(LrmDeliveryRow.id)
-        .limit(limit)
+#: The states a forwarder may still move: a claim only ever takes one of these.
+OPEN_STATES = ("pending", "published")
+
+
+def claim_due_deliveries(
+    session: Session, *, at: datetime, lease_until: datetime, limit: int
+) -> list[LrmDeliveryRow]:
+    """Lease until `lease_until` up to `limit` messages due at `at`, each its appointment's
+    oldest open one (only that one may move: an appointment's versions reach the LRM in their
+    order), oldest first; the leased rows.
+
+    Due and head are both filtered in SQL, so open messages waiting for their acknowledgement
+    never hide a newer due one. The lease is one compare-and-set `UPDATE … WHERE open AND due
+    RETURNING`: of two forwarders that picked the same row, one leases it, the other finds it no
+    longer due (PostgreSQL re-checks the WHERE on the row the first one committed); the pick
+    skips rows another forwarder holds (`SKIP LOCKED`) rather than waiting for them.
+    """
+    older = aliased(LrmDeliveryRow)
+    due = (
+        LrmDeliveryRow.state.in_(OPEN_STATES),
+        LrmDeliveryRow.next_attempt_at <= at,
+        ~exists().where(
+            older.appointment_id == LrmDeliveryRow.appointment_id,
+            older.version < LrmDeliveryRow.version,
+            older.state.in_(OPEN_STATES),
+        ),
     )
-    heads: dict[str, LrmDeliveryRow] = {}
-    for row in rows:
-        heads.setdefault(row.appointment_id, row)
-    return list(heads.values())
-
-
-def lock_deliveries(session: Session, ids: Iterable[int]) -> list[LrmDeliveryRow]:
-    """Those rows, locked for this transaction (PostgreSQL skips rows another forwarder holds)."""
-    return list(
+    picked = list(
         session.scalars(
-            select(LrmDeliveryRow)
-            .where(LrmDeliveryRow.id.in_(list(ids)))
+            select(LrmDeliveryRow.id)
+            .where(*due)
             .order_by(LrmDeliveryRow.id)
+            .limit(limit)
             .with_for_update(skip_locked=True)
         )
+    )
+    if not picked:
+        return []
+    leased = session.scalars(
+        update(LrmDeliveryRow)
+        .where(LrmDeliveryRow.id.in_(picked), *due)
+        .values(next_attempt_at=lease_until, updated_at=at)
+        .returning(LrmDeliveryRow)
+        .execution_options(synchronize_session=False)
+    ).all()
+    return sorted(leased, key=lambda row: row.id)
+
+
+def mark_delivery_published(
+    session: Session,
+    delivery_id: int,
+    *,
+    leased_until: datetime,
+    at: datetime,
+    ack_deadline: datetime,
+) -> bool:
+    """The broker confirmed the message leased until `leased_until`: wait for its final
+    acknowledgement until `ack_deadline`; whether it was still as claimed.
+
+    A receipt can overtake the broker's confirm: then the message is final or its next attempt
+    moved, the compare fails and it stays as the receipt left it.
+    """
+    updated = session.execute(
+        update(LrmDeliveryRow)
+        .where(
+            LrmDeliveryRow.id == delivery_id,
+            LrmDeliveryRow.state.in_(OPEN_STATES),
+            LrmDeliveryRow.next_attempt_at == leased_until,
+        )
+        .values(
+            state="published",
+            attempts=LrmDeliveryRow.attempts + 1,
+            published_at=at,
+            next_attempt_at=ack_deadline,
+            updated_at=at,
+        )
+        .returning(LrmDeliveryRow.id)
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    return updated is not None
+
+
+def mark_delivery_delivered(
+    session: Session, distribution_id: str, at: datetime
+) -> LrmDeliveryRow | None:
+    """The recipient acknowledged the message (again is harmless); None if it is not ours."""
+    row = delivery_by_distribution_id(session, distribution_id)
+    if row is not None and row.state != "delivered":
+        row.state = "delivered"
+        row.delivered_at = at
+        row.updated_at = at
+    return row
+
+
+def settle_delivery(
+    session: Session,
+    delivery_id: int,
+    *,
+    state: str,
+    error: str,
+    code: int | None,
+    at: datetime,
+    next_attempt_at: datetime,
+) -> None:
+    """Record the outcome of a try; a late error never undoes the recipient's acknowledgement."""
+    session.execute(
+        update(LrmDeliveryRow)
+        .where(LrmDeliveryRow.id == delivery_id, LrmDeliveryRow.state != "delivered")
+        .values(
+            state=state,
+            last_error=error,
+            last_error_code=code,
+            next_attempt_at=next_attempt_at,
+            updated_at=at,
+        )
+        .execution_options(synchronize_session=False)
     )
 
 

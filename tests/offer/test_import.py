@@ -127,3 +127,29 @@ def test_the_command_imports_and_refuses_with_exit_2(tmp_path: Path) -> None:
     assert refused.exception is None or isinstance(refused.exception, SystemExit)
     missing = runner.invoke(cli, ["directory", "import", str(tmp_path / "absent.txt")])
     assert missing.exit_code == 2 and "does not exist" in missing.stderr
+
+
+def test_text_that_is_not_utf8_is_refused_at_its_line_and_nothing_is_imported(
+    engine: Engine, gazetteer: Gazetteer, tmp_path: Path
+) -> None:
+    import_annuaire(engine, write(tmp_path / "good.txt", _good_rows()), gazetteer)
+    before = OfferDirectory(engine).stats()
+    # Far enough down that a decoder reading by blocks would stumble on an earlier line.
+    rows = _good_rows() * 40
+    path = write(tmp_path / "latin1.txt", rows)
+    with path.open("ab") as file:
+        file.write(line(row("810100000058", "LEFÈVRE", "Zoé")).encode("latin-1") + b"\n")
+    with pytest.raises(DirectoryFileError) as raised:
+        import_annuaire(engine, path, gazetteer)
+    assert raised.value.line == len(rows) + 2 and "not UTF-8" in str(raised.value)
+    assert OfferDirectory(engine).stats() == before
+
+
+def test_the_command_refuses_a_file_that_is_not_utf8_with_exit_2(tmp_path: Path) -> None:
+    path = tmp_path / "binary.txt"
+    path.write_bytes(b"\xff\xfe\x00binary")
+    refused = CliRunner().invoke(cli, ["directory", "import", str(path)])
+    assert refused.exit_code == 2, refused.output
+    assert "line 1: byte 0xff" in refused.stderr and "UTF-8" in refused.stderr
+    assert "nothing was imported" in refused.stderr
+    assert refused.exception is None or isinstance(refused.exception, SystemExit)
