@@ -18,7 +18,7 @@ from sas_core.serving.server import AsgiServer
 from sas_web import CertificateAllowList, create_app
 from sas_web.front.settings import FrontSettings
 from sas_web.oidc import OidcProvider
-from tests.web.front.conftest import FrontBrowser, Platform, front_app
+from tests.web.front.conftest import ADMIN_EMAIL, FrontBrowser, Platform, front_app
 from tests.web.front.test_relying_party import DISCOVERY, FakePsc
 from tests.web.test_oidc_provider import dev_settings
 
@@ -125,3 +125,21 @@ def test_the_login_rate_limit_is_per_client_behind_the_trusted_proxy(
         assert [start("192.0.2.1") for _ in range(3)] == [302, 302, 429]
         # Another regulator behind the same proxy keeps their own budget.
         assert start("192.0.2.2") == 302
+
+
+def test_an_expired_form_says_so_and_shows_what_was_typed(
+    platform: Platform, browser: FrontBrowser
+) -> None:
+    browser.log_in(ADMIN_EMAIL)
+    path = "/admin/territoires/SAS-33/editeur-b"
+    typed = {"action": "disable", "raison": "panne signalée", "_csrf_token": "stale-token"}
+    own = browser.post(path, data=typed, headers={"Origin": platform.base})
+    assert own.status_code == 403
+    assert "Formulaire expiré" in own.text and "Rechargez la page" in own.text
+    assert "n’a pas accès" not in own.text
+    assert "panne signalée" in own.text and "stale-token" not in own.text
+    assert f'href="{path}"' in own.text  # the way back to the form
+    # Another site's forged form is not echoed back.
+    forged = browser.post(path, data=typed, headers={"Origin": "https://evil.example"})
+    assert forged.status_code == 403 and "Formulaire expiré" in forged.text
+    assert "panne signalée" not in forged.text
