@@ -87,9 +87,7 @@ SPECIALTY_CODE = re.compile(r"S[A-Z][0-9]{2,3}")
 
 def _folded(text: str) -> str:
     """`text` without accents, case, apostrophes, hyphens or repeated spaces."""
-    bare = "".join(
-        c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
-    )
+    bare = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     return " ".join(re.sub(r"[-'’]", " ", bare).casefold().split())
 
 
