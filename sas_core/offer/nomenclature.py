@@ -11,6 +11,7 @@ directory then knows it too (see `OfferDirectory.check_specialty`).
 from __future__ import annotations
 
 import re
+import unicodedata
 
 TRE_R38_SYSTEM = (
     "https://mos.esante.gouv.fr/NOS/TRE_R38-SpecialiteOrdinale/FHIR/TRE-R38-SpecialiteOrdinale"
@@ -82,3 +83,22 @@ MEDECIN = "10"
 
 #: The shape of a TRE_R38 code, to tell a typo ("SM5") from a code of a newer nomenclature.
 SPECIALTY_CODE = re.compile(r"S[A-Z][0-9]{2,3}")
+
+
+def _folded(text: str) -> str:
+    """`text` without accents, case, apostrophes, hyphens or repeated spaces."""
+    bare = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[-'’]", " ", bare).casefold().split())
+
+
+_BY_LABEL = {_folded(label): code for code, label in SPECIALTIES.items()}
+
+
+def specialty_code(text: str) -> str | None:
+    """The TRE_R38 code a regulator typed: a code (`SM54`) or the label, accents and case
+    ignored (`medecine generale`, `PÉDIATRIE`); None when it is neither. A well-formed code
+    outside the excerpt is returned as is: the directory decides whether it knows it."""
+    given = text.strip()
+    if SPECIALTY_CODE.fullmatch(given.upper()):
+        return given.upper()
+    return _BY_LABEL.get(_folded(given))

@@ -47,12 +47,12 @@ from sas_core.storage.parties import StoredParties
 from sas_web.access_log import AccessLog
 from sas_web.body_deadline import DEFAULT_BODY_TIMEOUT_S, BodyDeadline
 from sas_web.front import Front
-from sas_web.front.auth import LoginRequired, front_client, login_required
-from sas_web.front.errors import error_page
+from sas_web.front.auth import LoginRequired, RealmLink, front_client, login_required
+from sas_web.front.errors import error_page, expired_form, is_expired_form
 from sas_web.front.settings import FrontSettings
 from sas_web.oidc import OidcProvider
 from sas_web.security_headers import add_security_headers
-from sas_web.vendors import VendorIdentity
+from sas_web.vendors import CertificateAllowList, VendorIdentity
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +103,10 @@ def create_app(
             settings or PlatformSettings(),
             settings=front_settings,
             secure_cookies=secure_cookies,
+            realm=RealmLink(oidc.settings.issuer, oidc.host_allowed) if oidc else None,
+            trusted_proxies=(
+                identity.trusted_proxies if isinstance(identity, CertificateAllowList) else ()
+            ),
         )
         if front
         else None
@@ -331,6 +335,8 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
     if audience == "json":
         return _json_error(exc.status_code, str(exc.detail), exc.headers)
     if audience == "page":
+        if is_expired_form(exc):
+            return expired_form(request)
         return error_page(request, exc.status_code)
     return _fhir_error(exc)
 

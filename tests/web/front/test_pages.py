@@ -89,7 +89,7 @@ def test_error_pages_say_what_to_do_in_french_without_a_trace(
     browser.log_in(platform.regulator.email)
     unknown_place = browser.get("/recherche?lieu=Zzyzxville-sur-Rien")
     assert unknown_place.status_code == 422
-    assert "Recherche impossible" in unknown_place.text
+    assert "Lieu introuvable : « Zzyzxville-sur-Rien »" in unknown_place.text
     assert 'value="Zzyzxville-sur-Rien"' in unknown_place.text  # the form again, as typed
     empty = browser.get("/recherche?lieu=&specialite=cardiologie")
     assert empty.status_code == 400

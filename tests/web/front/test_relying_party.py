@@ -31,6 +31,7 @@ class FakePsc:
         self.acr = "eidas2"
         self.nonce = ""
         self.issuer = ""
+        self.userinfo_sub = "psc-subject"
 
     def app(self) -> Litestar:
         @get(DISCOVERY, sync_to_thread=False)
@@ -60,7 +61,7 @@ class FakePsc:
 
         @get("/userinfo", sync_to_thread=False)
         def userinfo() -> Response[bytes]:
-            claims = {"iss": self.issuer, "sub": "psc-subject", "SubjectNameID": "810002345678",
+            claims = {"iss": self.issuer, "sub": self.userinfo_sub, "SubjectNameID": "810002345678",
                       "email": "claire@sas.example"}  # fmt: skip
             signed = jwt.encode({"alg": "RS256", "kid": "psc-1"}, claims, KEY)
             return Response(signed.encode(), media_type="application/jwt")

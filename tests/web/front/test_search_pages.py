@@ -60,3 +60,30 @@ def test_results_come_lot_by_lot_with_a_status_per_card_and_booking_links(
         assert {c["status"] for c in api["results"]} <= {
             "slots", "no-slot", "not-connected", "vendor-error", "circuit-open"
         }  # fmt: skip
+
+
+def test_the_search_form_takes_specialty_labels_and_answers_in_french(
+    platform: Platform, browser: FrontBrowser
+) -> None:
+    browser.log_in(platform.regulator.email)
+    home = browser.get("/")
+    assert '<datalist id="specialites">' in home.text
+    assert '<option value="Médecine générale">' in home.text
+    for typed in ("médecine générale", "PEDIATRIE", "SM54", ""):
+        found = browser.get("/recherche", params={"lieu": "Bordeaux", "specialite": typed})
+        assert found.status_code == 200, (typed, found.text[:2000])
+    unknown = browser.get("/recherche", params={"lieu": "Bordeaux", "specialite": "pédiatre zz"})
+    assert unknown.status_code == 422
+    assert "Spécialité inconnue : « pédiatre zz »" in unknown.text
+    assert 'value="pédiatre zz"' in unknown.text and 'value="Bordeaux"' in unknown.text
+    ambiguous = browser.get("/recherche", params={"lieu": "Saint-Denis", "specialite": "pédiatrie"})
+    assert ambiguous.status_code == 422, ambiguous.text[:2000]
+    assert "« Saint-Denis » désigne plusieurs lieux" in ambiguous.text
+    links = [unescape(u) for u in re.findall(r'<li><a href="(/recherche\?[^"]+)">', ambiguous.text)]
+    assert len(links) >= 2 and all("specialite=p%C3%A9diatrie" in u for u in links)
+    chosen = browser.get(links[0])
+    assert chosen.status_code == 200, chosen.text[:2000]
+    lot = browser.get("/recherche/resultats", params={"lieu": "Bordeaux", "specialite": "x"})
+    assert lot.status_code == 422 and "Spécialité inconnue" in lot.text
+    for page in (unknown, ambiguous, lot):
+        assert "Traceback" not in page.text and "Recherche impossible" not in page.text

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
+from ipaddress import IPv4Network, IPv6Network
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -24,7 +25,15 @@ from sas_core.plugins.host import PluginHost
 from sas_core.settings import PlatformSettings
 from sas_web.front.api import API_HANDLERS
 from sas_web.front.assets import StaticAssets
-from sas_web.front.auth import authorised, callback, login, login_rate_limit, logout
+from sas_web.front.auth import (
+    RealmLink,
+    authorised,
+    callback,
+    known_host,
+    login,
+    login_rate_limit,
+    logout,
+)
 from sas_web.front.lrm_entry import LRM_HANDLERS
 from sas_web.front.pages import PAGE_HANDLERS
 from sas_web.front.services import FrontServices
@@ -45,6 +54,10 @@ class Front:
     assets: StaticAssets
     secure_cookies: bool = True
     _secret: bytes = field(default=b"", repr=False)
+    #: The realm mounted beside the front (its issuer and Host allow-list), if any.
+    realm: RealmLink | None = None
+    #: The TLS-terminating proxies whose `X-Forwarded-For` names the client (login rate limit).
+    trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
 
     @classmethod
     def build(
@@ -55,6 +68,8 @@ class Front:
         *,
         settings: FrontSettings | None = None,
         secure_cookies: bool = True,
+        realm: RealmLink | None = None,
+        trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = (),
     ) -> Front:
         settings = settings or FrontSettings()
         given = settings.session_secret
@@ -71,22 +86,26 @@ class Front:
             StaticAssets.load(),
             secure_cookies,
             secret,
+            realm,
+            trusted_proxies,
         )
 
     def routers(self) -> list[Router]:
-        """Pages, API and login behind the one role guard; the static files, anonymous."""
+        """Pages, API and login behind the one role guard; the static files, anonymous; every
+        one behind the `Host` check (`known_host`)."""
         guarded = Router(
             "/",
             route_handlers=[*PAGE_HANDLERS, *LRM_HANDLERS, *API_HANDLERS, callback, logout],
-            guards=[authorised],
+            guards=[known_host, authorised],
         )
         login_router = Router(
             "/",
             route_handlers=[login],
-            guards=[authorised],
-            middleware=[login_rate_limit(self.settings).middleware],
+            guards=[known_host, authorised],
+            middleware=[login_rate_limit(self.settings, self.trusted_proxies).middleware],
         )
-        return [guarded, login_router, self.assets.router()]
+        assets = Router("/", route_handlers=[self.assets.router()], guards=[known_host])
+        return [guarded, login_router, assets]
 
     def template_config(self) -> TemplateConfig[JinjaTemplateEngine]:
         environment = Environment(
@@ -135,4 +154,4 @@ class Front:
         )
 
     def state(self) -> dict[str, Any]:
-        return {"front": self.services, "front_settings": self.settings}
+        return {"front": self.services, "front_settings": self.settings, "front_realm": self.realm}

@@ -16,13 +16,15 @@ from __future__ import annotations
 import functools
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from ipaddress import IPv4Network, IPv6Network, ip_address
 from typing import Any, cast
 from urllib.parse import urlencode, urlsplit
 
 from litestar import Request, Response, get, post
 from litestar.connection import ASGIConnection
-from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.exceptions import ClientException, NotAuthorizedException, PermissionDeniedException
 from litestar.handlers import BaseRouteHandler
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.params import FromQuery
@@ -213,12 +215,62 @@ def _party(
     )
 
 
-def relying_party(request: AnyRequest) -> FrontRelyingParty:
+@dataclass(frozen=True)
+class RealmLink:
+    """How the front reaches the realm mounted beside it, fixed when the app is built: its
+    `SAS_OIDC_ISSUER`, and which `Host` headers the platform answers (the realm's allow-list)."""
+
+    issuer: str | None
+    host_allowed: Callable[[str], bool]
+
+
+def realm_of(connection: ASGIConnection[Any, Any, Any, Any]) -> RealmLink | None:
+    found: RealmLink | None = connection.app.state.get("front_realm")
+    return found
+
+
+def issuer_of(request: AnyRequest) -> str | None:
+    """`SAS_WEB_OIDC_ISSUER`; else the mounted realm's `SAS_OIDC_ISSUER`; else the realm at the
+    address the platform listens on (the socket the request came in on). Never the request's
+    `Host` header: whoever sends one must not choose whom the front trusts, nor make it fetch
+    another host's discovery. None without any: no login."""
+    settings = settings_of(request)
+    if settings.oidc_issuer:
+        return settings.oidc_issuer
+    realm = realm_of(request)
+    if realm is None:
+        return None
+    if realm.issuer:
+        return realm.issuer
+    server = request.scope.get("server")
+    if not server or server[1] is None:
+        return None
+    host = f"[{server[0]}]" if ":" in server[0] else server[0]
+    return f"{request.scope['scheme']}://{host}:{server[1]}{REALM}"
+
+
+async def known_host(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """The first guard of every front route: a `Host` the platform does not answer is refused
+    (400), before the origin it names is put in a redirect or a callback address."""
+    realm = realm_of(connection)
+    host = connection.headers.get("host", "")
+    if realm is None or realm.host_allowed(host):
+        return
+    security_event("unknown_host", host=host[:100], client=_client(connection))
+    raise ClientException("unknown host")
+
+
+def relying_party(request: AnyRequest) -> FrontRelyingParty | None:
+    """The front's relying party at its issuer (`issuer_of`); its callback at the request's
+    origin, whose `Host` passed `known_host`."""
+    issuer = issuer_of(request)
+    if issuer is None:
+        return None
     settings = settings_of(request)
     origin = str(request.base_url).rstrip("/")
     secret = settings.oidc_client_secret
     return _party(
-        settings.oidc_issuer or f"{origin}{REALM}",
+        issuer,
         settings.oidc_client_id,
         secret.get_secret_value() if secret else None,
         f"{origin}{CALLBACK_PATH}",
@@ -227,10 +279,34 @@ def relying_party(request: AnyRequest) -> FrontRelyingParty:
     )
 
 
-def login_rate_limit(settings: FrontSettings) -> RateLimitConfig:
-    """Login starts per client address and minute (429 beyond)."""
+def client_address(
+    request: AnyRequest, trusted_proxies: tuple[IPv4Network | IPv6Network, ...]
+) -> str:
+    """Who sent the request: the address the trusted TLS-terminating proxy appended to
+    `X-Forwarded-For` when the socket's peer is that proxy, else the peer. (`AsgiServer`
+    never lets uvicorn rewrite the peer from that header.)"""
+    peer = _client(request)
+    forwarded = request.headers.get("x-forwarded-for", "")
+    if not forwarded or not trusted_proxies:
+        return peer
+    try:
+        from_proxy = any(ip_address(peer) in network for network in trusted_proxies)
+    except ValueError:
+        return peer
+    # The proxy appends the address it saw: the last entry; the ones before are the client's say.
+    last = forwarded.split(",")[-1].strip()
+    return last if from_proxy and last else peer
+
+
+def login_rate_limit(
+    settings: FrontSettings, trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
+) -> RateLimitConfig:
+    """Login starts per client address and minute (429 beyond); behind the trusted proxy, per
+    forwarded client address, not one budget for everyone behind it."""
     return RateLimitConfig(
-        rate_limit=("minute", settings.login_rate_per_minute), set_rate_limit_headers=False
+        rate_limit=("minute", settings.login_rate_per_minute),
+        set_rate_limit_headers=False,
+        identifier_for_request=functools.partial(client_address, trusted_proxies=trusted_proxies),
     )
 
 
@@ -253,6 +329,9 @@ def login_required(request: AnyRequest, exc: LoginRequired) -> Response[Any]:
 async def login(request: AnyRequest, next: FromQuery[str | None] = None) -> Response[Any]:
     """Send the browser to the realm (code + PKCE); the callback comes back here."""
     party = relying_party(request)
+    if party is None:
+        log.warning("the front has no issuer: set SAS_WEB_OIDC_ISSUER or mount the realm")
+        return error_page(request, 503)
     try:
         url, pending = await party.begin(local_path(next))
     except LoginFailed as exc:
@@ -273,12 +352,18 @@ async def callback(request: AnyRequest) -> Response[Any]:
         return error_page(request, 400, "La connexion a expiré : recommencez.")
     pending = PendingLogin.from_dict(pending_data)
     party = relying_party(request)
+    if party is None:
+        return error_page(request, 503)
     params = {k: str(v) for k, v in request.query_params.items()}
     try:
         logged = await party.finish(params, pending)
         claims = logged.claims
         if "email" not in claims:
-            claims = {**claims, **await party.userinfo(logged.access_token)}
+            info = await party.userinfo(logged.access_token)
+            # OIDC Core §5.3.2: userinfo about someone else must not be used.
+            if str(info.get("sub")) != str(claims["sub"]):
+                raise LoginFailed("userinfo names another subject than the ID token")
+            claims = {**claims, **info}
     except LoginFailed as exc:
         security_event(
             "login_failed", reason="front_callback", detail=str(exc), client=_client(request)

@@ -29,7 +29,7 @@ from sas_core.offer.nomenclature import GENERAL_PRACTICE, SPECIALTIES
 from sas_core.registry.lrms import LrmDirectory
 from sas_core.search.models import PreferredDoctorError, SearchInputError
 from sas_web.front.errors import error_page
-from sas_web.front.pages import DISPLAYS, REGULATOR, AnyRequest, page, services
+from sas_web.front.pages import REGULATOR, AnyRequest, page, search_form, services
 from sas_web.front.services import CASE_REFERENCE
 
 LRM_SEARCH_PATH = "/sas/recherche"
@@ -210,8 +210,7 @@ async def lrm_search(request: AnyRequest) -> Response[Any]:
 
 def _form_again(request: AnyRequest, form: dict[str, str], error: str) -> Template:
     """The search form with what was understood, and why the search did not run."""
-    return page(request, "home.html", 422, form=form, displays=DISPLAYS, section="search",
-                error=error)  # fmt: skip
+    return search_form(request, form, 422, error)
 
 
 LRM_HANDLERS = [lrm_search]

@@ -20,7 +20,8 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from sas_core.geography.gazetteer import GazetteerMissing
-from sas_core.geography.models import GeocodeError
+from sas_core.geography.models import AmbiguousPlace, Candidate, GeocodeError
+from sas_core.offer.nomenclature import SPECIALTIES, specialty_code
 from sas_core.registry.models import LIFECYCLE, AdapterState, RegistryError
 from sas_core.search.models import SearchInputError
 from sas_web.front.auth import User, current_user, take_draft
@@ -37,6 +38,8 @@ DISPLAYS = (
     ("sus", "Créneaux en sus des disponibilités (surnuméraire)"),
     ("tous", "Toute l’offre de soins"),
 )
+#: The specialty field's suggestions: TRE_R38 labels (the field takes a label or a code).
+SPECIALTY_LABELS = list(SPECIALTIES.values())
 STATE_LABELS = {
     AdapterState.ONBOARDING: "Raccordement",
     AdapterState.CONNECTED_TEST: "Test connecté",
@@ -82,8 +85,7 @@ def _user(request: AnyRequest) -> User:
 
 @get("/", opt=ANYONE, include_in_schema=False)
 async def home(request: AnyRequest) -> Template:
-    form = {k: str(v) for k, v in request.query_params.items()}
-    return page(request, "home.html", form=form, displays=DISPLAYS, section="search")
+    return search_form(request, {k: str(v) for k, v in request.query_params.items()})
 
 
 @get("/lieux", opt=REGULATOR, include_in_schema=False)
@@ -91,6 +93,63 @@ async def places(request: AnyRequest, lieu: FromQuery[str] = "") -> Template:
     """The place field's suggestions: an htmx fragment (a `datalist`)."""
     found = await anyio.to_thread.run_sync(lambda: place_suggestions().suggest(lieu[:100]))
     return Template(template_name="suggestions.html", context={"places": found})
+
+
+def search_form(
+    request: AnyRequest,
+    form: dict[str, str],
+    status: int = 200,
+    error: str | None = None,
+    candidates: tuple[Candidate, ...] = (),
+) -> Template:
+    """The search form, with what was typed, the specialties offered as suggestions and, after
+    a refusal, why in French (and the places an ambiguous one may mean)."""
+    places = [(c, f"{c.postcodes[0]} {c.label}" if c.postcodes else c.label) for c in candidates]
+    choices = [
+        (f"{c.label} ({c.departement})", f"/recherche?{urlencode({**form, 'lieu': lieu})}")
+        for c, lieu in places
+    ]
+    return page(request, "home.html", status, form=form, displays=DISPLAYS, section="search",
+                specialties=SPECIALTY_LABELS, error=error, choices=choices)  # fmt: skip
+
+
+def search_refusal(exc: Exception, lieu: str, specialite: str) -> str:
+    """What the regulator is told, in French, when a search cannot start."""
+    if isinstance(exc, AmbiguousPlace):
+        return f"« {lieu} » désigne plusieurs lieux : choisissez le bon ci-dessous."
+    if isinstance(exc, GeocodeError):
+        return (
+            f"Lieu introuvable : « {lieu} ». Indiquez une commune, un code postal ou une "
+            "adresse (par exemple « Bordeaux » ou « 33000 »)."
+        )
+    if isinstance(exc, GazetteerMissing):
+        return (
+            "La recherche par lieu est indisponible : le référentiel des communes n’est pas "
+            "installé sur la plateforme. Contactez l’équipe de la plateforme."
+        )
+    if isinstance(exc, UnknownSpecialtyText):
+        return (
+            f"Spécialité inconnue : « {specialite} ». Choisissez-en une dans la liste proposée "
+            "(par exemple « Médecine générale » ou « Pédiatrie »)."
+        )
+    return "Recherche impossible : les critères n’ont pas pu être compris. Vérifiez-les."
+
+
+class UnknownSpecialtyText(ValueError):
+    """The specialty field names no TRE_R38 specialty (neither a code nor a label)."""
+
+
+def _specialty(text: str) -> str | None:
+    """The TRE_R38 code of what was typed (None: any specialty)."""
+    if not text.strip():
+        return None
+    code = specialty_code(text)
+    if code is None:
+        raise UnknownSpecialtyText(text)
+    return code
+
+
+_REFUSED = (GeocodeError, GazetteerMissing, SearchInputError, ValueError)
 
 
 @get("/recherche", opt=REGULATOR, include_in_schema=False)
@@ -106,16 +165,16 @@ async def search(
     form = {k: str(v) for k, v in request.query_params.items()}
     if not lieu.strip():
         empty = "Indiquez un lieu : une commune, un code postal ou une adresse."
-        return page(request, "home.html", 400, form=form, displays=DISPLAYS, section="search",
-                    error=empty)  # fmt: skip
+        return search_form(request, form, 400, empty)
     try:
+        specialty = _specialty(specialite)
         _, area = await anyio.to_thread.run_sync(front.geocode, lieu[:200])
         running = await anyio.to_thread.run_sync(
-            lambda: front.start_search(area, specialite.strip(), affichage, None)
+            lambda: front.start_search(area, specialty, affichage, None)
         )
-    except (GeocodeError, GazetteerMissing, SearchInputError, ValueError) as exc:
-        return page(request, "home.html", 422, form=form, displays=DISPLAYS, section="search",
-                    error=f"Recherche impossible : {exc}")  # fmt: skip
+    except _REFUSED as exc:
+        candidates = exc.candidates if isinstance(exc, AmbiguousPlace) else ()
+        return search_form(request, form, 422, search_refusal(exc, lieu, specialite), candidates)
     header = running.header
     query = urlencode({**form, "graine": str(header.seed)})
     return page(request, "results.html", header=header, query=urlencode(form),
@@ -142,17 +201,17 @@ async def search_lot(
     user = _user(request)
     fragment = request.headers.get("hx-request") == "true"
     try:
+        specialty = _specialty(specialite)
         _, area = await anyio.to_thread.run_sync(front.geocode, lieu[:200])
         running = await anyio.to_thread.run_sync(
-            lambda: front.start_search(
-                area, specialite.strip(), affichage, graine, preferred=medecin
-            )
+            lambda: front.start_search(area, specialty, affichage, graine, preferred=medecin)
         )
-    except (GeocodeError, GazetteerMissing, SearchInputError, ValueError) as exc:
-        return page(request, "home.html", 422, form=dict(request.query_params), displays=DISPLAYS,
-                    section="search", error=f"Recherche impossible : {exc}")  # fmt: skip
+    except _REFUSED as exc:
+        candidates = exc.candidates if isinstance(exc, AmbiguousPlace) else ()
+        form = {k: str(v) for k, v in request.query_params.items()}
+        return search_form(request, form, 422, search_refusal(exc, lieu, specialite), candidates)
     case = lrm_case(lrm, dossier)
-    found = await front.results_lot(running, max(lot, 1), specialite.strip(), user.sub, case)
+    found = await front.results_lot(running, max(lot, 1), specialty, user.sub, case)
     form = {"lieu": lieu, "specialite": specialite, "affichage": affichage}
     if medecin is not None:
         form["medecin"] = medecin

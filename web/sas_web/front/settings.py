@@ -31,8 +31,9 @@ class FrontSettings(BaseSettings):
     session_ttl_s: int = 10 * 3600
     """How long a front session lives at most (seconds): a regulator's shift."""
     oidc_issuer: str | None = None
-    """The issuer the front logs in with. Default: the platform's own realm at the request's
-    origin (`/realms/sas`)."""
+    """The issuer the front logs in with. Default: the platform's own realm, at its
+    `SAS_OIDC_ISSUER` or else at the address the platform listens on (never the request's
+    `Host`); without a realm mounted, set it, or the login answers 503."""
     oidc_client_id: str = FRONT_CLIENT_ID
     """The front's client id at that issuer."""
     oidc_client_secret: SecretStr | None = None
@@ -45,7 +46,8 @@ class FrontSettings(BaseSettings):
     """The minimum authentication level to ask for (`acr_values`, e.g. `eidas1`); a higher
     level (`eidas2`, a CPS card) satisfies it."""
     login_rate_per_minute: int = 20
-    """Login starts allowed per client address and minute (429 beyond)."""
+    """Login starts allowed per client address and minute (429 beyond); behind a trusted
+    TLS-terminating proxy, per address it forwards (`X-Forwarded-For`)."""
 
     @field_validator("admins", mode="before")
     @classmethod
