@@ -29,7 +29,7 @@ from sas_core.plugins.models import AdapterConfig
 from sas_core.registry import changes
 from sas_core.registry.directory import RegistryDirectory, territory_views
 from sas_core.registry.health import DatabaseHealth, HealthSettings, health_report
-from sas_core.registry.models import AdapterState, AuditEntry, TerritoryView
+from sas_core.registry.models import AdapterState, AuditEntry, DeclaredAdapter, TerritoryView
 from sas_core.registry.search_radius import RegistryRadiusTable
 from sas_core.search.models import Card, Filters, SearchHeader, SearchPage, SearchRequest
 from sas_core.search.service import RunningSearch, SearchService
@@ -381,8 +381,14 @@ class FrontServices:
                 )
         return lines
 
+    def declaration(self, adapter: str) -> DeclaredAdapter | None:
+        """The adapter as declared (its settings, secrets as their references, and deadline)."""
+        return read_registry(self.engine).adapters.get(adapter)
+
     def audit(self, territory: str, adapter: str, limit: int = 20) -> list[AuditEntry]:
-        return audit_entries(self.engine, territory=territory, adapter=adapter, limit=limit)
+        """The adapter's changes in `territory`, with those of its settings (every territory's)."""
+        entries = audit_entries(self.engine, adapter=adapter)
+        return [e for e in entries if e.territory in (territory, None)][:limit]
 
     def change_adapter(
         self,
@@ -394,6 +400,7 @@ class FrontServices:
         reason: str,
         state: str | None = None,
         settings: dict[str, str] | None = None,
+        timeout_s: float | None = None,
     ) -> list[Any]:
         """Enable, disable, move or configure through the registry's change services (audit
         trail with `reason`); `RegistryInputError`/`RegistryStateError` when refused."""
@@ -418,6 +425,7 @@ class FrontServices:
                 self.plugins,
                 adapter,
                 settings=settings or {},
+                timeout_s=timeout_s,
                 actor=actor,
                 reason=reason,
             )
