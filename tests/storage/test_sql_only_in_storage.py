@@ -26,6 +26,7 @@ CLEAN = (
     "sas_core/search/ranking.py",
     "sas_core/search/service.py",
     "sas_core/appointments/forwarding.py",
+    "sas_core/appointments/figures.py",
     "sas_core/registry/lrms.py",
     "plugins/sas-lrm/sas_lrm/plugin.py",
     "plugins/sas-lrm/sas_lrm/snapshots.py",

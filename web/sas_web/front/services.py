@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections import Counter
 from collections.abc import AsyncGenerator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, cast
 
 import anyio.to_thread
@@ -16,6 +15,7 @@ from sqlalchemy.engine import Engine
 
 from sas_core.accounts.models import Regulator
 from sas_core.accounts.regulators import AccountStateError, get_regulator, list_regulators
+from sas_core.appointments import figures
 from sas_core.appointments.models import AppointmentStatus
 from sas_core.clock import PARIS
 from sas_core.geography.models import GeocodeResult, SearchArea
@@ -39,14 +39,11 @@ from sas_core.sso.models import NoBookingUrl
 from sas_core.sso.redirect import sso_redirect
 from sas_core.storage.appointments import (
     appointment_histories,
-    booked_since,
     operator_appointments,
 )
 from sas_core.storage.health import health_windows
 from sas_core.storage.registry import audit_entries, read_registry
 
-#: How many months the platform team's chart covers.
-CHART_MONTHS = 12
 STATUS_LABELS = {
     AppointmentStatus.PENDING: "En attente",
     AppointmentStatus.BOOKED: "Réservé",
@@ -322,21 +319,8 @@ class FrontServices:
         ]
 
     def monthly_counts(self, now: datetime | None = None) -> dict[tuple[str, str, str], int]:
-        """Appointments per (territory, vendor, month `YYYY-MM`) over the last months; the
-        territory is the booking regulator's ("?" when the platform does not know them)."""
-        now = now or datetime.now(UTC)
-        since = (now - timedelta(days=31 * (CHART_MONTHS - 1))).replace(day=1)
-        territories: dict[tuple[str, str], str] = {}
-        for regulator, _ in list_regulators(self.engine):
-            where = regulator.territory or "?"
-            territories[(SAS_TECHNICAL_SYSTEM, str(regulator.id))] = where
-            if regulator.national_id:
-                territories[(IDNPS_SYSTEM, regulator.national_id)] = where
-        counts: Counter[tuple[str, str, str]] = Counter()
-        for vendor, system, value, start in booked_since(self.engine, since):
-            month = (start if start.tzinfo else start.replace(tzinfo=UTC)).astimezone(PARIS)
-            counts[(territories.get((system, value), "?"), vendor, month.strftime("%Y-%m"))] += 1
-        return dict(counts)
+        """Appointments per (territory, vendor, month `YYYY-MM`): `figures.monthly_counts`."""
+        return figures.monthly_counts(self.engine, now or datetime.now(UTC))
 
     # -- the registry --------------------------------------------------------------------------
 
