@@ -83,6 +83,7 @@ bench: install
 	$(VENV)/bin/python -m bench.geography
 	$(VENV)/bin/python -m bench.directory
 	$(VENV)/bin/python -m bench.search
+	$(VENV)/bin/python -m bench.front
 
 # The documentation site, built offline into site/ (mkdocs.yml sets strict: warnings fail).
 docs: install

@@ -220,6 +220,14 @@ def read_regulator(engine: Engine, regulator_id: uuid.UUID) -> Regulator:
         return regulator_of(load_regulator_row(session, regulator_id))
 
 
+def regulator_territories(engine: Engine) -> list[tuple[uuid.UUID, str | None, str | None]]:
+    """`(technical id, national id, territory)` of every regulator: whose territory an
+    appointment's operator is, for the platform team's figures."""
+    query = select(RegulatorRow.id, RegulatorRow.national_id, RegulatorRow.territory)
+    with Session(engine) as session:
+        return [(r[0], r[1], r[2]) for r in session.execute(query)]
+
+
 def regulators_with_accounts(
     engine: Engine, *, active_only: bool = False
 ) -> list[tuple[Regulator, list[RegulatorAccountRow]]]:

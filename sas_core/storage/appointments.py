@@ -14,6 +14,7 @@ the engine and hold one connection each, for the length of one statement.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +27,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    case,
     func,
     or_,
     select,
@@ -270,17 +272,36 @@ def appointment_histories(engine: Engine, ids: list[str]) -> dict[str, list[Appo
     return found
 
 
-def booked_since(engine: Engine, since: datetime) -> list[tuple[str, str, str, datetime]]:
-    """`(vendor, operator_system, operator_value, start_at)` of every appointment starting at or
-    after `since`: what the platform team's monthly figures count."""
-    query = select(
-        StoredAppointment.vendor,
-        StoredAppointment.operator_system,
-        StoredAppointment.operator_value,
-        StoredAppointment.start_at,
-    ).where(StoredAppointment.start_at >= since)
+def booked_per_period(
+    engine: Engine, bounds: Sequence[datetime]
+) -> list[tuple[int, str, str, str, int]]:
+    """`(period, vendor, operator_system, operator_value, count)` of the appointments starting in
+    each period `i`, `[bounds[i], bounds[i + 1])`, the last one open-ended: one grouped
+    statement, whatever the number of appointments (the platform team's monthly chart)."""
+    if len(bounds) < 2:
+        raise ValueError("booked_per_period needs two bounds at least")
+    period = case(
+        *((StoredAppointment.start_at < end, index) for index, end in enumerate(bounds[1:])),
+        else_=len(bounds) - 1,
+    ).label("period")
+    query = (
+        select(
+            period,
+            StoredAppointment.vendor,
+            StoredAppointment.operator_system,
+            StoredAppointment.operator_value,
+            func.count(),
+        )
+        .where(StoredAppointment.start_at >= bounds[0])
+        .group_by(
+            period,
+            StoredAppointment.vendor,
+            StoredAppointment.operator_system,
+            StoredAppointment.operator_value,
+        )
+    )
     with Session(engine) as session:
-        return [(r[0], r[1], r[2], r[3]) for r in session.execute(query)]
+        return [(int(r[0]), r[1], r[2], r[3], int(r[4])) for r in session.execute(query)]
 
 
 # -- the outbox ---------------------------------------------------------------------------------

@@ -20,9 +20,11 @@ from sas_core.slots.fanout import AdapterRequest, AggregatedSlots, collect_slots
 from sas_core.slots.models import SearchWindow
 from sas_core.storage import open_database
 from sas_simulator.app import create_app
+from sas_simulator.booking import ReportSettings
 from sas_simulator.dataset import build_dataset
 from sas_simulator.faults import Faults
 from sas_simulator.server import SimulatorServer
+from sas_simulator.sso import CALLBACK_PATH, VendorSsoSettings
 
 
 @dataclass(frozen=True)
@@ -175,6 +177,28 @@ DEMO_REGULATOR = (
 DEMO_ADMIN = ("Durand", "Alex", "admin@demo.sas.example", "SAS-33", None)
 
 
+#: Where the demo vendors' practitioners consult and the demo registry calls them
+#: (registry/SAS-31.toml: editeur-a and editeur-b in production): a search there finds live slots.
+DEMO_PLACE = "Toulouse"
+#: The realm's clients file `make run` writes in the data directory: the simulated vendors.
+DEMO_CLIENTS_FILE = "demo-oidc-clients.toml"
+
+
+def demo_secret(vendor: str) -> str:
+    """The client secret of a simulated vendor at the demo realm (loopback only, not a secret)."""
+    return f"{vendor}-demo-secret"
+
+
+def demo_clients() -> str:
+    """The realm's clients file for the simulated vendors at their `make run` ports."""
+    return "".join(
+        f'[clients.{name}]\nname = "{name} (simulated vendor)"\n'
+        f'secret = "{demo_secret(name)}"\n'
+        f'redirect_uris = ["http://127.0.0.1:{vendor_port}{CALLBACK_PATH}"]\n\n'
+        for name, vendor_port in PLATFORM_VENDOR_PORTS.items()
+    )
+
+
 def run_platform(host: str, port: int) -> None:
     """The platform in a browser: the simulated vendors where the demo registry expects them,
     a demo regulator and admin, and `sas serve --insecure-dev` at http://HOST:PORT serving the
@@ -201,15 +225,31 @@ def run_platform(host: str, port: int) -> None:
             )
     engine.dispose()
     by_name = {v.name: v for v in VENDORS}
+    url = f"http://{host}:{port}"
+    clients_file = platform_settings().data_dir.resolve() / DEMO_CLIENTS_FILE
+    clients_file.parent.mkdir(parents=True, exist_ok=True)
+    clients_file.write_text(demo_clients(), encoding="utf-8")
     with ExitStack() as stack:
         for name, vendor_port in PLATFORM_VENDOR_PORTS.items():
             vendor = by_name[name]
-            dataset = build_dataset(seed=vendor.seed, practitioners=vendor.practitioners)
+            # Synthetic offices only, as `sas demo` and the offer directory's demo agendas.
+            dataset = build_dataset(
+                seed=vendor.seed, practitioners=vendor.practitioners, acceptance=False
+            )
             faults = Faults.model_validate({"latency_ms": vendor.latency_ms, "mode": vendor.fault})
+            # The booking page logs the regulator in at the platform's realm (SSO) and reports
+            # the booking to the platform's /fhir (INT_R03): plain HTTP, as `--insecure-dev`.
+            app = create_app(
+                dataset,
+                faults,
+                public_base=f"http://127.0.0.1:{vendor_port}",
+                sso=VendorSsoSettings(
+                    issuer=f"{url}/realms/sas", client_id=name, client_secret=demo_secret(name)
+                ),
+                reporting=ReportSettings(fhir_base=f"{url}/fhir"),
+            )
             try:
-                server = stack.enter_context(
-                    SimulatorServer(create_app(dataset, faults), port=vendor_port)
-                )
+                server = stack.enter_context(SimulatorServer(app, port=vendor_port))
             except OSError as exc:
                 raise click.ClickException(
                     f"cannot start the simulated vendor {name} on port {vendor_port}, where "
@@ -222,18 +262,20 @@ def run_platform(host: str, port: int) -> None:
             "SAS_OIDC_DEVELOPMENT": "1",
             "SAS_OIDC_DEV_PASSWORD": DEMO_PASSWORD,
             "SAS_WEB_ADMINS": DEMO_ADMIN[2],
+            "SAS_OIDC_CLIENTS_FILE": str(clients_file),
         }
         command = [
             sys.executable, "-m", "sas_core.cli", *cli_context().arguments(),
             "serve", "--insecure-dev", "--host", host, "--port", str(port),
         ]  # fmt: skip
         platform = subprocess.Popen(command, env=env)
-        url = f"http://{host}:{port}"
         click.echo(
             f"\nSAS Connect runs at {url}\n"
             f"  regulator: {DEMO_REGULATOR[2]}  password: {DEMO_PASSWORD}\n"
             f"  admin:     {DEMO_ADMIN[2]}  password: {DEMO_PASSWORD}\n"
-            "  (development login: never in production). Ctrl-C stops.\n"
+            "  (development login: never in production).\n"
+            f"  try: log in as the regulator, search « {DEMO_PLACE} », « Réserver » a slot,\n"
+            "  book it at the simulated vendor, then « Mes rendez-vous ». Ctrl-C stops.\n"
         )
 
         def stop(*_: object) -> None:

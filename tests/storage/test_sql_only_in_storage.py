@@ -27,6 +27,7 @@ CLEAN = (
     "sas_core/appointments/outbox.py",
     "sas_core/registry/search_radius.py",
     "sas_core/appointments/forwarding.py",
+    "sas_core/appointments/figures.py",
     "sas_core/registry/lrms.py",
     "plugins/sas-lrm/sas_lrm/plugin.py",
     "plugins/sas-lrm/sas_lrm/snapshots.py",

@@ -107,6 +107,44 @@ def test_an_admin_enables_an_adapter_with_a_reason_kept_in_the_audit_trail(
     assert "Changement refusé" in illegal.text
 
 
+def test_an_admin_changes_an_adapters_settings_with_a_reason_kept_in_the_audit_trail(
+    platform: Platform, browser: FrontBrowser
+) -> None:
+    changes.configure(
+        platform.engine, PluginHost.discover(), "editeur-b", plugin="sas-fhir",
+        settings={"base_url": "http://127.0.0.1:9/fhir"}, actor="test", reason="declared",
+    )  # fmt: skip
+    browser.log_in(ADMIN_EMAIL)
+    form = browser.get("/admin/territoires/SAS-33/editeur-b")
+    assert 'name="reglage-base_url" value="http://127.0.0.1:9/fhir"' in form.text
+    token = browser.csrf(form)
+    wanted = {"_csrf_token": token, "action": "settings", "reglage-base_url":
+              "http://127.0.0.1:8082/fhir", "delai": "4,5"}  # fmt: skip
+    # No reason: refused, and what was typed is kept.
+    refused = browser.post("/admin/territoires/SAS-33/editeur-b", data=wanted)
+    assert refused.status_code == 400 and "Indiquez la raison" in refused.text
+    assert 'value="http://127.0.0.1:8082/fhir"' in refused.text
+    bad = browser.post(
+        "/admin/territoires/SAS-33/editeur-b", data={**wanted, "delai": "vite", "raison": "x"}
+    )
+    assert bad.status_code == 400 and "nombre de secondes" in bad.text
+    wrong = browser.post(
+        "/admin/territoires/SAS-33/editeur-b",
+        data={**wanted, "reglage-base_url": "pas une URL", "raison": "essai"},
+    )
+    assert wrong.status_code == 409 and "Changement refusé" in wrong.text
+    done = browser.post(
+        "/admin/territoires/SAS-33/editeur-b", data={**wanted, "raison": "nouvelle adresse"}
+    )
+    assert done.status_code == 303
+    assert "nouvelle adresse" in browser.follow(done).text
+    declared = read_registry(platform.engine).adapters["editeur-b"]
+    assert declared.settings["base_url"] == "http://127.0.0.1:8082/fhir"
+    assert declared.timeout_s == 4.5
+    entry = audit_entries(platform.engine, territory=None, adapter="editeur-b")[0]
+    assert (entry.actor, entry.reason) == (ADMIN_EMAIL, "nouvelle adresse")
+
+
 def test_an_idle_session_ends_with_a_french_page_and_keeps_what_was_typed(
     engine: Engine, regulator: object, admin: object, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -11,12 +11,14 @@ import socket
 import subprocess
 import sys
 import time
+import tomllib
 from pathlib import Path
 
 import httpx
 import pytest
 
-from sas_simulator.demo import PLATFORM_VENDOR_PORTS
+from sas_simulator.demo import PLATFORM_VENDOR_PORTS, demo_clients
+from sas_web.oidc import parse_clients
 
 
 def free_port() -> int:
@@ -88,3 +90,13 @@ def test_make_runs_platform_serves_health_within_two_minutes(tmp_path: Path) -> 
         process.send_signal(signal.SIGTERM)
         out, _ = process.communicate(timeout=30)
     assert b"regulateur@demo.sas.example" in out
+
+
+def test_make_run_registers_each_simulated_vendor_at_the_realm_with_its_callback() -> None:
+    """`sas demo --platform` writes the realm's clients file: each simulated vendor, at the port
+    the demo registry expects it, is a confidential client whose callback is its own."""
+    clients = parse_clients(tomllib.loads(demo_clients())["clients"], "demo")
+    assert sorted(clients) == sorted(PLATFORM_VENDOR_PORTS)
+    for name, port in PLATFORM_VENDOR_PORTS.items():
+        assert clients[name].redirect_uris == (f"http://127.0.0.1:{port}/callback",)
+        assert not clients[name].public

@@ -282,6 +282,10 @@ async def admin_pick(territoire: FromQuery[str] = "", adaptateur: FromQuery[str]
     )
 
 
+#: The settings form's field of one adapter setting: this prefix and the setting's name.
+SETTING_FIELD = "reglage-"
+
+
 @get("/admin/territoires/{code:str}/{adapter:str}", opt=ADMIN, include_in_schema=False)
 async def admin_adapter(
     request: AnyRequest, code: FromPath[str], adapter: FromPath[str]
@@ -306,8 +310,19 @@ async def admin_adapter_change(
             "Indiquez la raison du changement : elle est gardée dans le journal.",
             400,
         )
-    if action not in ("enable", "disable", "state"):
+    if action not in ("enable", "disable", "state", "settings"):
         return await _adapter_page(request, code, adapter, form, "Choisissez une action.", 400)
+    # The settings form: the adapter's settings and deadline, the same in every territory.
+    settings = {k.removeprefix(SETTING_FIELD): v.strip() for k, v in form.items()
+                if k.startswith(SETTING_FIELD)}  # fmt: skip
+    timeout_s: float | None = None
+    if action == "settings":
+        try:
+            timeout_s = float(form.get("delai", "").replace(",", "."))
+        except ValueError:
+            return await _adapter_page(
+                request, code, adapter, form, "Le délai est un nombre de secondes (ex. 7).", 400
+            )
     user = _user(request)
     try:
         await anyio.to_thread.run_sync(
@@ -318,6 +333,8 @@ async def admin_adapter_change(
                 actor=user.email,
                 reason=reason[:500],
                 state=form.get("etat") or None,
+                settings=settings,
+                timeout_s=timeout_s,
             )
         )
     except (RegistryError, ValueError) as exc:
@@ -337,6 +354,7 @@ async def _adapter_page(
     lines = await anyio.to_thread.run_sync(lambda: front.adapter_lines(code))
     line = next((x for x in lines if x.adapter == adapter), None)
     audit = await anyio.to_thread.run_sync(lambda: front.audit(code, adapter))
+    declared = await anyio.to_thread.run_sync(lambda: front.declaration(adapter))
     return page(
         request,
         "admin/adapter.html",
@@ -345,6 +363,8 @@ async def _adapter_page(
         adapter=adapter,
         line=line,
         audit=audit,
+        declared=declared,
+        setting_field=SETTING_FIELD,
         form=form,
         error=error,
         done=request.query_params.get("fait") == "1" and error is None,

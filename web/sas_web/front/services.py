@@ -6,10 +6,9 @@ from __future__ import annotations
 import contextlib
 import re
 import uuid
-from collections import Counter
 from collections.abc import AsyncGenerator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, cast
 
 import anyio.to_thread
@@ -17,6 +16,7 @@ from sqlalchemy.engine import Engine
 
 from sas_core.accounts.models import Regulator
 from sas_core.accounts.regulators import AccountStateError, get_regulator, list_regulators
+from sas_core.appointments import figures
 from sas_core.appointments.models import AppointmentStatus
 from sas_core.clock import PARIS
 from sas_core.geography.models import GeocodeResult, SearchArea
@@ -30,7 +30,7 @@ from sas_core.plugins.models import AdapterConfig
 from sas_core.registry import changes
 from sas_core.registry.directory import RegistryDirectory, territory_views
 from sas_core.registry.health import DatabaseHealth, HealthSettings, health_report
-from sas_core.registry.models import AdapterState, AuditEntry, TerritoryView
+from sas_core.registry.models import AdapterState, AuditEntry, DeclaredAdapter, TerritoryView
 from sas_core.registry.search_radius import RegistryRadiusTable
 from sas_core.search.models import Card, Filters, SearchHeader, SearchPage, SearchRequest
 from sas_core.search.service import RunningSearch, SearchService
@@ -40,7 +40,6 @@ from sas_core.sso.models import NoBookingUrl
 from sas_core.sso.redirect import sso_redirect
 from sas_core.storage.appointments import (
     appointment_histories,
-    booked_since,
     operator_appointments,
 )
 from sas_core.storage.booking_intents import (
@@ -53,8 +52,6 @@ from sas_core.storage.registry import audit_entries, read_registry
 
 #: An LRM's case reference as the front accepts it: what a case number looks like, no name.
 CASE_REFERENCE = re.compile(rf"[A-Za-z0-9][A-Za-z0-9._:\-]{{0,{CASE_REFERENCE_MAX_LENGTH - 1}}}")
-#: How many months the platform team's chart covers.
-CHART_MONTHS = 12
 STATUS_LABELS = {
     AppointmentStatus.PENDING: "En attente",
     AppointmentStatus.BOOKED: "Réservé",
@@ -384,21 +381,8 @@ class FrontServices:
         ]
 
     def monthly_counts(self, now: datetime | None = None) -> dict[tuple[str, str, str], int]:
-        """Appointments per (territory, vendor, month `YYYY-MM`) over the last months; the
-        territory is the booking regulator's ("?" when the platform does not know them)."""
-        now = now or datetime.now(UTC)
-        since = (now - timedelta(days=31 * (CHART_MONTHS - 1))).replace(day=1)
-        territories: dict[tuple[str, str], str] = {}
-        for regulator, _ in list_regulators(self.engine):
-            where = regulator.territory or "?"
-            territories[(SAS_TECHNICAL_SYSTEM, str(regulator.id))] = where
-            if regulator.national_id:
-                territories[(IDNPS_SYSTEM, regulator.national_id)] = where
-        counts: Counter[tuple[str, str, str]] = Counter()
-        for vendor, system, value, start in booked_since(self.engine, since):
-            month = (start if start.tzinfo else start.replace(tzinfo=UTC)).astimezone(PARIS)
-            counts[(territories.get((system, value), "?"), vendor, month.strftime("%Y-%m"))] += 1
-        return dict(counts)
+        """Appointments per (territory, vendor, month `YYYY-MM`): `figures.monthly_counts`."""
+        return figures.monthly_counts(self.engine, now or datetime.now(UTC))
 
     # -- the registry --------------------------------------------------------------------------
 
@@ -443,8 +427,14 @@ class FrontServices:
                 )
         return lines
 
+    def declaration(self, adapter: str) -> DeclaredAdapter | None:
+        """The adapter as declared (its settings, secrets as their references, and deadline)."""
+        return read_registry(self.engine).adapters.get(adapter)
+
     def audit(self, territory: str, adapter: str, limit: int = 20) -> list[AuditEntry]:
-        return audit_entries(self.engine, territory=territory, adapter=adapter, limit=limit)
+        """The adapter's changes in `territory`, with those of its settings (every territory's)."""
+        entries = audit_entries(self.engine, adapter=adapter)
+        return [e for e in entries if e.territory in (territory, None)][:limit]
 
     def change_adapter(
         self,
@@ -456,6 +446,7 @@ class FrontServices:
         reason: str,
         state: str | None = None,
         settings: dict[str, str] | None = None,
+        timeout_s: float | None = None,
     ) -> list[Any]:
         """Enable, disable, move or configure through the registry's change services (audit
         trail with `reason`); `RegistryInputError`/`RegistryStateError` when refused."""
@@ -480,6 +471,7 @@ class FrontServices:
                 self.plugins,
                 adapter,
                 settings=settings or {},
+                timeout_s=timeout_s,
                 actor=actor,
                 reason=reason,
             )
