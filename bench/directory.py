@@ -4,17 +4,26 @@ The directory is `sas directory generate --seed 1 --size 100000` (plus the demo 
 agendas), written to a fresh SQLite file and to a throwaway PostgreSQL database. Searches are
 centred where regulators search: communes drawn like the generator's practitioners (population
 × GP density), at their département's default city radius from ANS's table (`../shared/data`,
-else 10 km); each is timed through `OfferDirectory.candidates` — the indexed box, the haversine
-filter and the candidates built — after a warm-up pass: every candidate in the circle, then
-only the nearest 100.
+else 10 km). Each search is timed, side by side, after a warm-up pass, through
+`OfferDirectory`:
 
-Reported per database: p50, p95, p99 and max in ms, and the candidates per search (median, p99),
-which is what drives the time. Run with `python -m bench.directory` from the repository root.
+- `page`: the candidate query a search runs before asking any vendor — its first lot, 25
+  candidates ranked by the database in the seeded order of a city search;
+- `page-nearest`: the same for an address search (nearest first);
+- `count`: how many candidates the circle holds (the search's header);
+- `start`: count + page, what `SearchService.start` waits for in the directory;
+- `every-candidate`: the whole circle read and built (`OfferDirectory.candidates`), what a search
+  read before it was paged: for comparison.
+
+Reported per database: p50, p95, p99 and max in ms, and the candidates per circle (median,
+p99), which is what drives the time. Run with `python -m bench.directory` from the repository
+root.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import random
@@ -32,21 +41,22 @@ from bench.machine import describe_machine
 from sas_core.geography.gazetteer import Gazetteer, load_gazetteer
 from sas_core.geography.radius import OfficialRadiusTable
 from sas_core.offer.directory import OfferDirectory
-from sas_core.offer.models import DirectoryPractitioner, DirectoryStructure
+from sas_core.offer.models import CandidateQuery, DirectoryPractitioner, DirectoryStructure
 from sas_core.offer.synthetic import (
     SyntheticDirectory,
     generate_directory,
     store_directory,
 )
+from sas_core.search.models import LOT_SIZE
 from sas_core.settings import load_settings
 from sas_core.storage import create_engine_for, open_database, upgrade
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SHARED = Path(os.environ.get("SAS_SHARED_DIR", Path(__file__).resolve().parents[2] / "shared"))
 RADIUS_TABLE = SHARED / "data" / "sas_search_radius_by_department_2025.csv"
-#: The second measure: the nearest 100 only (the official engine's Solr page of the filtered
-#: list, search digest §2.5).
-LIMIT = 100
+#: A search's first page: one lot (`sas_core.search.models.LOT_SIZE`).
+PAGE = LOT_SIZE
+MEASURES = ("page", "page-nearest", "count", "start", "every-candidate")
 #: The issue's target for the candidate query.
 TARGET_P99_MS = 5.0
 
@@ -80,28 +90,48 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
 
 
-def measure(
-    directory: OfferDirectory, planned: list[Search], limit: int | None
-) -> dict[str, object]:
-    for search in planned[:100]:  # warm-up: connections, statement cache, pages in memory
-        directory.candidates(search.centre, search.radius_km, limit=limit)
-    durations, sizes = [], []
-    for search in planned:
-        started = time.perf_counter()
-        found = directory.candidates(search.centre, search.radius_km, limit=limit)
-        durations.append((time.perf_counter() - started) * 1000)
-        sizes.append(len(found))
-    return {
-        "limit": limit,
-        "searches": len(planned),
-        "p50_ms": round(statistics.median(durations), 3),
-        "p95_ms": round(percentile(durations, 0.95), 3),
-        "p99_ms": round(percentile(durations, 0.99), 3),
-        "max_ms": round(max(durations), 3),
-        "candidates_median": statistics.median(sizes),
-        "candidates_p99": percentile([float(s) for s in sizes], 0.99),
-        "load_average": round(os.getloadavg()[0], 1),
-    }
+def measure(directory: OfferDirectory, planned: list[Search]) -> list[dict[str, object]]:
+    """Every measure of every search, the measures of one search taken one after the other."""
+    durations: dict[str, list[float]] = {name: [] for name in MEASURES}
+    sizes = []
+    clock = time.perf_counter
+    for index, search in enumerate(planned[:100] + planned):  # the first 100: warm-up
+        seeded = CandidateQuery(search.centre, search.radius_km, seed=index)
+        nearest = CandidateQuery(search.centre, search.radius_km, by_distance=True)
+        marks = [clock()]
+        directory.ranked(seeded, limit=PAGE)
+        marks.append(clock())
+        directory.ranked(nearest, limit=PAGE)
+        marks.append(clock())
+        counted = directory.count(seeded)
+        marks.append(clock())
+        directory.candidates(search.centre, search.radius_km)
+        marks.append(clock())
+        page, page_nearest, count, every = (
+            (after - before) * 1000 for before, after in itertools.pairwise(marks)
+        )
+        if index < 100:
+            continue
+        for name, value in zip(
+            MEASURES, (page, page_nearest, count, count + page, every), strict=True
+        ):
+            durations[name].append(value)
+        sizes.append(float(counted))
+    load = round(os.getloadavg()[0], 1)
+    return [
+        {
+            "measure": name,
+            "searches": len(planned),
+            "p50_ms": round(statistics.median(values), 3),
+            "p95_ms": round(percentile(values, 0.95), 3),
+            "p99_ms": round(percentile(values, 0.99), 3),
+            "max_ms": round(max(values), 3),
+            "candidates_median": statistics.median(sizes),
+            "candidates_p99": percentile(sizes, 0.99),
+            "load_average": load,
+        }
+        for name, values in durations.items()
+    ]
 
 
 def main() -> None:
@@ -139,10 +169,8 @@ def main() -> None:
             started = time.perf_counter()
             store_directory(engine, SyntheticDirectory(structures, iter(practitioners)))
             written_s = time.perf_counter() - started
-            for limit in (None, LIMIT):
-                report: dict[str, object] = {"database": database, "write_s": round(written_s, 1)}
-                report.update(measure(OfferDirectory(engine), planned, limit))
-                reports.append(report)
+            for measured in measure(OfferDirectory(engine), planned):
+                reports.append({"database": database, "write_s": round(written_s, 1), **measured})
 
     result = {
         "machine": describe_machine(),
@@ -160,7 +188,7 @@ def main() -> None:
     )
     for r in reports:
         print(
-            f"  {r['database']:<10} limit {r['limit'] or '-':<4} "
+            f"  {r['database']:<10} {r['measure']:<15} "
             f"p50 {r['p50_ms']} ms, p95 {r['p95_ms']} ms, "
             f"p99 {r['p99_ms']} ms (target {TARGET_P99_MS} ms), max {r['max_ms']} ms; "
             f"candidates median {r['candidates_median']}, p99 {r['candidates_p99']}; "

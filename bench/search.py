@@ -91,7 +91,7 @@ async def slowest_needed_alone(service: SearchService, request: SearchRequest) -
     """The slowest of the vendors the first lot needs, each asked alone for its agendas."""
     running = service.start(request)
     needed: dict[str, list[str]] = {}
-    for entry in running.lots[0]:
+    for entry in running.first_lot:
         if entry.candidate.adapter is not None:
             needed.setdefault(entry.candidate.adapter, []).append(entry.candidate.id)
     adapters = {a.name: a for a in service.adapters.live(running.header.territory)}
@@ -108,17 +108,20 @@ async def slowest_needed_alone(service: SearchService, request: SearchRequest) -
     return max(times)
 
 
-async def timed_search(service: SearchService, request: SearchRequest) -> tuple[float, float, int]:
-    """Seconds to the first page, to the last, and the cards shown."""
+async def timed_search(
+    service: SearchService, request: SearchRequest
+) -> tuple[float, float, int, int]:
+    """Seconds to the first page, to the last, the cards shown and the lots."""
     started = time.perf_counter()
     first = None
-    cards = 0
+    cards = lots = 0
     async for page in service.start(request).pages():
         if first is None:
             first = time.perf_counter() - started
         cards += len(page.cards)
+        lots += 1
     assert first is not None
-    return first, time.perf_counter() - started, cards
+    return first, time.perf_counter() - started, cards, lots
 
 
 def main() -> None:
@@ -150,7 +153,7 @@ def main() -> None:
         cold = [asyncio.run(timed_search(service, fresh)) for _ in range(args.repeat)]
         warm = [asyncio.run(timed_search(service, request)) for _ in range(args.repeat)]
 
-    lots = len(service.start(request).lots)
+    lots = cold[-1][3]
     report = {
         "machine": describe_machine(),
         "vendors": args.vendors,

@@ -2,9 +2,12 @@
 commune, where a given practitioner consults.
 
 The geographic query is two steps (search digest §2.4 step 9, without Solr's `geofilt`): the
-circle's bounding box on the indexed latitude/longitude columns, then the exact haversine
-distance (`sas_core.geography.distances`) to drop the box's corners. Both databases answer it
-the same way; PostGIS is not needed.
+circle's bounding box on the indexed latitude/longitude columns, then the exact circle, by the
+chord between points of the unit sphere (`sas_core.geography.distances.squared_chord`). Both
+databases answer it the same way; PostGIS is not needed.
+
+A search does not read its whole circle: it asks for its candidates a page at a time, in the
+directory's order (`ranked`), and counts them apart (`count`); see `sas_core.storage.offer`.
 """
 
 from __future__ import annotations
@@ -15,24 +18,32 @@ from collections.abc import Callable, Collection
 from sqlalchemy.engine import Engine
 
 from sas_core.geography.distances import EARTH_RADIUS_KM
-from sas_core.offer.models import Candidate, DirectoryStats, OfferKind, UnknownSpecialty
+from sas_core.offer.models import (
+    Candidate,
+    CandidateQuery,
+    DirectoryStats,
+    OfferKind,
+    UnknownSpecialty,
+)
 from sas_core.offer.nomenclature import SPECIALTIES
 from sas_core.storage.offer import (
     LATITUDE,
     LONGITUDE,
-    Box,
     candidate_from_row,
+    count_candidates,
     directory_is_empty,
     directory_specialties,
     directory_stats,
-    select_candidates_in_box,
+    select_candidates_near,
     select_cpts_covering,
+    select_offer_places,
     select_places_of,
+    select_places_of_offers,
+    select_ranked_candidates,
 )
 
 #: The largest radius a query may ask (a whole département's `countyRadius` stays below it).
 MAX_RADIUS_KM = 500.0
-_KM_PER_DEGREE = math.pi * EARTH_RADIUS_KM / 180
 
 
 class OfferDirectory:
@@ -59,28 +70,48 @@ class OfferDirectory:
         a structure has no ordinal specialty. Raises `UnknownSpecialty` for a code the
         nomenclature and the directory do not know, `ValueError` for a radius out of range.
         """
-        if not 0 < radius_km <= MAX_RADIUS_KM:
-            raise ValueError(f"radius {radius_km:g} km is out of range (0, {MAX_RADIUS_KM:g}]")
+        _check_radius(radius_km)
         if specialty is not None:
             self.check_specialty(specialty)
         if limit is not None and limit < 1:
             raise ValueError(f"limit {limit} is not a positive number of candidates")
-        rows = select_candidates_in_box(
-            self._engine,
-            bounding_box(center, radius_km),
-            specialty=specialty,
-            kinds=kinds,
-            nearest=center,
-            limit=limit,
+        rows = select_candidates_near(
+            self._engine, center, radius_km, specialty=specialty, kinds=kinds, limit=limit
         )
-        found = []
-        within = _within(center, radius_km)
-        for row in rows:
-            distance = within(row[LATITUDE], row[LONGITUDE])
-            if distance is not None:
-                found.append(candidate_from_row(row, distance))
+        distance = _distance_from(center)
+        found = [candidate_from_row(row, distance(row[LATITUDE], row[LONGITUDE])) for row in rows]
         found.sort(key=lambda c: (c.distance_km, c.id, c.place_id))
         return found
+
+    def ranked(self, query: CandidateQuery, *, offset: int = 0, limit: int) -> list[Candidate]:
+        """The candidates `offset` … `offset + limit` of `query`, in the directory's order
+        (participants first, then nearest or seeded): one page of a search, ranked and cut by
+        the database. Raises like `candidates` for a bad radius or specialty."""
+        self._check(query)
+        if offset < 0 or limit < 1:
+            raise ValueError(f"page ({offset}, {limit}) is not an offset and a positive limit")
+        rows = select_ranked_candidates(self._engine, query, offset=offset, limit=limit)
+        distance = _distance_from(query.center)
+        return [candidate_from_row(row, distance(row[LATITUDE], row[LONGITUDE])) for row in rows]
+
+    def count(self, query: CandidateQuery) -> int:
+        """How many candidates `query` has in all."""
+        self._check(query)
+        return count_candidates(self._engine, query)
+
+    def places_in(self, query: CandidateQuery, offer_ids: Collection[str]) -> dict[str, set[str]]:
+        """Which places of these offers `query` lists, whatever their page."""
+        return select_places_of_offers(self._engine, query, offer_ids)
+
+    def offer_places(self, keys: Collection[tuple[str, str]]) -> list[Candidate]:
+        """The candidates of these (offer id, place id), wherever they are (distance 0): what a
+        page of results shows of each card."""
+        return [candidate_from_row(row, 0.0) for row in select_offer_places(self._engine, keys)]
+
+    def _check(self, query: CandidateQuery) -> None:
+        _check_radius(query.radius_km)
+        if query.specialty is not None:
+            self.check_specialty(query.specialty)
 
     def cpts_covering(self, insee: str) -> list[Candidate]:
         """The CPTS whose intervention zone holds the commune `insee` (digest §2.8), at their
@@ -109,31 +140,23 @@ class OfferDirectory:
         raise UnknownSpecialty(code, tuple(sorted(SPECIALTIES)))
 
 
-def _within(
-    center: tuple[float, float], radius_km: float
-) -> Callable[[float, float], float | None]:
-    """A test of a point against the circle: its haversine distance (`haversine_km`'s, with
-    the centre's terms computed once), rounded to the metre, or None outside."""
+def _check_radius(radius_km: float) -> None:
+    if not 0 < radius_km <= MAX_RADIUS_KM:
+        raise ValueError(f"radius {radius_km:g} km is out of range (0, {MAX_RADIUS_KM:g}]")
+
+
+def _distance_from(center: tuple[float, float]) -> Callable[[float, float], float]:
+    """The haversine distance from `center` (`haversine_km`'s, with the centre's terms computed
+    once), rounded to the metre: what a candidate shows."""
     lat0 = math.radians(center[0])
     lon0 = math.radians(center[1])
     cos0 = math.cos(lat0)
     diameter = 2 * EARTH_RADIUS_KM
     sin, cos, asin, sqrt, radians = math.sin, math.cos, math.asin, math.sqrt, math.radians
 
-    def distance(lat: float, lon: float) -> float | None:
+    def distance(lat: float, lon: float) -> float:
         lat1 = radians(lat)
         h = sin((lat1 - lat0) / 2) ** 2 + cos0 * cos(lat1) * sin((radians(lon) - lon0) / 2) ** 2
-        km = diameter * asin(sqrt(h))
-        return round(km, 3) if km <= radius_km else None
+        return round(diameter * asin(sqrt(h)), 3)
 
     return distance
-
-
-def bounding_box(center: tuple[float, float], radius_km: float) -> Box:
-    """The latitude/longitude box around a circle (sphere; never crossing the antimeridian,
-    which no French territory of the SAS straddles)."""
-    lat, lon = center
-    dlat = radius_km / _KM_PER_DEGREE
-    cos_lat = math.cos(math.radians(min(89.0, abs(lat) + dlat)))
-    dlon = min(180.0, radius_km / (_KM_PER_DEGREE * cos_lat))
-    return Box(south=lat - dlat, north=lat + dlat, west=lon - dlon, east=lon + dlon)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -263,3 +265,50 @@ class UnknownSpecialty(ValueError):
             f"unknown specialty code {code!r}: expected a TRE_R38 code such as SM54 "
             f"(médecine générale); {len(known)} codes known, listed in docs/directory.md"
         )
+
+
+#: The modulus of the directory's seeded order: a prime (2³¹ − 1), so that `shuffle × a + b mod
+#: p` is a permutation of the shuffle keys for every multiplier a, and the product stays within
+#: a 64-bit integer on both databases.
+SHUFFLE_MODULUS = 2**31 - 1
+
+
+def _hashed(text: str) -> int:
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
+
+
+def shuffle_key(offer_id: str, place_id: str) -> int:
+    """A place's fixed key in 1 … p − 1, stored with it: a hash of the place, so it does not
+    depend on the other places or on the order they were written in."""
+    return _hashed(f"{offer_id}|{place_id}") % (SHUFFLE_MODULUS - 1) + 1
+
+
+def seed_permutation(seed: int) -> tuple[int, int]:
+    """The (multiplier, offset) the search's `seed` draws: the seed is hashed, so neighbouring
+    seeds give unrelated orders."""
+    drawn = _hashed(f"seed|{seed}")
+    return drawn % (SHUFFLE_MODULUS - 1) + 1, (drawn >> 32) % SHUFFLE_MODULUS
+
+
+def seeded_position(seed: int, shuffle: int) -> int:
+    """Where a place of key `shuffle` comes in the permutation of `seed` (Solr's
+    `random_<seed>` field, search digest §2.4 step 10): the same in Python and in SQL."""
+    multiplier, offset = seed_permutation(seed)
+    return (shuffle * multiplier + offset) % SHUFFLE_MODULUS
+
+
+@dataclass(frozen=True, slots=True)
+class CandidateQuery:
+    """A search's question to the directory: the places within `radius_km` of `center`
+    (lat, lon) — of one specialty, of some kinds, surnuméraires only, without the offers in
+    `exclude` — in the directory's order: participants first, then nearest first
+    (`by_distance`, an address search) or the permutation of `seed`; ties on (id, place id)."""
+
+    center: tuple[float, float]
+    radius_km: float
+    specialty: str | None = None
+    kinds: Collection[OfferKind] | None = None
+    surnumeraire_only: bool = False
+    exclude: frozenset[str] = frozenset()
+    by_distance: bool = False
+    seed: int = 0

@@ -8,7 +8,7 @@ tested on plain lists and any directory that answers these questions can serve a
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Literal, Protocol
@@ -16,7 +16,7 @@ from typing import Literal, Protocol
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from sas_core.geography.models import SearchArea
-from sas_core.offer.models import OfferKind
+from sas_core.offer.models import CandidateQuery, OfferKind
 from sas_core.slots.models import Modality, Slot
 
 #: Issue #10 item 6: every card says which of these it is; the web front shows them distinctly.
@@ -78,16 +78,22 @@ class OfferCandidate(Protocol):
 class CandidateSource(Protocol):
     """The offer directory as a search asks it (digest §2.4, §2.8 CPTS, §2.11)."""
 
-    def candidates(
-        self,
-        center: tuple[float, float],
-        radius_km: float,
-        *,
-        specialty: str | None = None,
-        kinds: Collection[OfferKind] | None = None,
+    def ranked(
+        self, query: CandidateQuery, *, offset: int = 0, limit: int
     ) -> Sequence[OfferCandidate]:
-        """Every place within `radius_km` of (lat, lon), of that specialty when one is given;
-        `ValueError` for a radius the directory cannot search."""
+        """The candidates `offset` … `offset + limit` of `query`, in the directory's order
+        (`sas_core.search.ranking.directory_rank`); `ValueError` for a radius the directory
+        cannot search."""
+        ...
+
+    def count(self, query: CandidateQuery) -> int:
+        """How many candidates `query` has in all."""
+        ...
+
+    def places_in(
+        self, query: CandidateQuery, offer_ids: Collection[str]
+    ) -> Mapping[str, set[str]]:
+        """Which places of these offers `query` lists, whatever their page."""
         ...
 
     def cpts_covering(self, insee: str) -> Sequence[OfferCandidate]:

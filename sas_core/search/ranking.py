@@ -1,10 +1,12 @@
 """The order of a search's results (digest §2.8), as pure functions over candidates and cards.
 
 1. The LRM's preferred doctor first, whatever his slots (§2.11).
-2. Before any vendor is asked, the directory's order: participants first, then distance for an
-   address search, else a permutation drawn from the search's one seed (Solr's `random_<seed>`
-   field, §2.4 step 10) — the same seed gives the same list, another seed rotates who is seen
-   first among equivalent offers. Ties end on the id, as Solr's `its_nid`.
+2. Before any vendor is asked, the directory's order (`directory_rank`): participants first, then
+   distance for an address search, else a permutation drawn from the search's one seed (Solr's
+   `random_<seed>` field, §2.4 step 10) — the same seed gives the same list, another seed
+   rotates who is seen first among equivalent offers. Ties end on the id, as Solr's `its_nid`.
+   The offer directory computes the same order in SQL (`sas_core.storage.offer`), so that a
+   search reads its candidates a page at a time; a test holds the two to the same list.
 3. That order is cut into lots of 25 (≤ 10 SOS associations), and each lot, once its slots are
    known, is stably partitioned: slots and participating, slots, participating, the rest.
 4. The CPTS covering the searched commune collapse their members into one card, at the place of
@@ -15,13 +17,13 @@ Not copied from the published front (§2.12): the seed is drawn once per search,
 
 from __future__ import annotations
 
-import hashlib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from sas_core.geography.distances import haversine_km
+from sas_core.geography.distances import haversine_km, squared_chord, unit_vector
 from sas_core.identifiers import IdentifierError, parse_rpps
+from sas_core.offer.models import CandidateQuery, seeded_position, shuffle_key
 from sas_core.search.models import (
     LOT_SIZE,
     MAX_SOS_PER_LOT,
@@ -49,13 +51,25 @@ class Ranked:
         return self.candidate.structure_kind == "sos"
 
 
-def seeded_rank(seed: int, candidate: OfferCandidate) -> int:
-    """The candidate's position key in the permutation of `seed`: a hash, so it does not depend
-    on which other candidates the search found, nor on the order the directory returned them."""
-    digest = hashlib.blake2b(
-        f"{seed}|{candidate.id}|{candidate.place_id}".encode(), digest_size=8
-    ).digest()
-    return int.from_bytes(digest, "big")
+def directory_rank(
+    query: CandidateQuery, candidate: OfferCandidate
+) -> tuple[bool, float, str, str]:
+    """The candidate's key in the directory's order for `query`: not participating last, then
+    the squared chord to the centre (an address search) or the candidate's position in the
+    seed's permutation (a hash of the place, so it does not depend on which other candidates
+    the search found, nor on the order the directory returned them), then the ids."""
+    if query.by_distance:
+        point = unit_vector(candidate.latitude, candidate.longitude)
+        position: float = squared_chord(point, unit_vector(*query.center))
+    else:
+        position = seeded_position(query.seed, shuffle_key(candidate.id, candidate.place_id))
+    return (not candidate.participates, position, candidate.id, candidate.place_id)
+
+
+def ranked(candidate: OfferCandidate, center: tuple[float, float]) -> Ranked:
+    """The candidate with its distance from `center`, rounded to the metre."""
+    point = (candidate.latitude, candidate.longitude)
+    return Ranked(candidate, round(haversine_km(center, point), 3))
 
 
 def order_candidates(
@@ -65,38 +79,37 @@ def order_candidates(
     by_distance: bool,
     seed: int,
 ) -> list[Ranked]:
-    """The directory's order (digest §2.4 step 10), de-duplicated by place."""
-    ranked: dict[tuple[str, str], Ranked] = {}
+    """The directory's order (digest §2.4 step 10) of a list, de-duplicated by place."""
+    query = CandidateQuery(center, 0.0, by_distance=by_distance, seed=seed)
+    entries: dict[tuple[str, str], Ranked] = {}
     for candidate in candidates:
-        point = (candidate.latitude, candidate.longitude)
-        entry = Ranked(candidate, round(haversine_km(center, point), 3))
-        ranked.setdefault(entry.key, entry)
-
-    def key(entry: Ranked) -> tuple[bool, float, int, str, str]:
-        c = entry.candidate
-        if by_distance:
-            return (not c.participates, entry.distance_km, 0, c.id, c.place_id)
-        return (not c.participates, 0.0, seeded_rank(seed, c), c.id, c.place_id)
-
-    return sorted(ranked.values(), key=key)
+        entry = ranked(candidate, center)
+        entries.setdefault(entry.key, entry)
+    return sorted(entries.values(), key=lambda entry: directory_rank(query, entry.candidate))
 
 
-def split_lots(ranked: Sequence[Ranked]) -> list[list[Ranked]]:
-    """Lots of at most 25 places naming at most 10 SOS associations, in order (digest §5)."""
-    lots: list[list[Ranked]] = []
+def lots_of(ranked: Iterable[Ranked]) -> Iterator[list[Ranked]]:
+    """Lots of at most 25 places naming at most 10 SOS associations, in order (digest §5),
+    each cut as soon as it is full: `ranked` may be read from the directory as it goes."""
     lot: list[Ranked] = []
     sos: set[str] = set()
     for entry in ranked:
-        new_sos = entry.is_sos and entry.candidate.id not in sos
-        if lot and (len(lot) == LOT_SIZE or (new_sos and len(sos) == MAX_SOS_PER_LOT)):
-            lots.append(lot)
+        if lot and entry.is_sos and entry.candidate.id not in sos and len(sos) == MAX_SOS_PER_LOT:
+            yield lot
             lot, sos = [], set()
         lot.append(entry)
         if entry.is_sos:
             sos.add(entry.candidate.id)
+        if len(lot) == LOT_SIZE:
+            yield lot
+            lot, sos = [], set()
     if lot:
-        lots.append(lot)
-    return lots
+        yield lot
+
+
+def split_lots(ranked: Sequence[Ranked]) -> list[list[Ranked]]:
+    """Every lot of a ranked list (`lots_of`)."""
+    return list(lots_of(ranked))
 
 
 def group_of(card: Card) -> int:

@@ -1,10 +1,12 @@
 """The search service: the care offer near a place, in lots, with live slots and a status per
 card. The CLI calls it now; the web front and the LRM entry will call the same.
 
-`SearchService.start` asks the directory (synchronously: a bounded, indexed query) and returns a
-`RunningSearch` whose header is known at once; `RunningSearch.pages()` is an async iterator that
-yields each lot's cards, ranked, as soon as that lot's vendors have answered, while the next
-lots are already loading (`SAS_SEARCH_LOTS_IN_FLIGHT`).
+`SearchService.start` asks the directory for the count of its candidates and for the first lot
+only (synchronously: two indexed queries, ranked by the database) and returns a `RunningSearch`
+whose header is known at once; `RunningSearch.pages()` is an async iterator that yields each
+lot's cards, ranked, as soon as that lot's vendors have answered, while the next lots are
+already loading (`SAS_SEARCH_LOTS_IN_FLIGHT`) — their candidates read from the directory a page
+at a time, as they are needed.
 """
 
 from __future__ import annotations
@@ -14,14 +16,14 @@ import bisect
 import math
 import secrets
 import weakref
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from sas_core.clock import PARIS
 from sas_core.geography.models import PlaceKind
-from sas_core.offer.models import OfferKind
+from sas_core.offer.models import CandidateQuery, OfferKind
 from sas_core.plugins.host import PluginError, PluginHost
 from sas_core.plugins.models import AdapterConfig
 from sas_core.registry.circuit import CircuitBreaker
@@ -29,6 +31,7 @@ from sas_core.registry.directory import LiveAdapter
 from sas_core.search.availability import AgendaAnswer, Availability, Clock, SlotCache, utcnow
 from sas_core.search.models import (
     AVAILABILITY_BUCKETS,
+    LOT_SIZE,
     MAX_WITHIN,
     MIN_CANDIDATES,
     MODALITY_NAMES,
@@ -46,11 +49,12 @@ from sas_core.search.models import (
 from sas_core.search.ranking import (
     Ranked,
     collapse_cpts,
+    lots_of,
     not_found,
     order_candidates,
     partition,
     preferred_doctor_idnps,
-    split_lots,
+    ranked,
 )
 from sas_core.search.settings import SearchSettings
 from sas_core.slots.models import SearchWindow, Slot
@@ -125,20 +129,26 @@ class SearchService:
             raise SearchInputError(f"--within must be more than 0 and at most {MAX_WITHIN}")
         seed = request.seed if request.seed is not None else secrets.randbelow(2**31)
         center = (area.lat, area.lon)
-        radius = area.radius_km
-        kinds = _kinds(request.filters)
-        found = self._candidates(center, radius, request.specialty, kinds)
+        # Every offer of the circle, before the filters that only narrow the list: what decides
+        # whether the circle is enlarged (digest §2.3).
+        everyone = CandidateQuery(
+            center,
+            area.radius_km,
+            specialty=request.specialty,
+            kinds=_kinds(request.filters),
+            by_distance=area.place.kind is PlaceKind.ADDRESS,
+            seed=seed,
+        )
+        total = self._count(everyone)
         enlarged = False
         if (
-            len(found) < MIN_CANDIDATES
+            total < MIN_CANDIDATES
             and not request.radius_given
             and area.place.kind is not PlaceKind.DEPARTEMENT
         ):
-            radius = enlarged_radius(radius)
-            found = self._candidates(center, radius, request.specialty, kinds)
+            everyone = replace(everyone, radius_km=enlarged_radius(area.radius_km))
+            total = self._count(everyone)
             enlarged = True
-        if request.filters.surnumeraire:
-            found = [c for c in found if c.surnumeraire]
 
         preferred: list[Ranked] = []
         preferred_error: PreferredDoctorError | None = None
@@ -151,13 +161,12 @@ class SearchService:
                 if not places:
                     preferred_error = not_found()
                 preferred = order_candidates(places, center, by_distance=True, seed=seed)
-        excluded = {r.candidate.id for r in preferred}
-        ranked = order_candidates(
-            (c for c in found if c.id not in excluded),
-            center,
-            by_distance=area.place.kind is PlaceKind.ADDRESS,
-            seed=seed,
+        listed = replace(
+            everyone,
+            surnumeraire_only=request.filters.surnumeraire,
+            exclude=frozenset(r.candidate.id for r in preferred),
         )
+        candidates = total if listed == everyone else self._count(listed)
         covering: dict[str, Card] = {}
         if area.place.insee:
             for cpts in self.source.cpts_covering(area.place.insee):
@@ -165,13 +174,14 @@ class SearchService:
                 template = _card(entry, AgendaAnswer("not-connected"), [], lot=0, now=None)
                 covering[cpts.id] = template.model_copy(update={"type": "cpts"})
         # A covering CPTS is shown where its first member is, not at its seat.
-        lots = split_lots([r for r in ranked if r.candidate.id not in covering])
+        shown = replace(listed, exclude=listed.exclude | covering.keys())
+        first = self._ranked(shown, 0, LOT_SIZE)
         now = self.clock()
         window = search_window(now)
         header = SearchHeader(
             lat=area.lat,
             lon=area.lon,
-            radius_km=radius,
+            radius_km=everyone.radius_km,
             seed=seed,
             territory=territory or area.territory,
             place=area.place.label,
@@ -179,7 +189,7 @@ class SearchService:
             enlarged=enlarged,
             window_start=window.start,
             window_end=now + request.within if request.within else window.end,
-            candidates=len(ranked) + len(preferred),
+            candidates=candidates + len(preferred),
             preferred_doctor_error=preferred_error,
         )
         return RunningSearch(
@@ -188,21 +198,22 @@ class SearchService:
             header=header,
             window=window,
             preferred=preferred,
-            lots=lots,
+            feed=LotFeed(self.source, shown, first),
             covering=covering,
         )
 
-    def _candidates(
-        self,
-        center: tuple[float, float],
-        radius_km: float,
-        specialty: str | None,
-        kinds: list[OfferKind] | None,
-    ) -> Sequence[OfferCandidate]:
+    def _count(self, query: CandidateQuery) -> int:
         try:
-            return self.source.candidates(center, radius_km, specialty=specialty, kinds=kinds)
+            return self.source.count(query)
         except ValueError as exc:
             raise SearchInputError(str(exc)) from None
+
+    def _ranked(self, query: CandidateQuery, offset: int, limit: int) -> list[Ranked]:
+        try:
+            page = self.source.ranked(query, offset=offset, limit=limit)
+        except ValueError as exc:
+            raise SearchInputError(str(exc)) from None
+        return [ranked(candidate, query.center) for candidate in page]
 
     async def run(self, request: SearchRequest, territory: str | None = None) -> SearchResult:
         """The whole search at once (every lot, up to `request.limit` cards)."""
@@ -224,21 +235,88 @@ def _kinds(filters: Filters) -> list[OfferKind] | None:
     return sorted(kinds)
 
 
+#: Candidates read from the directory per query after the first lot: a query ranks the whole
+#: circle inside the index, so fewer, larger pages cost less than one page per lot.
+PAGE_SIZE = 100
+
+
+class LotFeed:
+    """A search's lots after the preferred doctor's, read from the directory as they are needed:
+    the first lot was read with the header, the next ones `PAGE_SIZE` candidates at a time.
+
+    Each lot also says, for its offers, every place the search lists (`places`), and which of
+    them comes first (`first_place`): a slot at a place the directory does not list goes there.
+    """
+
+    def __init__(self, source: CandidateSource, query: CandidateQuery, first: list[Ranked]):
+        self.source = source
+        self.query = query
+        self.places: dict[str, set[str]] = {}
+        self.first_place: dict[str, str] = {}
+        self.first = first
+        self._lots = lots_of(self._entries())
+
+    def next_lot(self) -> list[Ranked] | None:
+        """The next lot, or None when the directory has no more (reads the directory: call it
+        off the event loop)."""
+        lot = next(self._lots, None)
+        if lot is None:
+            return None
+        new = {e.candidate.id for e in lot if e.candidate.id not in self.places}
+        listed = self.source.places_in(self.query, new) if new else {}
+        for entry in lot:
+            offer = entry.candidate.id
+            places = self.places.setdefault(offer, set(listed.get(offer, ())))
+            places.add(entry.candidate.place_id)
+            self.first_place.setdefault(offer, entry.candidate.place_id)
+        return lot
+
+    def _entries(self) -> Iterator[Ranked]:
+        yield from self.first
+        offset = len(self.first)
+        if offset < LOT_SIZE:
+            return
+        while True:
+            page = self.source.ranked(self.query, offset=offset, limit=PAGE_SIZE)
+            yield from (ranked(candidate, self.query.center) for candidate in page)
+            if len(page) < PAGE_SIZE:
+                return
+            offset += len(page)
+
+
 @dataclass
 class RunningSearch:
-    """A search whose candidates are ranked and cut into lots; `pages()` loads them."""
+    """A search whose header is known and whose first lot is ranked; `pages()` loads them all."""
 
     service: SearchService
     request: SearchRequest
     header: SearchHeader
     window: SearchWindow
     preferred: list[Ranked]
-    lots: list[list[Ranked]]
+    feed: LotFeed
     covering: dict[str, Card]
     availability: Availability | None = None
+    _lots: list[list[Ranked]] = field(default_factory=list)
+    _feed_done: bool = False
     _shown: set[tuple[str, str]] = field(default_factory=set)
     _shown_cpts: set[str] = field(default_factory=set)
-    _places: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def first_lot(self) -> list[Ranked]:
+        """The candidates of the first lot asked (the preferred doctor's places, if any)."""
+        return self.preferred or next(lots_of(self.feed.first), [])
+
+    async def _lot(self, index: int) -> list[Ranked] | None:
+        """Lot `index` (0: the preferred doctor's when there is one), read when first needed."""
+        if not self._lots and self.preferred:
+            self._lots.append(self.preferred)
+        while len(self._lots) <= index and not self._feed_done:
+            lot = await asyncio.to_thread(self.feed.next_lot)
+            if lot is None:
+                self._feed_done = True
+            else:
+                self._lots.append(lot)
+        return self._lots[index] if index < len(self._lots) else None
 
     async def pages(self) -> AsyncIterator[SearchPage]:
         """Each lot's cards as soon as its vendors have answered (the preferred doctor's places
@@ -261,25 +339,34 @@ class RunningSearch:
             fresh=self.request.fresh,
             clock=service.clock,
         )
-        lots = ([self.preferred] if self.preferred else []) + self.lots
         first = 0 if self.preferred else 1
         ahead = service.settings.lots_in_flight
         tasks: dict[int, asyncio.Task[Mapping[tuple[str | None, str], AgendaAnswer]]] = {}
+        lots: dict[int, list[Ranked]] = {}
         left = self.request.limit
+        index = 0
         try:
-            for index, lot in enumerate(lots):
+            while True:
                 # The first lot is asked alone: its answers are not parsed in competition with
                 # later lots' (the first page waits only for its own vendors); the next lots
                 # then load ahead while each page is shown.
                 reach = 1 if index == 0 else ahead
-                for upcoming in range(index, min(index + reach, len(lots))):
-                    if upcoming not in tasks:
-                        tasks[upcoming] = asyncio.create_task(
-                            self.availability.answers(lots[upcoming])
-                        )
+                for upcoming in range(index, index + reach):
+                    if upcoming in tasks:
+                        continue
+                    lot = await self._lot(upcoming)
+                    if lot is None:
+                        break
+                    lots[upcoming] = lot
+                    tasks[upcoming] = asyncio.create_task(self.availability.answers(lot))
+                if index not in tasks:
+                    break
                 answers = await tasks.pop(index)
                 cards = self._cards(
-                    lot, answers, lot=index + first, preferred=index == 0 and bool(self.preferred)
+                    lots.pop(index),
+                    answers,
+                    lot=index + first,
+                    preferred=index == 0 and bool(self.preferred),
                 )
                 if left is not None:
                     cards = cards[:left]
@@ -287,6 +374,7 @@ class RunningSearch:
                 yield SearchPage(lot=index + first, cards=cards)
                 if left is not None and left <= 0:
                     break
+                index += 1
         finally:
             for task in tasks.values():
                 task.cancel()
@@ -326,16 +414,6 @@ class RunningSearch:
                 kept.append(card)
         return kept
 
-    def _places_of(self, agenda: str) -> list[str]:
-        """Every place of `agenda` in this search, in rank order."""
-        if not self._places:
-            for lot in (self.preferred, *self.lots):
-                for entry in lot:
-                    places = self._places.setdefault(entry.candidate.id, [])
-                    if entry.candidate.place_id not in places:
-                        places.append(entry.candidate.place_id)
-        return self._places.get(agenda, [])
-
     def _slots_at(self, entry: Ranked, answer: AgendaAnswer, now: datetime) -> list[Slot]:
         """The agenda's slots at this card's place, to come and within the window, once each.
 
@@ -343,11 +421,16 @@ class RunningSearch:
         the directory lacks, digest §2.7 `create`) goes to the offer's first place here.
         """
         c = entry.candidate
-        places = self._places_of(c.id)
+        if entry.candidate.id in self.feed.places:
+            places = self.feed.places[c.id]
+            first_place = self.feed.first_place[c.id]
+        else:
+            listed = [r.candidate.place_id for r in self.preferred if r.candidate.id == c.id]
+            places, first_place = set(listed), listed[0] if listed else c.place_id
         by_place = _by_place(answer)
         here = by_place.get(c.place_id, [])
         strays = [p for p in by_place if p not in places]
-        if strays and places and places[0] == c.place_id:
+        if strays and first_place == c.place_id:
             here = _once_each([s for p in (c.place_id, *strays) for s in by_place.get(p, [])])
         starts = [s.start for s in here]
         first = bisect.bisect_left(starts, now)

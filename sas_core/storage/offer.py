@@ -2,10 +2,15 @@
 
 One row of `offer_places` per (offer, place) — exactly one search `Candidate` — with what the
 search filters and shows copied in (participation, specialties, adapter…): the candidate query
-reads one table. Its geographic prefilter is a latitude/longitude box on one composite index,
-then the exact haversine distance (the service's), which works the same on SQLite and on
-PostgreSQL without PostGIS. Specialties are stored space-delimited (" SM54 SM04 ") so that one
-`LIKE '% SM54 %'` filters them on both databases.
+reads one table. Its geographic prefilter is a latitude/longitude box on one composite index;
+the circle is then exact, with arithmetic only: each place also stores its point on the unit
+sphere (`unit_x`, `unit_y`, `unit_z`), whose squared chord to the centre grows with the
+great-circle distance (`sas_core.geography.distances.squared_chord`), and its `shuffle` key,
+from which the search's seeded order is computed (`sas_core.offer.models.seeded_position`). The
+same statements run on SQLite and on PostgreSQL, without PostGIS or SQL trigonometry; the index
+covers every column the search's ranked page reads, so a dense city's thousands of places are
+ranked inside the index and only one page of rows is read. Specialties are stored
+space-delimited (" SM54 SM04 ") so that one `LIKE '% SM54 %'` filters them on both databases.
 
 Writes come in batches through `DirectoryWriter`, inside one transaction: an import that fails
 half-way leaves the previous directory untouched.
@@ -13,21 +18,26 @@ half-way leaves the previous directory untouched.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     ColumnElement,
     Float,
     ForeignKey,
     Index,
+    Integer,
+    Select,
     String,
     Text,
     UniqueConstraint,
+    bindparam,
     case,
     delete,
     distinct,
@@ -35,13 +45,21 @@ from sqlalchemy import (
     insert,
     select,
     text,
+    tuple_,
     update,
 )
 from sqlalchemy.engine import Engine, Row
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from sas_core.geography.distances import (
+    EARTH_RADIUS_KM,
+    squared_chord_of,
+    unit_vector,
+)
 from sas_core.offer.models import (
+    SHUFFLE_MODULUS,
     Candidate,
+    CandidateQuery,
     DirectoryPractitioner,
     DirectoryStats,
     DirectoryStructure,
@@ -51,6 +69,8 @@ from sas_core.offer.models import (
     ParticipationVia,
     SasParticipation,
     StructureKind,
+    seed_permutation,
+    shuffle_key,
 )
 from sas_core.storage.engine import write_session
 from sas_core.storage.tables import Base, BigId
@@ -92,7 +112,21 @@ class OfferPlaceRow(Base):
     __tablename__ = "offer_places"
     __table_args__ = (
         UniqueConstraint("offer_id", "place_id"),
-        Index("ix_offer_places_latitude_longitude_id", "latitude", "longitude", "id"),
+        Index(
+            "ix_offer_places_search",
+            "latitude",
+            "longitude",
+            "unit_x",
+            "unit_y",
+            "unit_z",
+            "participates",
+            "shuffle",
+            "kind",
+            "surnumeraire",
+            "offer_id",
+            "place_id",
+            "id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -110,6 +144,10 @@ class OfferPlaceRow(Base):
     departement: Mapped[str | None] = mapped_column(String(3))
     latitude: Mapped[float] = mapped_column(Float)
     longitude: Mapped[float] = mapped_column(Float)
+    unit_x: Mapped[float] = mapped_column(Float)
+    unit_y: Mapped[float] = mapped_column(Float)
+    unit_z: Mapped[float] = mapped_column(Float)
+    shuffle: Mapped[int] = mapped_column(BigInteger)
     participates: Mapped[bool] = mapped_column(Boolean)
     participation_via: Mapped[str | None] = mapped_column(String(6))
     surnumeraire: Mapped[bool] = mapped_column(Boolean)
@@ -158,8 +196,9 @@ _CANDIDATE_COLUMNS = (
     _PLACES.c.marketplace_url,
 )
 #: A row of the candidate queries, in `_CANDIDATE_COLUMNS`' order (latitude 11, longitude 12).
-CandidateRow = Row[*tuple[Any, ...]]
+CandidateRow = Row[*tuple[Any, ...]] | tuple[Any, ...]
 LATITUDE, LONGITUDE = 11, 12
+_KM_PER_DEGREE = math.pi * EARTH_RADIUS_KM / 180
 _MODALITIES = {m.value: m for m in OfferModality}
 _VIAS = {v.value: v for v in ParticipationVia}
 _STRUCTURE_KINDS = {k.value: k for k in StructureKind}
@@ -233,46 +272,211 @@ class Box:
     east: float
 
 
-def select_candidates_in_box(
+def bounding_box(center: tuple[float, float], radius_km: float) -> Box:
+    """The latitude/longitude box around a circle (sphere; never crossing the antimeridian,
+    which no French territory of the SAS straddles)."""
+    lat, lon = center
+    dlat = radius_km / _KM_PER_DEGREE
+    cos_lat = math.cos(math.radians(min(89.0, abs(lat) + dlat)))
+    dlon = min(180.0, radius_km / (_KM_PER_DEGREE * cos_lat))
+    return Box(south=lat - dlat, north=lat + dlat, west=lon - dlon, east=lon + dlon)
+
+
+def _squared_chord_to_centre() -> ColumnElement[float]:
+    """`squared_chord(place, centre)` as SQL, term for term (the same double in both)."""
+    dx = _PLACES.c.unit_x - bindparam("x", type_=Float)
+    dy = _PLACES.c.unit_y - bindparam("y", type_=Float)
+    dz = _PLACES.c.unit_z - bindparam("z", type_=Float)
+    return dx * dx + dy * dy + dz * dz
+
+
+_chord_to_centre = _squared_chord_to_centre()
+
+
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """Which conditions a candidate statement has. Each shape's statement is built once, with
+    bound parameters: building and keying a statement costs more than running it on a small
+    circle."""
+
+    specialty: bool = False
+    kinds: bool = False
+    surnumeraire_only: bool = False
+    exclude: bool = False
+    by_distance: bool = False
+
+
+def _conditions(shape: _Shape) -> list[ColumnElement[bool]]:
+    """The circle — the indexed box, then the exact chord — and the shape's filters."""
+    chord_limit = bindparam("chord", type_=Float)
+    found: list[ColumnElement[bool]] = [
+        _PLACES.c.latitude.between(bindparam("south"), bindparam("north")),
+        _PLACES.c.longitude.between(bindparam("west"), bindparam("east")),
+        _chord_to_centre <= chord_limit,
+    ]
+    if shape.specialty:
+        found.append(_PLACES.c.specialties.like(bindparam("specialty"), escape="/"))
+    if shape.kinds:
+        found.append(_PLACES.c.kind.in_(bindparam("kinds", expanding=True)))
+    if shape.surnumeraire_only:
+        found.append(_PLACES.c.surnumeraire.is_(True))
+    if shape.exclude:
+        found.append(_PLACES.c.offer_id.not_in(bindparam("exclude", expanding=True)))
+    return found
+
+
+def _parameters(
+    center: tuple[float, float],
+    radius_km: float,
+    specialty: str | None,
+    kinds: Collection[OfferKind] | None,
+    exclude: Collection[str] = (),
+) -> tuple[_Shape, dict[str, Any]]:
+    box = bounding_box(center, radius_km)
+    x, y, z = unit_vector(*center)
+    values: dict[str, Any] = {
+        "south": box.south,
+        "north": box.north,
+        "west": box.west,
+        "east": box.east,
+        "x": x,
+        "y": y,
+        "z": z,
+        "chord": squared_chord_of(radius_km),
+    }
+    if specialty is not None:
+        escaped = specialty.replace("/", "//").replace("%", "/%").replace("_", "/_")
+        values["specialty"] = f"% {escaped} %"
+    if kinds is not None:
+        values["kinds"] = sorted(str(k) for k in kinds)
+    if exclude:
+        values["exclude"] = sorted(exclude)
+    shape = _Shape(specialty is not None, kinds is not None, False, bool(exclude))
+    return shape, values
+
+
+def _query_parameters(query: CandidateQuery) -> tuple[_Shape, dict[str, Any]]:
+    shape, values = _parameters(
+        query.center, query.radius_km, query.specialty, query.kinds, query.exclude
+    )
+    if not query.by_distance:
+        values["multiplier"], values["offset"] = seed_permutation(query.seed)
+    shape = replace(shape, surnumeraire_only=query.surnumeraire_only, by_distance=query.by_distance)
+    return shape, values
+
+
+@functools.cache
+def _ranked_page(shape: _Shape) -> Select[int]:
+    """The ids of one page in the directory's order (`CandidateQuery`): what
+    `sas_core.search.ranking.directory_rank` computes in Python, as SQL."""
+    if shape.by_distance:
+        position: ColumnElement[Any] = _chord_to_centre
+    else:
+        multiplier = bindparam("multiplier", type_=BigInteger)
+        offset = bindparam("offset", type_=BigInteger)
+        position = (_PLACES.c.shuffle * multiplier + offset) % SHUFFLE_MODULUS
+    return (
+        select(_PLACES.c.id)
+        .where(*_conditions(shape))
+        .order_by(_PLACES.c.participates.desc(), position, _PLACES.c.offer_id, _PLACES.c.place_id)
+        .offset(bindparam("page_offset", type_=Integer))
+        .limit(bindparam("page_limit", type_=Integer))
+    )
+
+
+@functools.cache
+def _count(shape: _Shape) -> Select[int]:
+    return select(func.count()).where(*_conditions(shape))
+
+
+_ROWS_BY_ID = select(*_CANDIDATE_COLUMNS, _PLACES.c.id).where(
+    _PLACES.c.id.in_(bindparam("ids", expanding=True))
+)
+
+
+def count_candidates(engine: Engine, query: CandidateQuery) -> int:
+    """How many places answer `query` (read from the index alone)."""
+    shape, values = _query_parameters(query)
+    with engine.connect() as connection:
+        return int(connection.execute(_count(shape), values).scalar_one())
+
+
+def select_ranked_candidates(
+    engine: Engine, query: CandidateQuery, *, offset: int, limit: int
+) -> list[CandidateRow]:
+    """The places `offset` … `offset + limit` of `query`'s order.
+
+    Two steps: the page's ids, ranked inside the covering index (a dense city's circle holds
+    thousands of places, and reading their rows is what a query costs), then their rows.
+    """
+    shape, values = _query_parameters(query)
+    values.update(page_offset=offset, page_limit=limit)
+    with engine.connect() as connection:
+        ids = connection.execute(_ranked_page(shape), values).scalars().all()
+        if not ids:
+            return []
+        rows = connection.execute(_ROWS_BY_ID, {"ids": list(ids)}).all()
+    by_id = {row[-1]: tuple(row[:-1]) for row in rows}
+    return [by_id[row_id] for row_id in ids]
+
+
+def select_places_of_offers(
+    engine: Engine, query: CandidateQuery, offer_ids: Collection[str]
+) -> dict[str, set[str]]:
+    """The place ids of each offer of `offer_ids` that answer `query` (whichever page they
+    are on): which of a vendor's places the search lists."""
+    if not offer_ids:
+        return {}
+    shape, values = _query_parameters(query)
+    statement = select(_PLACES.c.offer_id, _PLACES.c.place_id).where(
+        _PLACES.c.offer_id.in_(bindparam("offers", expanding=True)), *_conditions(shape)
+    )
+    values["offers"] = sorted(offer_ids)
+    found: dict[str, set[str]] = {}
+    with engine.connect() as connection:
+        for offer_id, place_id in connection.execute(statement, values):
+            found.setdefault(offer_id, set()).add(place_id)
+    return found
+
+
+def select_candidates_near(
     engine: Engine,
-    box: Box,
+    center: tuple[float, float],
+    radius_km: float,
     *,
     specialty: str | None = None,
     kinds: Collection[OfferKind] | None = None,
-    nearest: tuple[float, float] | None = None,
     limit: int | None = None,
 ) -> Sequence[CandidateRow]:
-    """Every (offer, place) row inside `box`, optionally of one specialty and of some kinds;
-    with `limit`, only the `limit` nearest to `nearest` (lat, lon).
-
-    "Nearest" is ordered in SQL on the equirectangular projection around `nearest` — plain
-    arithmetic that both databases compute, within 0.5 % of the great-circle distance over a
-    search radius — so the database sorts the box and sends only `limit` rows.
-    """
-    inside: list[ColumnElement[bool]] = [
-        _PLACES.c.latitude.between(box.south, box.north),
-        _PLACES.c.longitude.between(box.west, box.east),
-    ]
-    if specialty is not None:
-        inside.append(_PLACES.c.specialties.contains(f" {specialty} ", autoescape=True))
-    if kinds is not None:
-        inside.append(_PLACES.c.kind.in_([str(k) for k in kinds]))
+    """Every (offer, place) row within `radius_km` of `center`, optionally of one specialty and
+    of some kinds; with `limit`, only the `limit` nearest (ties on the offer and place ids)."""
+    shape, values = _parameters(center, radius_km, specialty, kinds)
+    inside = _conditions(shape)
     with engine.connect() as connection:
         if limit is None:
-            return connection.execute(select(*_CANDIDATE_COLUMNS).where(*inside)).all()
-        if nearest is None:
-            raise ValueError("a limit needs the point the nearest rows are counted from")
-        lat, lon = nearest
-        shrink = math.cos(math.radians(lat))
-        north = _PLACES.c.latitude - lat
-        east = (_PLACES.c.longitude - lon) * shrink
-        # Two steps: the ids of the nearest, from the (latitude, longitude, id) index alone
-        # when no other filter applies, then their rows (a dense box holds thousands).
-        nearest_ids = (
-            select(_PLACES.c.id).where(*inside).order_by(north * north + east * east).limit(limit)
+            return connection.execute(select(*_CANDIDATE_COLUMNS).where(*inside), values).all()
+        nearest = (
+            select(_PLACES.c.id)
+            .where(*inside)
+            .order_by(_chord_to_centre, _PLACES.c.offer_id, _PLACES.c.place_id)
+            .limit(limit)
         )
-        ids = connection.execute(nearest_ids).scalars().all()
+        ids = connection.execute(nearest, values).scalars().all()
         return connection.execute(select(*_CANDIDATE_COLUMNS).where(_PLACES.c.id.in_(ids))).all()
+
+
+def select_offer_places(
+    engine: Engine, keys: Collection[tuple[str, str]]
+) -> Sequence[CandidateRow]:
+    """The rows of these (offer id, place id): the places a page of results shows."""
+    if not keys:
+        return []
+    wanted = sorted(set(keys))
+    statement = select(*_CANDIDATE_COLUMNS).where(
+        tuple_(_PLACES.c.offer_id, _PLACES.c.place_id).in_(wanted)
+    )
+    with engine.connect() as connection:
+        return connection.execute(statement).all()
 
 
 def select_cpts_covering(engine: Engine, insee: str) -> Sequence[CandidateRow]:
@@ -529,12 +733,27 @@ def _place_row(
         "city": place.city,
         "insee": place.insee,
         "departement": departement_of(place.insee),
-        "latitude": place.latitude,
-        "longitude": place.longitude,
+        **place_position(offer_id, place.id, place.latitude, place.longitude),
         **_participation(participation),
         "modalities": " ".join(m.value for m in place.modalities),
         "adapter": place.adapter,
         "cpts": participation.cpts,
         "phone": place.phone,
         "marketplace_url": place.marketplace_url,
+    }
+
+
+def place_position(
+    offer_id: str, place_id: str, latitude: float, longitude: float
+) -> dict[str, Any]:
+    """The columns that place one (offer, place) in the search: its coordinates, its point on
+    the unit sphere and its shuffle key (also what the migration that added them computes)."""
+    x, y, z = unit_vector(latitude, longitude)
+    return {
+        "latitude": latitude,
+        "longitude": longitude,
+        "unit_x": x,
+        "unit_y": y,
+        "unit_z": z,
+        "shuffle": shuffle_key(offer_id, place_id),
     }

@@ -1,4 +1,5 @@
-"""The candidate query against brute force, CPTS coverage, a practitioner's places, stats."""
+"""The candidate query against brute force, the ranked pages against the search's ranking, CPTS
+coverage, a practitioner's places, stats."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ from sqlalchemy.engine import Engine
 from sas_core.geography.distances import haversine_km
 from sas_core.offer.directory import OfferDirectory
 from sas_core.offer.models import (
+    CandidateQuery,
     DirectoryPractitioner,
     DirectoryStructure,
     OfferKind,
     StructureKind,
     UnknownSpecialty,
 )
+from sas_core.search.ranking import directory_rank
 
 Generated = tuple[tuple[DirectoryStructure, ...], tuple[DirectoryPractitioner, ...]]
 
@@ -148,9 +151,81 @@ def test_a_limit_keeps_the_nearest(stored: Engine) -> None:
     nearest = directory.candidates(paris, 10, limit=30)
     assert len(nearest) == 30
     assert [c.distance_km for c in nearest] == sorted(c.distance_km for c in nearest)
-    # The database orders on a flat projection: the same 30 but for ties within 0.5 %.
+    # Exactly the 30 nearest; at the 30th's distance (to the metre) ties may go either way.
     cutoff = everyone[29].distance_km
-    assert all(c.distance_km <= cutoff * 1.005 for c in nearest)
+    assert {(c.id, c.place_id) for c in everyone if c.distance_km < cutoff} <= {
+        (c.id, c.place_id) for c in nearest
+    }
+    assert all(c.distance_km <= cutoff for c in nearest)
     assert directory.candidates(paris, 10, limit=10_000) == everyone
     with pytest.raises(ValueError, match="limit"):
         directory.candidates(paris, 10, limit=0)
+
+
+QUERIES = [
+    CandidateQuery((48.8566, 2.3522), 8, seed=11),
+    CandidateQuery((48.8566, 2.3522), 8, seed=12),
+    CandidateQuery((48.8566, 2.3522), 8, by_distance=True),
+    CandidateQuery((45.764, 4.8357), 20, specialty="SM54", by_distance=True),
+    CandidateQuery((45.764, 4.8357), 60, kinds=[OfferKind.STRUCTURE], seed=3),
+    CandidateQuery((43.2965, 5.3698), 30, surnumeraire_only=True, seed=4),
+]
+
+
+@pytest.mark.parametrize("query", QUERIES, ids=range(len(QUERIES)))
+def test_the_database_ranks_as_the_search_does(stored: Engine, query: CandidateQuery) -> None:
+    """The ranked pages are the search's order (`directory_rank`) of exactly the candidates of
+    the circle, and pages put end to end give the same list."""
+    directory = OfferDirectory(stored)
+    everyone = directory.candidates(query.center, query.radius_km, specialty=query.specialty)
+    answering = [
+        c
+        for c in everyone
+        if (query.kinds is None or c.kind in query.kinds)
+        and (c.surnumeraire or not query.surnumeraire_only)
+    ]
+    expected = sorted(answering, key=lambda c: directory_rank(query, c))
+    assert len(expected) > 3
+    assert directory.count(query) == len(expected)
+    assert directory.ranked(query, limit=len(expected) + 10) == expected
+
+    pages = [directory.ranked(query, offset=o, limit=7) for o in range(0, len(expected) + 7, 7)]
+    assert [c for page in pages for c in page] == expected
+    assert [c.participates for c in expected] == sorted(
+        (c.participates for c in expected), reverse=True
+    ), "participants first"
+
+
+def test_excluded_offers_and_the_places_a_search_lists(stored: Engine) -> None:
+    directory = OfferDirectory(stored)
+    query = CandidateQuery((48.8566, 2.3522), 5, seed=1)
+    first = directory.ranked(query, limit=20)
+    left_out = frozenset({first[0].id, first[3].id})
+    without = directory.ranked(
+        CandidateQuery((48.8566, 2.3522), 5, seed=1, exclude=left_out), limit=18
+    )
+    kept = [c for c in first if c.id not in left_out]
+    assert without[: len(kept)] == kept
+    assert not left_out & {c.id for c in without}
+
+    listed = directory.places_in(query, {c.id for c in first})
+    assert listed.keys() == {c.id for c in first}
+    everyone = directory.candidates(query.center, query.radius_km)
+    for offer, places in listed.items():
+        assert places == {c.place_id for c in everyone if c.id == offer}
+
+    shown = directory.offer_places([(c.id, c.place_id) for c in first[:5]])
+    assert {(c.id, c.place_id, c.name) for c in shown} == {
+        (c.id, c.place_id, c.name) for c in first[:5]
+    }
+    assert directory.offer_places([]) == []
+
+
+def test_a_page_is_refused_a_bad_radius_specialty_or_page(stored: Engine) -> None:
+    directory = OfferDirectory(stored)
+    with pytest.raises(ValueError, match="out of range"):
+        directory.ranked(CandidateQuery((48.85, 2.35), 0), limit=5)
+    with pytest.raises(UnknownSpecialty):
+        directory.count(CandidateQuery((48.85, 2.35), 5, specialty="SM99"))
+    with pytest.raises(ValueError, match="page"):
+        directory.ranked(CandidateQuery((48.85, 2.35), 5), offset=-1, limit=5)

@@ -13,9 +13,10 @@ from litestar import Litestar
 
 from sas_core.geography.distances import haversine_km
 from sas_core.geography.models import GeocodeResult, PlaceKind, SearchArea
-from sas_core.offer.models import OfferKind
+from sas_core.offer.models import CandidateQuery, OfferKind
 from sas_core.plugins.host import PluginHost
 from sas_core.registry.directory import LiveAdapter
+from sas_core.search.ranking import directory_rank
 from sas_simulator.app import create_app
 from sas_simulator.dataset import PLACE_ID_SYSTEM, Dataset, build_dataset
 from sas_simulator.server import SimulatorServer
@@ -50,24 +51,37 @@ class ListSource:
     offers: Sequence[Offer]
     cpts: dict[str, list[Offer]] = field(default_factory=dict)
     specialties: frozenset[str] = frozenset({"SM54", "SM40"})
+    #: The radius of each count asked (a search counts its circle before anything else).
     queries: list[float] = field(default_factory=list)
+    #: Each page asked: (offset, limit).
+    pages: list[tuple[int, int]] = field(default_factory=list)
 
-    def candidates(
-        self,
-        center: tuple[float, float],
-        radius_km: float,
-        *,
-        specialty: str | None = None,
-        kinds: Collection[OfferKind] | None = None,
-    ) -> list[Offer]:
-        self.queries.append(radius_km)
+    def _answering(self, query: CandidateQuery) -> list[Offer]:
         return [
             o
             for o in self.offers
-            if haversine_km(center, (o.latitude, o.longitude)) <= radius_km
-            and (specialty is None or specialty in o.specialties)
-            and (kinds is None or o.kind in kinds)
+            if haversine_km(query.center, (o.latitude, o.longitude)) <= query.radius_km
+            and (query.specialty is None or query.specialty in o.specialties)
+            and (query.kinds is None or o.kind in query.kinds)
+            and (o.surnumeraire or not query.surnumeraire_only)
+            and o.id not in query.exclude
         ]
+
+    def ranked(self, query: CandidateQuery, *, offset: int = 0, limit: int) -> list[Offer]:
+        self.pages.append((offset, limit))
+        found = sorted(self._answering(query), key=lambda o: directory_rank(query, o))
+        return found[offset : offset + limit]
+
+    def count(self, query: CandidateQuery) -> int:
+        self.queries.append(query.radius_km)
+        return len(self._answering(query))
+
+    def places_in(self, query: CandidateQuery, offer_ids: Collection[str]) -> dict[str, set[str]]:
+        found: dict[str, set[str]] = {}
+        for o in self._answering(query):
+            if o.id in offer_ids:
+                found.setdefault(o.id, set()).add(o.place_id)
+        return found
 
     def cpts_covering(self, insee: str) -> list[Offer]:
         return self.cpts.get(insee, [])

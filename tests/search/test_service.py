@@ -21,6 +21,7 @@ from sas_core.registry.health import DatabaseHealth
 from sas_core.registry.models import BreakerPolicy
 from sas_core.search.availability import SlotCache
 from sas_core.search.models import Filters, SearchInputError, SearchRequest
+from sas_core.search.ranking import order_candidates, split_lots
 from sas_core.search.service import SearchResult, SearchService
 from sas_core.search.settings import SearchSettings
 from sas_core.settings import load_settings
@@ -31,6 +32,7 @@ from sas_simulator.faults import Faults
 from sas_simulator.server import SimulatorServer
 
 from .conftest import (
+    BORDEAUX,
     CountingApp,
     ListSource,
     Offer,
@@ -224,9 +226,9 @@ async def test_lots_of_25_stream_in_order_and_the_first_page_waits_only_for_its_
     )
     search = service(host, offers, adapters)
     request = SearchRequest(area=area(kind=PlaceKind.ADDRESS), seed=1)
-    running = search.start(request)
-    assert [len(lot) for lot in running.lots] == [25, 25, len(offers) - 50]
-    later = {r.key for lot in running.lots[1:] for r in lot}
+    lots = split_lots(order_candidates(offers, BORDEAUX, by_distance=True, seed=1))
+    assert [len(lot) for lot in lots] == [25, 25, len(offers) - 50]
+    later = {r.key for lot in lots[1:] for r in lot}
     search.source = ListSource(
         [replace(o, adapter="slow") if (o.id, o.place_id) in later else o for o in offers]
     )
@@ -387,3 +389,30 @@ async def test_cpts_covering_the_commune_collapse_into_one_card(
     assert not first_of_cpts & set(ids), "its members are behind the CPTS card"
     the_cpts = next(c for c in result.cards if c.id == cpts.idnst)
     assert the_cpts.type == "cpts" and set(the_cpts.members) == first_of_cpts <= members
+
+
+async def test_the_directory_is_read_a_page_at_a_time_as_the_lots_are_needed(
+    host: PluginHost,
+) -> None:
+    """Starting a search reads the first lot only; each later page is read when a lot needs it,
+    and a search stopped early reads no further."""
+    offers = [offer(f"8{i:011d}", lat=44.84 + i * 1e-4) for i in range(260)]
+    source = ListSource(offers)
+    search = SearchService(source, host, StaticAdapters([]))
+    request = SearchRequest(area=area(), seed=3)
+
+    running = search.start(request)
+    assert source.pages == [(0, 25)]
+    assert running.header.candidates == 260
+    pages = running.pages()
+    first = await anext(pages)
+    assert [c.id for c in first.cards] == [r.candidate.id for r in running.first_lot]
+    await pages.aclose()
+    assert source.pages == [(0, 25)], "a search closed after its first page read nothing more"
+
+    source.pages.clear()
+    result = await search.run(request)
+    assert source.pages == [(0, 25), (25, 100), (125, 100), (225, 100)]
+    everyone = order_candidates(offers, BORDEAUX, by_distance=False, seed=3)
+    assert [c.id for c in result.cards] == [r.candidate.id for r in everyone]
+    assert [c.lot for c in result.cards[::25]] == list(range(1, 12))

@@ -211,7 +211,7 @@ async def search_lot(
         form = {k: str(v) for k, v in request.query_params.items()}
         return search_form(request, form, 422, search_refusal(exc, lieu, specialite), candidates)
     case = lrm_case(lrm, dossier)
-    found = await front.results_lot(running, max(lot, 1), specialty, user.sub, case)
+    found = await front.results_lot(running, max(lot, 1), user.sub, case)
     form = {"lieu": lieu, "specialite": specialite, "affichage": affichage}
     if medecin is not None:
         form["medecin"] = medecin

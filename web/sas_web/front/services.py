@@ -241,7 +241,6 @@ class FrontServices:
         self,
         running: RunningSearch,
         lot: int,
-        specialty: str | None,
         user_sub: str,
         case: LrmCase | None = None,
     ) -> ResultsLot:
@@ -250,19 +249,14 @@ class FrontServices:
         each bookable slot shown is kept as a booking intent for it (see `booking_intents`)."""
         wanted, more = await self.cards_of_lot(running, lot)
         header = running.header
+        # The directory's words for the cards shown only (a dense city's circle holds
+        # thousands of places); the preferred doctor's are found wherever he is.
         known = await anyio.to_thread.run_sync(
             lambda: {
                 (c.id, c.place_id): c
-                for c in self.directory.candidates(
-                    (header.lat, header.lon), header.radius_km, specialty=specialty or None
-                )
+                for c in self.directory.offer_places([(c.id, c.place_id) for c in wanted])
             }
         )
-        for card in wanted:
-            if card.preferred and (card.id, card.place_id) not in known:
-                # The preferred doctor is shown wherever he is, even outside the circle.
-                for place in self.directory.practitioner_places(card.id):
-                    known[(place.id, place.place_id)] = place
 
         def lines() -> list[CardLine]:
             regulator = self._regulator(user_sub)
