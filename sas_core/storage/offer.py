@@ -2,8 +2,9 @@
 
 One row of `offer_places` per (offer, place) — exactly one search `Candidate` — with what the
 search filters and shows copied in (participation, specialties, adapter…): the candidate query
-reads one table. Its geographic prefilter is a latitude/longitude box on one composite index;
-the circle is then exact, with arithmetic only: each place also stores its point on the unit
+reads one table. Its geographic prefilter is a latitude/longitude box on one composite index
+(led by the place's latitude band, so the box is read as a few longitude ranges); the circle is
+then exact, with arithmetic only: each place also stores its point on the unit
 sphere (`unit_x`, `unit_y`, `unit_z`), whose squared chord to the centre grows with the
 great-circle distance (`sas_core.geography.distances.squared_chord`), and its `shuffle` key,
 from which the search's seeded order is computed (`sas_core.offer.models.seeded_position`). The
@@ -48,7 +49,7 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy.engine import Engine, Row
+from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from sas_core.geography.distances import (
@@ -114,8 +115,9 @@ class OfferPlaceRow(Base):
         UniqueConstraint("offer_id", "place_id"),
         Index(
             "ix_offer_places_search",
-            "latitude",
+            "band",
             "longitude",
+            "latitude",
             "unit_x",
             "unit_y",
             "unit_z",
@@ -144,6 +146,7 @@ class OfferPlaceRow(Base):
     departement: Mapped[str | None] = mapped_column(String(3))
     latitude: Mapped[float] = mapped_column(Float)
     longitude: Mapped[float] = mapped_column(Float)
+    band: Mapped[int] = mapped_column(Integer)
     unit_x: Mapped[float] = mapped_column(Float)
     unit_y: Mapped[float] = mapped_column(Float)
     unit_z: Mapped[float] = mapped_column(Float)
@@ -196,9 +199,11 @@ _CANDIDATE_COLUMNS = (
     _PLACES.c.marketplace_url,
 )
 #: A row of the candidate queries, in `_CANDIDATE_COLUMNS`' order (latitude 11, longitude 12).
-CandidateRow = Row[*tuple[Any, ...]] | tuple[Any, ...]
+CandidateRow = Row[*tuple[Any, ...]]
 LATITUDE, LONGITUDE = 11, 12
 _KM_PER_DEGREE = math.pi * EARTH_RADIUS_KM / 180
+#: Latitude bands per degree (0.05°, about 5.6 km): a city's 5 km circle crosses three.
+BANDS_PER_DEGREE = 20
 _MODALITIES = {m.value: m for m in OfferModality}
 _VIAS = {v.value: v for v in ParticipationVia}
 _STRUCTURE_KINDS = {k.value: k for k in StructureKind}
@@ -272,6 +277,13 @@ class Box:
     east: float
 
 
+def band_of(latitude: float) -> int:
+    """The latitude band of a place: the index's first column, so that a circle's box is read
+    as a few longitude ranges (one per band it crosses) instead of one latitude range across
+    the whole country."""
+    return math.floor(latitude * BANDS_PER_DEGREE)
+
+
 def bounding_box(center: tuple[float, float], radius_km: float) -> Box:
     """The latitude/longitude box around a circle (sphere; never crossing the antimeridian,
     which no French territory of the SAS straddles)."""
@@ -310,8 +322,9 @@ def _conditions(shape: _Shape) -> list[ColumnElement[bool]]:
     """The circle — the indexed box, then the exact chord — and the shape's filters."""
     chord_limit = bindparam("chord", type_=Float)
     found: list[ColumnElement[bool]] = [
-        _PLACES.c.latitude.between(bindparam("south"), bindparam("north")),
+        _PLACES.c.band.in_(bindparam("bands", expanding=True)),
         _PLACES.c.longitude.between(bindparam("west"), bindparam("east")),
+        _PLACES.c.latitude.between(bindparam("south"), bindparam("north")),
         _chord_to_centre <= chord_limit,
     ]
     if shape.specialty:
@@ -335,6 +348,7 @@ def _parameters(
     box = bounding_box(center, radius_km)
     x, y, z = unit_vector(*center)
     values: dict[str, Any] = {
+        "bands": list(range(band_of(box.south), band_of(box.north) + 1)),
         "south": box.south,
         "north": box.north,
         "west": box.west,
@@ -366,21 +380,33 @@ def _query_parameters(query: CandidateQuery) -> tuple[_Shape, dict[str, Any]]:
 
 
 @functools.cache
-def _ranked_page(shape: _Shape) -> Select[int]:
-    """The ids of one page in the directory's order (`CandidateQuery`): what
-    `sas_core.search.ranking.directory_rank` computes in Python, as SQL."""
+def _ranked_page(shape: _Shape) -> Select[Any]:
+    """The rows of one page in the directory's order (`CandidateQuery`): what
+    `sas_core.search.ranking.directory_rank` computes in Python, as SQL.
+
+    The page is ranked inside the covering index (a dense city's circle holds thousands of
+    places, and reading their rows is what a query costs); only its rows are then read, in one
+    statement, sorted again on the page's keys.
+    """
     if shape.by_distance:
         position: ColumnElement[Any] = _chord_to_centre
     else:
         multiplier = bindparam("multiplier", type_=BigInteger)
         offset = bindparam("offset", type_=BigInteger)
         position = (_PLACES.c.shuffle * multiplier + offset) % SHUFFLE_MODULUS
-    return (
-        select(_PLACES.c.id)
+    keys = (_PLACES.c.participates, position.label("position"), _PLACES.c.offer_id)
+    page = (
+        select(_PLACES.c.id.label("row_id"), *keys, _PLACES.c.place_id)
         .where(*_conditions(shape))
         .order_by(_PLACES.c.participates.desc(), position, _PLACES.c.offer_id, _PLACES.c.place_id)
         .offset(bindparam("page_offset", type_=Integer))
         .limit(bindparam("page_limit", type_=Integer))
+        .subquery("page")
+    )
+    return (
+        select(*_CANDIDATE_COLUMNS)
+        .join_from(_PLACES, page, _PLACES.c.id == page.c.row_id)
+        .order_by(page.c.participates.desc(), page.c.position, page.c.offer_id, page.c.place_id)
     )
 
 
@@ -389,35 +415,31 @@ def _count(shape: _Shape) -> Select[int]:
     return select(func.count()).where(*_conditions(shape))
 
 
-_ROWS_BY_ID = select(*_CANDIDATE_COLUMNS, _PLACES.c.id).where(
-    _PLACES.c.id.in_(bindparam("ids", expanding=True))
-)
+@contextmanager
+def _reading(engine: Engine) -> Iterator[Connection]:
+    """A connection for the search's reads. On PostgreSQL it reads outside a transaction:
+    BEGIN and ROLLBACK are two round trips more than the query itself."""
+    with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execution_options(isolation_level="AUTOCOMMIT")
+        yield connection
 
 
 def count_candidates(engine: Engine, query: CandidateQuery) -> int:
     """How many places answer `query` (read from the index alone)."""
     shape, values = _query_parameters(query)
-    with engine.connect() as connection:
+    with _reading(engine) as connection:
         return int(connection.execute(_count(shape), values).scalar_one())
 
 
 def select_ranked_candidates(
     engine: Engine, query: CandidateQuery, *, offset: int, limit: int
-) -> list[CandidateRow]:
-    """The places `offset` … `offset + limit` of `query`'s order.
-
-    Two steps: the page's ids, ranked inside the covering index (a dense city's circle holds
-    thousands of places, and reading their rows is what a query costs), then their rows.
-    """
+) -> Sequence[CandidateRow]:
+    """The places `offset` … `offset + limit` of `query`'s order."""
     shape, values = _query_parameters(query)
     values.update(page_offset=offset, page_limit=limit)
-    with engine.connect() as connection:
-        ids = connection.execute(_ranked_page(shape), values).scalars().all()
-        if not ids:
-            return []
-        rows = connection.execute(_ROWS_BY_ID, {"ids": list(ids)}).all()
-    by_id = {row[-1]: tuple(row[:-1]) for row in rows}
-    return [by_id[row_id] for row_id in ids]
+    with _reading(engine) as connection:
+        return connection.execute(_ranked_page(shape), values).all()
 
 
 def select_places_of_offers(
@@ -433,7 +455,7 @@ def select_places_of_offers(
     )
     values["offers"] = sorted(offer_ids)
     found: dict[str, set[str]] = {}
-    with engine.connect() as connection:
+    with _reading(engine) as connection:
         for offer_id, place_id in connection.execute(statement, values):
             found.setdefault(offer_id, set()).add(place_id)
     return found
@@ -764,6 +786,7 @@ def place_position(
     return {
         "latitude": latitude,
         "longitude": longitude,
+        "band": band_of(latitude),
         "unit_x": x,
         "unit_y": y,
         "unit_z": z,

@@ -39,7 +39,7 @@ def test_places_stored_before_get_their_search_columns(migrated: Engine) -> None
     upgrade(migrated)
 
     places = OfferPlaceRow.__table__
-    columns = ("latitude", "longitude", "unit_x", "unit_y", "unit_z", "shuffle")
+    columns = ("latitude", "longitude", "band", "unit_x", "unit_y", "unit_z", "shuffle")
     with migrated.connect() as connection:
         rows = connection.execute(
             select(places.c.offer_id, places.c.place_id, *(places.c[c] for c in columns))

@@ -1,5 +1,5 @@
-"""The offer directory's ranked page: each place's point on the unit sphere and its shuffle key,
-and an index that covers the search's ranking.
+"""The offer directory's ranked page: each place's latitude band, point on the unit sphere and
+shuffle key, and an index that covers the search's ranking.
 
 The new columns are computed for the places already stored (an imported directory is kept):
 the computation is written out here, as it was when this revision was made, so that a later
@@ -26,9 +26,11 @@ depends_on: str | Sequence[str] | None = None
 
 _MODULUS = 2**31 - 1
 _BATCH = 5000
+_BANDS_PER_DEGREE = 20
 _SEARCH_COLUMNS = [
-    "latitude",
+    "band",
     "longitude",
+    "latitude",
     "unit_x",
     "unit_y",
     "unit_z",
@@ -46,6 +48,7 @@ def _position(offer_id: str, place_id: str, latitude: float, longitude: float) -
     phi, lam = math.radians(latitude), math.radians(longitude)
     digest = hashlib.blake2b(f"{offer_id}|{place_id}".encode(), digest_size=8).digest()
     return {
+        "band": math.floor(latitude * _BANDS_PER_DEGREE),
         "unit_x": math.cos(phi) * math.cos(lam),
         "unit_y": math.cos(phi) * math.sin(lam),
         "unit_z": math.sin(phi),
@@ -56,6 +59,7 @@ def _position(offer_id: str, place_id: str, latitude: float, longitude: float) -
 def upgrade() -> None:
     """Upgrade schema."""
     with op.batch_alter_table("offer_places", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("band", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("unit_x", sa.Float(), nullable=True))
         batch_op.add_column(sa.Column("unit_y", sa.Float(), nullable=True))
         batch_op.add_column(sa.Column("unit_z", sa.Float(), nullable=True))
@@ -67,6 +71,7 @@ def upgrade() -> None:
         sa.column("place_id", sa.String()),
         sa.column("latitude", sa.Float()),
         sa.column("longitude", sa.Float()),
+        sa.column("band", sa.Integer()),
         sa.column("unit_x", sa.Float()),
         sa.column("unit_y", sa.Float()),
         sa.column("unit_z", sa.Float()),
@@ -82,6 +87,7 @@ def upgrade() -> None:
         sa.update(places)
         .where(places.c.id == sa.bindparam("row_id"))
         .values(
+            band=sa.bindparam("band"),
             unit_x=sa.bindparam("unit_x"),
             unit_y=sa.bindparam("unit_y"),
             unit_z=sa.bindparam("unit_z"),
@@ -95,6 +101,7 @@ def upgrade() -> None:
         ]
         connection.execute(update, batch)
     with op.batch_alter_table("offer_places", schema=None) as batch_op:
+        batch_op.alter_column("band", existing_type=sa.Integer(), nullable=False)
         batch_op.alter_column("unit_x", existing_type=sa.Float(), nullable=False)
         batch_op.alter_column("unit_y", existing_type=sa.Float(), nullable=False)
         batch_op.alter_column("unit_z", existing_type=sa.Float(), nullable=False)
@@ -114,3 +121,4 @@ def downgrade() -> None:
         batch_op.drop_column("unit_z")
         batch_op.drop_column("unit_y")
         batch_op.drop_column("unit_x")
+        batch_op.drop_column("band")
