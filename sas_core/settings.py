@@ -12,7 +12,6 @@ from typing import Annotated, Any
 
 from pydantic import field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from sqlalchemy.engine import URL
 
 from sas_core.sso.models import DEFAULT_ORIGIN
 
@@ -102,6 +101,9 @@ class PlatformSettings(BaseSettings):
         """`database_url` when set, else the SQLite file in `data_dir` (absolute path)."""
         if self.database_url is not None:
             return self.database_url
+        # Imported here: the settings load in every process, SQLAlchemy only where a database is.
+        from sqlalchemy.engine import URL
+
         return URL.create("sqlite", database=str(self.sqlite_path)).render_as_string()
 
     @property

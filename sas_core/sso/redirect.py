@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sas_core.settings import load_settings
 from sas_core.sso.models import NoBookingUrl, SsoRedirect
 
 if TYPE_CHECKING:
@@ -32,6 +31,10 @@ def sso_redirect(
     `origin` defaults to this environment's value (`SAS_ORIGIN`: `sas`, `sas-preprod` in
     pre-production, digest §16 item 11).
     """
+    # Imported here: `sas_core` re-exports this function, and the settings pull in
+    # pydantic-settings and SQLAlchemy, which a plugin importing the public API need not pay for.
+    from sas_core.settings import load_settings
+
     value = origin if origin is not None else load_settings().origin
     redirect = host.hooks.sas_sso_redirect(adapter, regulator, slot, value)
     if redirect is None:

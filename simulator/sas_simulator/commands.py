@@ -11,11 +11,14 @@ import json
 import ssl
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from sas_simulator.dataset import SPECIALTIES, Dataset, build_dataset
 from sas_simulator.faults import FAULT_MODES, Faults
+
+if TYPE_CHECKING:
+    from sas_simulator.dataset import Dataset
 
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -124,6 +127,7 @@ def serve(
     """Serve the FHIR base at http(s)://HOST:PORT/fhir until interrupted."""
     from sas_simulator.app import create_app
     from sas_simulator.booking import ReportSettings
+    from sas_simulator.dataset import build_dataset
     from sas_simulator.server import serve_forever
     from sas_simulator.sso import VendorSsoSettings
     from sas_simulator.tls import SimulatorTls
@@ -188,6 +192,8 @@ def serve(
 )
 def dataset(seed: int, practitioners: int, cpts: int, sos: int, output: str) -> None:
     """Print the practitioners, places and structures that `serve` with the same options serves."""
+    from sas_simulator.dataset import build_dataset
+
     data = build_dataset(seed, practitioners, cpts=cpts, sos=sos)
     if output == "json":
         click.echo(json.dumps(data.as_json(), ensure_ascii=False, indent=2))
@@ -196,6 +202,8 @@ def dataset(seed: int, practitioners: int, cpts: int, sos: int, output: str) -> 
 
 
 def _table(data: Dataset) -> str:
+    from sas_simulator.dataset import SPECIALTIES
+
     described = data.as_json()
     lines = [f"seed {data.seed}, slots from {data.anchor:%Y-%m-%d %H:%M %Z}"]
     for person in described["practitioners"]:

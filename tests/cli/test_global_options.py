@@ -103,7 +103,7 @@ class _NoServer:
 def test_every_command_keeps_its_data_in_the_data_dir_option(
     command: list[str], tmp_path: Path, _isolated_data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("sas_web.commands.serve.serve_forever", _NoServer())
+    monkeypatch.setattr("sas_core.serving.server.serve_forever", _NoServer())
     other = tmp_path / "other"
     result = sas("--data-dir", str(other), *command)
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output

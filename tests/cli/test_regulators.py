@@ -1,18 +1,16 @@
-"""`sas regulators` as an operator runs it: a subprocess, a data dir, the territory registry,
-and a simulated vendor over a real socket. `show --format json` is a contract checked exactly."""
+"""`sas regulators` as an operator runs it: the command line (in-process: the exit codes and the
+output are click's either way), a data dir, the territory registry, and a simulated vendor over a
+real socket. `show --format json` is a contract checked exactly."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from sas_core.cli.main import cli
 from sas_simulator.app import create_app
@@ -21,14 +19,11 @@ from sas_simulator.faults import Faults
 from sas_simulator.server import SimulatorServer
 
 
-def sas(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "sas_core.cli", "regulators", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, **(env or {})},
-    )
+def sas(*args: str, env: dict[str, str] | None = None) -> Result:
+    """`sas regulators ARGS…`; a crash (a traceback, not an exit code) fails the test."""
+    result = CliRunner().invoke(cli, ["regulators", *args], env=env)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result
 
 
 @pytest.fixture
@@ -56,13 +51,13 @@ def add(*extra: str, email: str = "jules.marius@test.fr") -> str:
         "add", "--family", "Marius", "--given", "Jules", "--email", email, "--territory", "SAS-33",
         *extra,
     )  # fmt: skip
-    assert run.returncode == 0, run.stderr
+    assert run.exit_code == 0, run.stderr
     return run.stdout.strip()
 
 
 def show(*args: str) -> list[dict[str, Any]]:
     run = sas("show", *args, "--format", "json")
-    assert run.returncode == 0, run.stderr
+    assert run.exit_code == 0, run.stderr
     data: list[dict[str, Any]] = json.loads(run.stdout)
     return data
 
@@ -74,7 +69,7 @@ def test_add_sync_update_deactivate_and_show(vendor: SimulatorServer) -> None:
     assert before["id"] == rid and before["active"] is True and before["accounts"] == []
 
     synced = sas("sync", rid, "--login")
-    assert synced.returncode == 0, synced.stderr
+    assert synced.exit_code == 0, synced.stderr
     assert "vendor-a: create created HTTP 201" in synced.stderr
     assert "account sync" in synced.stdout
     [after] = show(rid)
@@ -83,11 +78,11 @@ def test_add_sync_update_deactivate_and_show(vendor: SimulatorServer) -> None:
 
     unchanged = sas("sync")
     assert "vendor-a: unchanged" in unchanged.stderr
-    assert sas("update", rid, "--national-id", "810002673899").returncode == 0
+    assert sas("update", rid, "--national-id", "810002673899").exit_code == 0
     rekeyed = sas("sync")
     assert "vendor-a: update updated HTTP 200" in rekeyed.stderr
     withdrawn = sas("deactivate", rid)
-    assert withdrawn.returncode == 0, withdrawn.stderr
+    assert withdrawn.exit_code == 0, withdrawn.stderr
     assert "deactivate updated HTTP 200" in withdrawn.stderr
 
     [gone] = show(rid)
@@ -103,11 +98,11 @@ def test_add_sync_update_deactivate_and_show(vendor: SimulatorServer) -> None:
 @pytest.mark.usefixtures("registered_vendor")
 def test_a_move_to_another_territory_withdraws_the_account_at_once(vendor: SimulatorServer) -> None:
     rid = add()
-    assert sas("sync", rid, "--login").returncode == 0
+    assert sas("sync", rid, "--login").exit_code == 0
 
     moved = sas("update", rid, "--territory", "SAS-75")
 
-    assert moved.returncode == 0, moved.stderr
+    assert moved.exit_code == 0, moved.stderr
     assert "vendor-a: deactivate updated HTTP 200" in moved.stderr
     vendor_side = httpx.get(f"{vendor.root_url}/_sim/accounts").json()
     assert [w["method"] for w in vendor_side["writes"]] == ["POST", "PUT"]
@@ -126,7 +121,7 @@ def test_a_failing_vendor_shows_retrying_and_every_call_failed_exits_1(
 
     run = sas("sync", rid)
 
-    assert run.returncode == 1
+    assert run.exit_code == 1
     assert "retry HTTP 500" in run.stderr
     [regulator] = show()
     [account] = regulator["accounts"]
@@ -138,7 +133,7 @@ def test_a_failing_vendor_shows_retrying_and_every_call_failed_exits_1(
 @pytest.mark.usefixtures("registered_vendor")
 def test_a_rejection_is_shown(vendor: SimulatorServer) -> None:
     first = add("--national-id", "810002673899")
-    assert sas("sync", first).returncode == 0
+    assert sas("sync", first).exit_code == 0
     # The vendor already has an active account with this e-mail: the POST is refused (409).
     second = add(email="second@test.fr")
     httpx.put(
@@ -168,7 +163,7 @@ def test_a_rejection_is_shown(vendor: SimulatorServer) -> None:
 
     run = sas("sync", second)
 
-    assert run.returncode == 1
+    assert run.exit_code == 1
     [shown] = show(second)
     assert shown["accounts"][0]["state"] == "rejected"
     assert shown["accounts"][0]["last_http_status"] == 409
@@ -195,7 +190,6 @@ def test_a_rejection_is_shown(vendor: SimulatorServer) -> None:
     ],
 )
 def test_readable_errors_and_exit_codes(args: list[str], code: int, message: str) -> None:
-    """In-process (the exit codes are click's either way); the subprocess tests cover the rest."""
     result = CliRunner().invoke(cli, ["regulators", *args])
     assert result.exit_code == code, result.output
     assert message in result.stderr
@@ -208,6 +202,6 @@ def test_show_json_is_an_empty_array_without_regulators() -> None:
 
 def test_show_json_of_an_unknown_regulator_is_an_empty_array_and_exit_1() -> None:
     run = sas("show", "00000000-0000-0000-0000-000000000000", "--format", "json")
-    assert run.returncode == 1
+    assert run.exit_code == 1
     assert json.loads(run.stdout) == []
     assert "no regulator 00000000-0000-0000-0000-000000000000" in run.stderr

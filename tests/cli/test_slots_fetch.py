@@ -1,13 +1,11 @@
-"""`sas slots fetch` as a user runs it: a real process against a real simulator socket."""
+"""`sas slots fetch` as a user runs it: the command line (in-process: exit codes, stdout and stderr
+are click's either way) against a real simulator socket."""
 
 from __future__ import annotations
 
 import json
-import os
 import socket
 import sqlite3
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -15,7 +13,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from click.testing import CliRunner, Result
 
+from sas_core.cli.main import cli
 from sas_simulator.app import create_app
 from sas_simulator.dataset import Dataset, build_dataset
 from sas_simulator.server import SimulatorServer
@@ -34,19 +34,16 @@ def simulator(dataset: Dataset) -> Iterator[SimulatorServer]:
         yield server
 
 
-def sas(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "sas_core.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=os.environ.copy(),
-    )
+def sas(*args: str) -> Result:
+    """`sas ARGS…`; a crash (a traceback, not an exit code) fails the test."""
+    result = CliRunner().invoke(cli, list(args))
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result
 
 
-def fetch(adapter: str, base_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+def fetch(adapter: str, base_url: str, *args: str) -> Result:
     """`sas slots fetch --adapter ADAPTER --base-url URL ARGS… --format json` (unless ARGS say
-    otherwise), in a real process."""
+    otherwise)."""
     fmt = () if "--format" in args else ("--format", "json")
     return sas("slots", "fetch", "--adapter", adapter, "--base-url", base_url, *args, *fmt)
 
@@ -70,7 +67,7 @@ def test_fetch_json_contract_and_storage(
         "--rpps",
         ids[2],
     )
-    assert run.returncode == 0, run.stderr
+    assert run.exit_code == 0, run.stderr
     doc = json.loads(run.stdout)
     assert set(doc) == {"slots", "outcomes"}
     assert doc["slots"], "the default dataset has free slots in the default window"
@@ -110,7 +107,7 @@ def test_malformed_rpps_is_refused_before_any_request() -> None:
         "--rpps",
         "12345",
     )
-    assert run.returncode == 2
+    assert run.exit_code == 2
     doc = json.loads(run.stdout)
     assert doc["slots"] == [] and doc["outcomes"] == []
     assert "'12345'" in doc["error"] and "11 digits" in doc["error"]
@@ -134,7 +131,7 @@ def test_unreachable_vendor_exits_1_and_still_prints_the_document(dataset: Datas
         idnps_list(dataset)[0],
         "--no-store",
     )
-    assert run.returncode == 1
+    assert run.exit_code == 1
     doc = json.loads(run.stdout)
     assert doc["slots"] == []
     (outcome,) = doc["outcomes"]
@@ -160,7 +157,7 @@ def test_one_bad_adapter_does_not_hide_the_others_slots(
         "json",
         "--no-store",
     )
-    assert run.returncode == 0, run.stderr
+    assert run.exit_code == 0, run.stderr
     doc = json.loads(run.stdout)
     outcomes: dict[str, Any] = {o["adapter"]: o for o in doc["outcomes"]}
     assert outcomes["sas-fhir"]["status"] == "ok"
@@ -191,7 +188,7 @@ def test_invalid_windows_are_refused(
         idnps_list(dataset)[0],
         *args,
     )
-    assert run.returncode == 2
+    assert run.exit_code == 2
     assert message in json.loads(run.stdout)["error"]
 
 
@@ -211,7 +208,7 @@ def test_any_future_window_of_72_hours_is_accepted_with_offsetless_paris_times(
         end.isoformat(),
         "--no-store",
     )
-    assert run.returncode == 0, run.stderr
+    assert run.exit_code == 0, run.stderr
     for slot in json.loads(run.stdout)["slots"]:
         begins = datetime.fromisoformat(slot["start"])
         assert start.replace(tzinfo=PARIS) <= begins <= end.replace(tzinfo=PARIS)
@@ -227,7 +224,7 @@ def test_table_output_is_readable(simulator: SimulatorServer, dataset: Dataset) 
         "--format",
         "table",
     )
-    assert run.returncode == 0, run.stderr
+    assert run.exit_code == 0, run.stderr
     assert "free slots" in run.stdout
     assert "outcome per adapter" in run.stdout
 
@@ -241,13 +238,13 @@ def test_fetch_stores_into_postgresql_after_db_upgrade(
     monkeypatch.setenv("SAS_DATABASE_URL", postgres_url)
     idnps = idnps_list(dataset)[0]
     before = fetch("sas-fhir", simulator.base_url, "--rpps", idnps)
-    assert before.returncode == 0
+    assert before.exit_code == 0
     assert "not stored" in before.stderr and "sas db upgrade" in before.stderr
 
     upgraded = sas("db", "upgrade")
-    assert upgraded.returncode == 0, upgraded.stderr
+    assert upgraded.exit_code == 0, upgraded.stderr
     run = fetch("sas-fhir", simulator.base_url, "--rpps", idnps)
-    assert run.returncode == 0, run.stderr
+    assert run.exit_code == 0, run.stderr
     fetched = len(json.loads(run.stdout)["slots"])
     engine = create_engine(postgres_url)
     with engine.connect() as db:
@@ -270,7 +267,7 @@ def test_structures_are_checked_before_any_request(args: list[str], message: str
         "http://127.0.0.1:9/fhir",
         *args,
     )
-    assert run.returncode == 2
+    assert run.exit_code == 2
     assert message in json.loads(run.stdout)["error"]
 
 
@@ -284,7 +281,7 @@ def test_sos_fetch_by_siret_gives_the_associations_slots(
         "--siret",
         association.idnst[1:],
     )
-    assert run.returncode == 0, run.stderr
+    assert run.exit_code == 0, run.stderr
     assert "not stored" not in run.stderr
     doc = json.loads(run.stdout)
     assert doc["slots"], "every site of the default dataset has free slots every day"
@@ -312,7 +309,7 @@ def test_cpts_fetch_shows_a_slot_once_per_cpts(
         "--rpps",
         member,
     )
-    assert run.returncode == 0, run.stderr
+    assert run.exit_code == 0, run.stderr
     assert "not stored" not in run.stderr
     doc = json.loads(run.stdout)
     cpts_of: dict[str, list[str]] = {}
@@ -337,7 +334,7 @@ def test_malformed_siret_is_refused_before_any_request() -> None:
             "--siret",
             "3341737484000",
         )
-        assert run.returncode == 2
+        assert run.exit_code == 2
         doc = json.loads(run.stdout)
         assert doc["slots"] == [] and doc["outcomes"] == []
         assert "'3341737484000'" in doc["error"] and "14 digits" in doc["error"]
@@ -347,7 +344,7 @@ def test_malformed_siret_is_refused_before_any_request() -> None:
 
 def test_a_refused_command_line_still_prints_the_json_document() -> None:
     run = fetch("sas-fhir", "http://127.0.0.1:9/fhir", "--rpps", "10101288385", "--bogus")
-    assert run.returncode == 2
+    assert run.exit_code == 2
     assert json.loads(run.stdout) == {
         "slots": [],
         "outcomes": [],
@@ -373,7 +370,7 @@ def test_windows_accept_iso_8601_without_seconds(
         end.strftime("%Y-%m-%dT%H:%M"),
         "--no-store",
     )
-    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.exit_code == 0, run.stdout + run.stderr
     for slot in json.loads(run.stdout)["slots"]:
         begins = datetime.fromisoformat(slot["start"])
         assert start.replace(tzinfo=PARIS) <= begins <= end.replace(tzinfo=PARIS)

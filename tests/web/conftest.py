@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -88,10 +89,23 @@ def sos_pending(value: str = "sos-1") -> dict[str, Any]:
     return resource
 
 
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    db = create_engine_for(f"sqlite:///{tmp_path / 'web.sqlite3'}")
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty SQLite database at the head revision, migrated once for the session."""
+    path = tmp_path_factory.mktemp("migrated") / "web.sqlite3"
+    db = create_engine_for(f"sqlite:///{path}")
     upgrade(db)
+    db.dispose()
+    return path
+
+
+@pytest.fixture
+def engine(tmp_path: Path, migrated_sqlite: Path) -> Iterator[Engine]:
+    """The test's own empty, migrated SQLite database: a copy of the session's, the same file
+    `upgrade` would give, without running the migrations again for every test."""
+    path = tmp_path / "web.sqlite3"
+    shutil.copyfile(migrated_sqlite, path)
+    db = create_engine_for(f"sqlite:///{path}")
     yield db
     db.dispose()
 

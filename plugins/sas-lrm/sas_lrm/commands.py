@@ -11,31 +11,21 @@ import json
 import signal
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
-from aio_pika.exceptions import AMQPError
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
 
-from sas_core import Appointment, AppointmentStatus
-from sas_core.appointments.forwarding import DeliveryStore
-from sas_core.appointments.intake import to_domain
-from sas_core.appointments.models import ForwardedMessage
-from sas_core.cli.context import platform_settings
 from sas_core.cli.main import EXIT_FAILED, EXIT_USAGE
-from sas_core.cli.output import echo_table, stderr
-from sas_core.registry.lrms import LrmDirectory
-from sas_core.registry.models import LrmRegistration, RegistryInputError
-from sas_core.storage import SchemaNotCurrentError, open_database
-from sas_core.storage.appointments import get_appointment
-from sas_lrm.forwarder import Forwarder
-from sas_lrm.messages import Booker, Party, appointment_payload, distribution_id
-from sas_lrm.schemas import InvalidMessage, MessageSchemas
-from sas_lrm.settings import LrmSettings
-from sas_lrm.snapshots import snapshot, wrap
-from sas_lrm.standin import Answers, FakeLrm, HubStandIn, Topology
-from sas_lrm.transport import connect, where
+
+# `sas --help` imports this module to list the group: what the commands run (storage, the
+# broker's client, the schemas) is imported in their bodies, when they run.
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from sas_core.appointments.models import ForwardedMessage
+    from sas_lrm.forwarder import Forwarder
+    from sas_lrm.settings import LrmSettings
+    from sas_lrm.standin import Answers
 
 FORMAT = click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
@@ -59,6 +49,8 @@ def _fail(message: str, code: int = EXIT_FAILED) -> NoReturn:
 
 
 def _settings() -> LrmSettings:
+    from sas_lrm.settings import LrmSettings
+
     try:
         return LrmSettings()
     except ValueError as exc:
@@ -66,6 +58,11 @@ def _settings() -> LrmSettings:
 
 
 def _engine() -> Engine:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from sas_core.cli.context import platform_settings
+    from sas_core.storage import SchemaNotCurrentError, open_database
+
     try:
         return open_database(platform_settings())
     except (SQLAlchemyError, SchemaNotCurrentError) as exc:
@@ -89,6 +86,11 @@ def render(appointment_id: str, fmt: str) -> None:
     The EDXL-DE envelope with its RS-SAS-RDV, addressed to the SAMU of the booking regulator's
     territory and checked against the schemas; exit 1 naming what is missing or invalid.
     """
+    from sas_core.appointments.intake import to_domain
+    from sas_core.storage.appointments import get_appointment
+    from sas_lrm.schemas import MessageSchemas
+    from sas_lrm.snapshots import snapshot, wrap
+
     try:
         key = uuid.UUID(appointment_id)
     except ValueError:
@@ -124,6 +126,11 @@ def render_example(fmt: str) -> None:
     An EDXL-DE `Report` to `fr.health.samu330` carrying an RS-SAS-RDV `CreateAppointment`, valid
     against the Hub's `EDXL-DE-full.schema.json`; no database is read.
     """
+    from sas_core import Appointment, AppointmentStatus
+    from sas_lrm.messages import Booker, Party, appointment_payload, distribution_id
+    from sas_lrm.schemas import InvalidMessage, MessageSchemas
+    from sas_lrm.snapshots import wrap
+
     settings = _settings()
     now = datetime.now(UTC).replace(microsecond=0)
     start = (now + timedelta(days=1)).replace(hour=14, minute=0, second=0)
@@ -192,6 +199,9 @@ def status(fmt: str, limit: int) -> None:
     counts every message not delivered nor given up (`published` ones, awaiting the LRM's final
     acknowledgement, included).
     """
+    from sas_core.appointments.forwarding import DeliveryStore
+    from sas_core.cli.output import echo_table
+
     engine = _engine()
     try:
         store = DeliveryStore(engine)
@@ -237,6 +247,9 @@ def registry_add(
     name: str, origin: str, hub_client_id: str, territory: str, inactive: bool
 ) -> None:
     """Add an LRM, or replace the one of that name."""
+    from sas_core.registry.lrms import LrmDirectory
+    from sas_core.registry.models import LrmRegistration, RegistryInputError
+
     engine = _engine()
     try:
         entry = LrmDirectory(engine).register(
@@ -253,6 +266,9 @@ def registry_add(
 @FORMAT
 def registry_list(fmt: str) -> None:
     """The registered LRMs. `--format json`: [{name, origin, hub_client_id, territory, active}]."""
+    from sas_core.cli.output import echo_table
+    from sas_core.registry.lrms import LrmDirectory
+
     engine = _engine()
     try:
         entries = LrmDirectory(engine).all()
@@ -271,6 +287,8 @@ def registry_list(fmt: str) -> None:
 @click.argument("name")
 def registry_remove(name: str) -> None:
     """Forget an LRM."""
+    from sas_core.registry.lrms import LrmDirectory
+
     engine = _engine()
     try:
         removed = LrmDirectory(engine).remove(name)
@@ -287,6 +305,8 @@ def registry_remove(name: str) -> None:
 @lrm_group.command("ping")
 def ping() -> None:
     """Check that the broker answers (exit 1 saying where and why when it does not)."""
+    from sas_lrm.transport import connect, where
+
     settings = _settings()
 
     async def attempt() -> None:
@@ -312,6 +332,11 @@ def ping() -> None:
 def forward(once: bool, wait: float) -> None:
     """Publish the recorded messages to the Hub and settle them from its answers, until SIGTERM
     or SIGINT (or, with --once, after one pass)."""
+    from aio_pika.exceptions import AMQPError
+
+    from sas_lrm.forwarder import Forwarder
+    from sas_lrm.transport import where
+
     settings = _settings()
     engine = _engine()
     try:
@@ -349,6 +374,13 @@ def _stop_on_signals() -> asyncio.Event:
 def hub_standin(answer: str, clients: tuple[str, ...], with_forwarder: bool) -> None:
     """Run a local Hub Santé stand-in on the broker: the `hubsante` exchange, the dispatcher,
     the client queues, and a fake LRM for every registered SAMU (and each --client)."""
+    from aio_pika.exceptions import AMQPError
+
+    from sas_core.registry.lrms import LrmDirectory
+    from sas_lrm.forwarder import Forwarder
+    from sas_lrm.standin import Answers
+    from sas_lrm.transport import where
+
     if answer not in ("ack", "silent") and not answer.isdigit():
         _fail(f"--answer {answer!r}: expected ack, silent or an error code", EXIT_USAGE)
     settings = _settings()
@@ -366,6 +398,11 @@ def hub_standin(answer: str, clients: tuple[str, ...], with_forwarder: bool) -> 
 async def _standin(
     settings: LrmSettings, samus: list[str], answers: Answers, forwarder: Forwarder | None
 ) -> None:
+    from sas_core.cli.output import stderr
+    from sas_lrm.schemas import MessageSchemas
+    from sas_lrm.standin import FakeLrm, HubStandIn, Topology
+    from sas_lrm.transport import connect, where
+
     stop = _stop_on_signals()
     connection = await connect(settings)
     async with connection:

@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING
 import click
 
 from sas_core.cli.main import EXIT_USAGE
-from sas_core.serving.server import AsgiServer, ServerTls, serve_forever
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -108,6 +107,8 @@ def serve(
     from sas_core.cli.context import platform_settings, plugin_host
     from sas_core.registry.directory import RegistryDirectory
     from sas_core.scheduling.jobs import background_jobs
+    from sas_core.serving import server as serving
+    from sas_core.serving.server import AsgiServer, ServerTls
     from sas_core.storage import open_database
     from sas_web import CertificateAllowList, DevelopmentVendor, VendorIdentity, create_app
     from sas_web.settings import ServeSettings
@@ -222,7 +223,7 @@ def serve(
     jobs = background_jobs(engine, plugins, adapters)
     jobs.start()
     try:
-        serve_forever(server, ready=ready)
+        serving.serve_forever(server, ready=ready)
     except (OSError, RuntimeError) as exc:
         click.echo(f"error: {exc}", err=True)
         raise SystemExit(EXIT_USAGE) from None
