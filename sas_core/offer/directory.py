@@ -60,11 +60,9 @@ class OfferDirectory:
         *,
         specialty: str | None = None,
         kinds: Collection[OfferKind] | None = None,
-        limit: int | None = None,
     ) -> list[Candidate]:
-        """Every (offer, place) within `radius_km` of `center` (lat, lon), nearest first;
-        with `limit`, the `limit` nearest only (sorted and cut by the database: a dense city's
-        circle holds thousands of places, and building them all is what a query costs).
+        """Every (offer, place) within `radius_km` of `center` (lat, lon), nearest first: the
+        whole circle at once (a search reads it a page at a time, `ranked`).
 
         `specialty` (a TRE_R38 code) keeps the practitioners who carry it, and drops structures:
         a structure has no ordinal specialty. Raises `UnknownSpecialty` for a code the
@@ -73,10 +71,8 @@ class OfferDirectory:
         _check_radius(radius_km)
         if specialty is not None:
             self.check_specialty(specialty)
-        if limit is not None and limit < 1:
-            raise ValueError(f"limit {limit} is not a positive number of candidates")
         rows = select_candidates_near(
-            self._engine, center, radius_km, specialty=specialty, kinds=kinds, limit=limit
+            self._engine, center, radius_km, specialty=specialty, kinds=kinds
         )
         distance = _distance_from(center)
         found = [candidate_from_row(row, distance(row[LATITUDE], row[LONGITUDE])) for row in rows]

@@ -54,15 +54,22 @@ class Ranked:
 def directory_rank(
     query: CandidateQuery, candidate: OfferCandidate
 ) -> tuple[bool, float, str, str]:
-    """The candidate's key in the directory's order for `query`: not participating last, then
-    the squared chord to the centre (an address search) or the candidate's position in the
-    seed's permutation (a hash of the place, so it does not depend on which other candidates
-    the search found, nor on the order the directory returned them), then the ids."""
-    if query.by_distance:
+    """The candidate's key in the directory's order for `query` (`rank_key`)."""
+    return rank_key(candidate, query.center, by_distance=query.by_distance, seed=query.seed)
+
+
+def rank_key(
+    candidate: OfferCandidate, center: tuple[float, float], *, by_distance: bool, seed: int
+) -> tuple[bool, float, str, str]:
+    """Not participating last, then the squared chord to `center` (an address search) or the
+    candidate's position in the seed's permutation (a hash of the place, so it does not depend
+    on which other candidates the search found, nor on the order the directory returned them),
+    then the ids, compared by code point (as the databases are told to)."""
+    if by_distance:
         point = unit_vector(candidate.latitude, candidate.longitude)
-        position: float = squared_chord(point, unit_vector(*query.center))
+        position: float = squared_chord(point, unit_vector(*center))
     else:
-        position = seeded_position(query.seed, shuffle_key(candidate.id, candidate.place_id))
+        position = seeded_position(seed, shuffle_key(candidate.id, candidate.place_id))
     return (not candidate.participates, position, candidate.id, candidate.place_id)
 
 
@@ -80,12 +87,14 @@ def order_candidates(
     seed: int,
 ) -> list[Ranked]:
     """The directory's order (digest §2.4 step 10) of a list, de-duplicated by place."""
-    query = CandidateQuery(center, 0.0, by_distance=by_distance, seed=seed)
     entries: dict[tuple[str, str], Ranked] = {}
     for candidate in candidates:
         entry = ranked(candidate, center)
         entries.setdefault(entry.key, entry)
-    return sorted(entries.values(), key=lambda entry: directory_rank(query, entry.candidate))
+    return sorted(
+        entries.values(),
+        key=lambda e: rank_key(e.candidate, center, by_distance=by_distance, seed=seed),
+    )
 
 
 def lots_of(ranked: Iterable[Ranked]) -> Iterator[list[Ranked]]:
@@ -105,11 +114,6 @@ def lots_of(ranked: Iterable[Ranked]) -> Iterator[list[Ranked]]:
             lot, sos = [], set()
     if lot:
         yield lot
-
-
-def split_lots(ranked: Sequence[Ranked]) -> list[list[Ranked]]:
-    """Every lot of a ranked list (`lots_of`)."""
-    return list(lots_of(ranked))
 
 
 def group_of(card: Card) -> int:

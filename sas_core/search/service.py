@@ -174,7 +174,7 @@ class SearchService:
                 template = _card(entry, AgendaAnswer("not-connected"), [], lot=0, now=None)
                 covering[cpts.id] = template.model_copy(update={"type": "cpts"})
         # A covering CPTS is shown where its first member is, not at its seat.
-        shown = replace(listed, exclude=listed.exclude | covering.keys())
+        shown = replace(listed, exclude=listed.exclude | frozenset(covering))
         first = self._ranked(shown, 0, LOT_SIZE)
         now = self.clock()
         window = search_window(now)
@@ -248,7 +248,7 @@ class LotFeed:
     them comes first (`first_place`): a slot at a place the directory does not list goes there.
     """
 
-    def __init__(self, source: CandidateSource, query: CandidateQuery, first: list[Ranked]):
+    def __init__(self, source: CandidateSource, query: CandidateQuery, first: list[Ranked]) -> None:
         self.source = source
         self.query = query
         self.places: dict[str, set[str]] = {}
@@ -320,7 +320,7 @@ class RunningSearch:
 
     async def pages(self) -> AsyncIterator[SearchPage]:
         """Each lot's cards as soon as its vendors have answered (the preferred doctor's places
-        first, as lot 0 when there are any), while the next lots load.
+        first, as lot 0 when there are any), while the next lots load. Iterate it once.
 
         A caller that stops early (a web page closed) should close the iterator
         (`contextlib.aclosing`): the lots still loading are then cancelled and the adapters

@@ -365,7 +365,7 @@ def _parameters(
         values["kinds"] = sorted(str(k) for k in kinds)
     if exclude:
         values["exclude"] = sorted(exclude)
-    shape = _Shape(specialty is not None, kinds is not None, False, bool(exclude))
+    shape = _Shape(specialty=specialty is not None, kinds=kinds is not None, exclude=bool(exclude))
     return shape, values
 
 
@@ -379,8 +379,14 @@ def _query_parameters(query: CandidateQuery) -> tuple[_Shape, dict[str, Any]]:
     return shape, values
 
 
+def _by_code_point(column: ColumnElement[str], dialect: str) -> ColumnElement[str]:
+    """`column` compared by code point, as Python compares strings: SQLite's default (BINARY)
+    does; PostgreSQL's follows the database's collation unless told "C"."""
+    return column.collate("C") if dialect == "postgresql" else column
+
+
 @functools.cache
-def _ranked_page(shape: _Shape) -> Select[Any]:
+def _ranked_page(shape: _Shape, dialect: str) -> Select[Any]:
     """The rows of one page in the directory's order (`CandidateQuery`): what
     `sas_core.search.ranking.directory_rank` computes in Python, as SQL.
 
@@ -394,11 +400,13 @@ def _ranked_page(shape: _Shape) -> Select[Any]:
         multiplier = bindparam("multiplier", type_=BigInteger)
         offset = bindparam("offset", type_=BigInteger)
         position = (_PLACES.c.shuffle * multiplier + offset) % SHUFFLE_MODULUS
+    offer_id = _by_code_point(_PLACES.c.offer_id, dialect)
+    place_id = _by_code_point(_PLACES.c.place_id, dialect)
     keys = (_PLACES.c.participates, position.label("position"), _PLACES.c.offer_id)
     page = (
         select(_PLACES.c.id.label("row_id"), *keys, _PLACES.c.place_id)
         .where(*_conditions(shape))
-        .order_by(_PLACES.c.participates.desc(), position, _PLACES.c.offer_id, _PLACES.c.place_id)
+        .order_by(_PLACES.c.participates.desc(), position, offer_id, place_id)
         .offset(bindparam("page_offset", type_=Integer))
         .limit(bindparam("page_limit", type_=Integer))
         .subquery("page")
@@ -406,7 +414,19 @@ def _ranked_page(shape: _Shape) -> Select[Any]:
     return (
         select(*_CANDIDATE_COLUMNS)
         .join_from(_PLACES, page, _PLACES.c.id == page.c.row_id)
-        .order_by(page.c.participates.desc(), page.c.position, page.c.offer_id, page.c.place_id)
+        .order_by(
+            page.c.participates.desc(),
+            page.c.position,
+            _by_code_point(page.c.offer_id, dialect),
+            _by_code_point(page.c.place_id, dialect),
+        )
+    )
+
+
+@functools.cache
+def _places_of_offers(shape: _Shape) -> Select[str, str]:
+    return select(_PLACES.c.offer_id, _PLACES.c.place_id).where(
+        _PLACES.c.offer_id.in_(bindparam("offers", expanding=True)), *_conditions(shape)
     )
 
 
@@ -439,7 +459,7 @@ def select_ranked_candidates(
     shape, values = _query_parameters(query)
     values.update(page_offset=offset, page_limit=limit)
     with _reading(engine) as connection:
-        return connection.execute(_ranked_page(shape), values).all()
+        return connection.execute(_ranked_page(shape, engine.dialect.name), values).all()
 
 
 def select_places_of_offers(
@@ -450,13 +470,10 @@ def select_places_of_offers(
     if not offer_ids:
         return {}
     shape, values = _query_parameters(query)
-    statement = select(_PLACES.c.offer_id, _PLACES.c.place_id).where(
-        _PLACES.c.offer_id.in_(bindparam("offers", expanding=True)), *_conditions(shape)
-    )
     values["offers"] = sorted(offer_ids)
     found: dict[str, set[str]] = {}
     with _reading(engine) as connection:
-        for offer_id, place_id in connection.execute(statement, values):
+        for offer_id, place_id in connection.execute(_places_of_offers(shape), values):
             found.setdefault(offer_id, set()).add(place_id)
     return found
 
@@ -468,23 +485,17 @@ def select_candidates_near(
     *,
     specialty: str | None = None,
     kinds: Collection[OfferKind] | None = None,
-    limit: int | None = None,
 ) -> Sequence[CandidateRow]:
     """Every (offer, place) row within `radius_km` of `center`, optionally of one specialty and
-    of some kinds; with `limit`, only the `limit` nearest (ties on the offer and place ids)."""
+    of some kinds."""
     shape, values = _parameters(center, radius_km, specialty, kinds)
-    inside = _conditions(shape)
-    with engine.connect() as connection:
-        if limit is None:
-            return connection.execute(select(*_CANDIDATE_COLUMNS).where(*inside), values).all()
-        nearest = (
-            select(_PLACES.c.id)
-            .where(*inside)
-            .order_by(_chord_to_centre, _PLACES.c.offer_id, _PLACES.c.place_id)
-            .limit(limit)
-        )
-        ids = connection.execute(nearest, values).scalars().all()
-        return connection.execute(select(*_CANDIDATE_COLUMNS).where(_PLACES.c.id.in_(ids))).all()
+    with _reading(engine) as connection:
+        return connection.execute(_near(shape), values).all()
+
+
+@functools.cache
+def _near(shape: _Shape) -> Select[Any]:
+    return select(*_CANDIDATE_COLUMNS).where(*_conditions(shape))
 
 
 def select_offer_places(
@@ -497,7 +508,7 @@ def select_offer_places(
     statement = select(*_CANDIDATE_COLUMNS).where(
         tuple_(_PLACES.c.offer_id, _PLACES.c.place_id).in_(wanted)
     )
-    with engine.connect() as connection:
+    with _reading(engine) as connection:
         return connection.execute(statement).all()
 
 

@@ -143,25 +143,6 @@ def test_stats_count_the_directory(stored: Engine, generated: Generated) -> None
     assert 0 < stats.connected_share < 0.5
 
 
-def test_a_limit_keeps_the_nearest(stored: Engine) -> None:
-    directory = OfferDirectory(stored)
-    paris = (48.8566, 2.3522)
-    everyone = directory.candidates(paris, 10)
-    assert len(everyone) > 30
-    nearest = directory.candidates(paris, 10, limit=30)
-    assert len(nearest) == 30
-    assert [c.distance_km for c in nearest] == sorted(c.distance_km for c in nearest)
-    # Exactly the 30 nearest; at the 30th's distance (to the metre) ties may go either way.
-    cutoff = everyone[29].distance_km
-    assert {(c.id, c.place_id) for c in everyone if c.distance_km < cutoff} <= {
-        (c.id, c.place_id) for c in nearest
-    }
-    assert all(c.distance_km <= cutoff for c in nearest)
-    assert directory.candidates(paris, 10, limit=10_000) == everyone
-    with pytest.raises(ValueError, match="limit"):
-        directory.candidates(paris, 10, limit=0)
-
-
 QUERIES = [
     CandidateQuery((48.8566, 2.3522), 8, seed=11),
     CandidateQuery((48.8566, 2.3522), 8, seed=12),

@@ -11,10 +11,10 @@ from sas_core.offer.models import OfferKind
 from sas_core.search.models import Card, CardStatus, Filters, SearchInputError
 from sas_core.search.ranking import (
     collapse_cpts,
+    lots_of,
     order_candidates,
     partition,
     preferred_doctor_idnps,
-    split_lots,
 )
 from sas_core.slots.models import Modality
 
@@ -89,7 +89,7 @@ def test_lots_of_25_with_at_most_10_sos_associations() -> None:
         for s in range(2)
     ]
     ranked = order_candidates(sos + practitioners, BORDEAUX, by_distance=False, seed=5)
-    lots = split_lots(ranked)
+    lots = list(lots_of(ranked))
     assert all(len(lot) <= 25 for lot in lots)
     assert all(len({r.candidate.id for r in lot if r.is_sos}) <= 10 for lot in lots)
     assert [r for lot in lots for r in lot] == ranked, "order kept, nothing lost"

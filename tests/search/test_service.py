@@ -21,7 +21,7 @@ from sas_core.registry.health import DatabaseHealth
 from sas_core.registry.models import BreakerPolicy
 from sas_core.search.availability import SlotCache
 from sas_core.search.models import Filters, SearchInputError, SearchRequest
-from sas_core.search.ranking import order_candidates, split_lots
+from sas_core.search.ranking import lots_of, order_candidates
 from sas_core.search.service import SearchResult, SearchService
 from sas_core.search.settings import SearchSettings
 from sas_core.settings import load_settings
@@ -226,7 +226,7 @@ async def test_lots_of_25_stream_in_order_and_the_first_page_waits_only_for_its_
     )
     search = service(host, offers, adapters)
     request = SearchRequest(area=area(kind=PlaceKind.ADDRESS), seed=1)
-    lots = split_lots(order_candidates(offers, BORDEAUX, by_distance=True, seed=1))
+    lots = list(lots_of(order_candidates(offers, BORDEAUX, by_distance=True, seed=1)))
     assert [len(lot) for lot in lots] == [25, 25, len(offers) - 50]
     later = {r.key for lot in lots[1:] for r in lot}
     search.source = ListSource(
@@ -416,3 +416,50 @@ async def test_the_directory_is_read_a_page_at_a_time_as_the_lots_are_needed(
     everyone = order_candidates(offers, BORDEAUX, by_distance=False, seed=3)
     assert [c.id for c in result.cards] == [r.candidate.id for r in everyone]
     assert [c.lot for c in result.cards[::25]] == list(range(1, 12))
+
+
+async def test_a_slot_at_a_place_the_directory_does_not_list_goes_to_the_offers_first_place(
+    host: PluginHost, dataset: Dataset, vendor: Vendor
+) -> None:
+    """A vendor's slot at a place the directory lacks is shown at the offer's first place in
+    the search; a place the search lists, even pages later, keeps its own slots."""
+    server, _ = vendor
+    offers = dataset_offers(dataset, "vendor-a")
+    everything = await service(host, offers, registry(server)).run(
+        SearchRequest(area=area(), seed=7)
+    )
+    places_with_slots: dict[str, list[str]] = {}
+    for card in everything.cards:
+        if card.slots:
+            places_with_slots.setdefault(card.id, []).append(card.place_id)
+    person, (first, second, *_) = next(
+        (p, places) for p, places in places_with_slots.items() if len(places) >= 2
+    )
+    at = {(o.id, o.place_id): o for o in offers}
+    centre = (at[person, first].latitude, at[person, first].longitude)
+    # Thirty phone-only offers between the first place and the far end: two pages at least.
+    fillers = [
+        offer(f"87{i:010d}", lat=centre[0] + 0.01 + i * 0.001, lon=centre[1], adapter=None)
+        for i in range(30)
+    ]
+    near_first = [replace(at[person, first]), *fillers]
+    search_area = area(PlaceKind.ADDRESS, center=centre)
+
+    def slot_places(result: SearchResult, place: str) -> set[str | None]:
+        card = next(c for c in result.cards if c.id == person and c.place_id == place)
+        return {s.place.id if s.place else None for s in card.slots}
+
+    unlisted = await service(host, near_first, registry(server)).run(
+        SearchRequest(area=search_area, seed=7)
+    )
+    assert slot_places(unlisted, first) == {first, second}
+
+    far = replace(at[person, second], latitude=centre[0] + 5, longitude=centre[1])
+    source = ListSource([*near_first, far])
+    listed = await SearchService(source, host, registry(server)).run(
+        SearchRequest(area=search_area, seed=7)
+    )
+    assert slot_places(listed, first) == {first}
+    assert slot_places(listed, second) == {second}
+    assert next(c.lot for c in listed.cards if c.place_id == second) == 2
+    assert len(source.pages) > 1, "the second place was on a later page"
