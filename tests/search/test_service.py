@@ -463,3 +463,29 @@ async def test_a_slot_at_a_place_the_directory_does_not_list_goes_to_the_offers_
     assert slot_places(listed, second) == {second}
     assert next(c.lot for c in listed.cards if c.place_id == second) == 2
     assert len(source.pages) > 1, "the second place was on a later page"
+
+
+async def test_a_lot_names_at_most_ten_sos_associations_across_pages(host: PluginHost) -> None:
+    """Twelve associations among the first 25 candidates: the first lot stops before the
+    eleventh, and the next lot goes on with the rest of the first page, then the next page."""
+    sos = [
+        Offer(OfferKind.STRUCTURE, f"3{i:014d}", f"site-{i}", 44.84 + i * 1e-4, -0.58,
+              structure_kind="sos")
+        for i in range(12)
+    ]  # fmt: skip
+    practitioners = [offer(f"8{i:011d}", lat=44.85 + i * 1e-4) for i in range(40)]
+    source = ListSource([*sos, *practitioners])
+    search = SearchService(source, host, StaticAdapters([]))
+    centre = (44.84, -0.58)
+
+    result = await search.run(
+        SearchRequest(area=area(PlaceKind.ADDRESS, center=centre, radius_km=50), seed=1)
+    )
+
+    lots: dict[int, list[str]] = {}
+    for card in result.cards:
+        lots.setdefault(card.lot, []).append(card.id)
+    assert [len(ids) for ids in lots.values()] == [10, 25, 17]
+    assert lots[1] == [s.id for s in sos[:10]]
+    assert lots[2][:2] == [s.id for s in sos[10:]], "the first page's rest opens the next lot"
+    assert source.pages == [(0, 25), (25, 100)]
