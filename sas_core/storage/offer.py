@@ -38,12 +38,14 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
     bindparam,
     case,
     delete,
     distinct,
     func,
     insert,
+    or_,
     select,
     text,
     tuple_,
@@ -294,6 +296,18 @@ def bounding_box(center: tuple[float, float], radius_km: float) -> Box:
     return Box(south=lat - dlat, north=lat + dlat, west=lon - dlon, east=lon + dlon)
 
 
+def inscribed_box(center: tuple[float, float], radius_km: float) -> Box:
+    """A latitude/longitude box inside the circle, with room to spare (its corners at 95 % of
+    the radius on a flat projection, the longitude scale taken at its widest): a place in it
+    needs no exact test."""
+    lat, lon = center
+    half = 0.95 * radius_km / math.sqrt(2)
+    dlat = half / _KM_PER_DEGREE
+    cos_lat = math.cos(math.radians(max(0.0, abs(lat) - dlat)))
+    dlon = half / (_KM_PER_DEGREE * cos_lat)
+    return Box(south=lat - dlat, north=lat + dlat, west=lon - dlon, east=lon + dlon)
+
+
 def _squared_chord_to_centre() -> ColumnElement[float]:
     """`squared_chord(place, centre)` as SQL, term for term (the same double in both)."""
     dx = _PLACES.c.unit_x - bindparam("x", type_=Float)
@@ -325,7 +339,13 @@ def _conditions(shape: _Shape) -> list[ColumnElement[bool]]:
         _PLACES.c.band.in_(bindparam("bands", expanding=True)),
         _PLACES.c.longitude.between(bindparam("west"), bindparam("east")),
         _PLACES.c.latitude.between(bindparam("south"), bindparam("north")),
-        _chord_to_centre <= chord_limit,
+        or_(
+            and_(
+                _PLACES.c.latitude.between(bindparam("inner_south"), bindparam("inner_north")),
+                _PLACES.c.longitude.between(bindparam("inner_west"), bindparam("inner_east")),
+            ),
+            _chord_to_centre <= chord_limit,
+        ),
     ]
     if shape.specialty:
         found.append(_PLACES.c.specialties.like(bindparam("specialty"), escape="/"))
@@ -346,8 +366,13 @@ def _parameters(
     exclude: Collection[str] = (),
 ) -> tuple[_Shape, dict[str, Any]]:
     box = bounding_box(center, radius_km)
+    inner = inscribed_box(center, radius_km)
     x, y, z = unit_vector(*center)
     values: dict[str, Any] = {
+        "inner_south": inner.south,
+        "inner_north": inner.north,
+        "inner_west": inner.west,
+        "inner_east": inner.east,
         "bands": list(range(band_of(box.south), band_of(box.north) + 1)),
         "south": box.south,
         "north": box.north,

@@ -19,6 +19,7 @@ from sas_core.offer.models import (
     UnknownSpecialty,
 )
 from sas_core.search.ranking import directory_rank
+from sas_core.storage.offer import inscribed_box
 
 Generated = tuple[tuple[DirectoryStructure, ...], tuple[DirectoryPractitioner, ...]]
 
@@ -210,3 +211,15 @@ def test_a_page_is_refused_a_bad_radius_specialty_or_page(stored: Engine) -> Non
         directory.count(CandidateQuery((48.85, 2.35), 5, specialty="SM99"))
     with pytest.raises(ValueError, match="page"):
         directory.ranked(CandidateQuery((48.85, 2.35), 5), offset=-1, limit=5)
+
+
+@pytest.mark.parametrize(
+    "centre", [(48.8566, 2.3522), (-21.1151, 55.5364), (51.05, 2.37), (4.93, -52.33)]
+)
+@pytest.mark.parametrize("radius", [0.5, 5.0, 50.0, 500.0])
+def test_the_inscribed_box_is_inside_the_circle(centre: tuple[float, float], radius: float) -> None:
+    """The places of the inscribed box skip the exact test: every point of it is in the circle."""
+    box = inscribed_box(centre, radius)
+    corners = [(lat, lon) for lat in (box.south, box.north) for lon in (box.west, box.east)]
+    assert all(haversine_km(centre, corner) < radius for corner in corners)
+    assert box.north - box.south > 1.2 * radius / 111.2, "not needlessly small"
