@@ -333,7 +333,8 @@ class _Shape:
 
 
 def _conditions(shape: _Shape) -> list[ColumnElement[bool]]:
-    """The circle — the indexed box, then the exact chord — and the shape's filters."""
+    """The circle — the indexed box (its latitude bands, then longitude and latitude), then the
+    exact chord for the places outside the inscribed box — and the shape's filters."""
     chord_limit = bindparam("chord", type_=Float)
     found: list[ColumnElement[bool]] = [
         _PLACES.c.band.in_(bindparam("bands", expanding=True)),
